@@ -8,6 +8,7 @@ export {
   conv2dInputGradient,
   depthwiseConv2dWeightGradient,
   depthwiseConv2dInputGradient,
+  rangeMask,
 } from './kernels';
 export type { ConvPadding, ExplicitPadding, SpatialPair, DimRoundingMode } from './kernels';
 export * from './linalg';

@@ -18,6 +18,7 @@ export type { CompressedOpOptions, CompressedConvOptions } from './ops/layers';
 export { layerForward, exactWeightGradient, exactInputGradient } from './ops/exact';
 export { isRecordingGradients } from './ops/run-compressed';
 export { projectOntoFactors, composeTucker, tuckerDims } from './tucker/core';
+export { sequentialModeOrder } from './tucker/sequential-order';
 export type { TuckerFactors } from './tucker/core';
 export { tuckerConv2dWeightGradient } from './tucker/conv';
 export { tuckerDenseWeightGradient } from './tucker/dense';

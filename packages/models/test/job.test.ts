@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupBackend, tf } from '@odl/backend';
-import { finetune, mcunetIn1, saveCheckpoint } from '@odl/models';
+import { captureLayerTensors, finetune, loadCheckpoint, mcunetIn1, saveCheckpoint } from '@odl/models';
+import { layerCost, measuredHosvdRanks } from '@odl/profiler';
 import { syntheticImages } from './helpers';
 
 describe('finetune job', () => {
@@ -43,4 +44,29 @@ describe('finetune job', () => {
     expect(a.activationBytes.analytic).toBeLessThan(v.activationBytes.analytic);
     expect(a.activationBytes.measured).toBeLessThan(v.activationBytes.measured);
   });
+
+  for (const method of ['hosvd', 'svd'] as const) {
+    it(`${method}: the analytic count uses the ε-ranks the first training batch reaches`, async () => {
+      const train = syntheticImages(16, 28, 4, 4);
+      const test = syntheticImages(8, 28, 4, 5);
+      const epsilon = 0.7;
+      const before = tf.memory().numTensors;
+      const r = await finetune({ model: join(dir, 'base'), train, test, lastN: 3, epochs: 1, batchSize: 8, seed: 1, method, methodOptions: { epsilon } });
+      expect(tf.memory().numTensors).toBe(before);
+      // Independent count: the same first batch through a fresh copy of the model (same fresh head seed).
+      const { model } = await loadCheckpoint(join(dir, 'base'));
+      model.resetClassifier(train.numClasses, 1);
+      const layers = captureLayerTensors(model, { lastN: 3, images: train, input, batchSize: 8 });
+      let expected = 0;
+      for (const l of layers) {
+        const ranks = measuredHosvdRanks(l.input, epsilon);
+        const options = method === 'svd' ? { epsilon, rank: ranks[0] } : { epsilon, ranks };
+        expected += 4 * layerCost(l.geometry, method, options, { mode: 'exact' }).activationElements;
+      }
+      tf.dispose(layers.flatMap((l) => [l.input, l.dy]));
+      model.dispose();
+      expect(r.activationBytes.analytic).toBe(expected);
+      expect(r.activationBytes.analytic).toBeLessThan(4 * 8 * (576 + 576 + 160));
+    });
+  }
 });

@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setupBackend } from '@odl/backend';
-import { loadCheckpoint, mcunetIn1, prepareFineTune, saveCheckpoint, Trainer, type TrainerConfig, type ZooModel } from '@odl/models';
+import { setupBackend, tf } from '@odl/backend';
+import { loadCheckpoint, makeBatch, mcunetIn1, prepareFineTune, saveCheckpoint, Trainer, type TrainerConfig, type ZooModel } from '@odl/models';
 import { snapshot, syntheticImages } from './helpers';
 
 const data = syntheticImages(40, 28, 3, 7);
@@ -81,6 +81,50 @@ describe('Trainer', () => {
     td.dispose();
     d.dispose();
     a.model.dispose();
+  });
+
+  it('the frozen-feature cache changes nothing: same losses, evaluation and weights as re-running the frozen blocks', async () => {
+    const noAugment = (cache: boolean): TrainerConfig => ({ ...config(), augment: undefined, cacheFrozenFeatures: cache });
+    const evalData = syntheticImages(12, 28, 3, 8);
+    const runs = [];
+    for (const cache of [true, false]) {
+      const model = fresh();
+      expect(model.frozenPrefixBlocks()).toBe(model.blocks.length - 1); // the last block trains
+      const before = tf.memory().numTensors;
+      const trainer = new Trainer(model, noAugment(cache));
+      const history = await trainer.fit(data, { evalData });
+      trainer.dispose();
+      // what stays: the ASI layers' warm-start factors (4 + 4 + 2), never the cache
+      expect(tf.memory().numTensors - before).toBe(10);
+      runs.push({ model, history });
+    }
+    const [cached, plain] = runs;
+    for (let e = 0; e < 2; e++) {
+      expect(cached.history[e].loss).toBeCloseTo(plain.history[e].loss, 5);
+      expect(cached.history[e].eval!.top1).toBe(plain.history[e].eval!.top1);
+      expect(cached.history[e].eval!.loss).toBeCloseTo(plain.history[e].eval!.loss, 5);
+    }
+    const wp = snapshot(plain.model.namedWeights());
+    for (const [k, v] of snapshot(cached.model.namedWeights())) {
+      const ref = wp.get(k)!;
+      let num = 0;
+      let den = 0;
+      v.forEach((x, i) => {
+        num += (x - ref[i]) ** 2;
+        den += ref[i] ** 2;
+      });
+      expect(Math.sqrt(num / Math.max(den, 1e-30)), k).toBeLessThan(1e-5);
+    }
+    // features + fromBlock give the same logits as the whole forward
+    const x = makeBatch(data, [0, 1, 2], config().input).x;
+    const k = cached.model.frozenPrefixBlocks();
+    const whole = cached.model.forward(x).dataSync();
+    const f = cached.model.frozenFeatures(x, k);
+    const resumed = cached.model.forward(f, { fromBlock: k }).dataSync();
+    whole.forEach((v, i) => expect(resumed[i]).toBeCloseTo(v, 5));
+    expect(() => cached.model.frozenFeatures(x, k + 1)).toThrow(/the frozen prefix/);
+    tf.dispose([x, f]);
+    runs.forEach((r) => r.model.dispose());
   });
 
   it('checkpoint round trip; an interrupted save leaves the previous checkpoint intact', async () => {

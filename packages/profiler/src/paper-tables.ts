@@ -117,7 +117,7 @@ export function profilerTablesMarkdown(o: PaperTablesOptions = {}): string {
     'FLOPs are forward + backward of the fine-tuned layers only.',
     '',
     '- **paper** mode follows the reference code of ASI (ICML 2025) / HOSVD_ε (NeurIPS 2024): MACs for conv, groups ignored, no input gradients, no core formation, SVD costed max²·min.',
-    '- **exact** mode: 2 FLOPs per multiply-add, groups counted, every contraction (compression, orthonormalisation, core formation, Tucker backward, reconstruction, input gradient) counted.',
+    '- **exact** mode: 2 FLOPs per multiply-add, groups counted, every contraction (compression, orthonormalisation, core formation, Tucker backward, reconstruction, input gradient) counted; ASI at a warm step of its default sequential schedule.',
     '',
     '**Ranks used** (a fixed illustrative setting, *not* measured — no ImageNet data is available offline): ASI and HOSVD_ε both use',
     'NHWC ranks `[kB, kH, kW, kC] = [4, min(4, H), min(4, W), min(16, C)]` (NCHW order of the reference: `[4, min(16, C), min(4, H), min(4, W)]`);',

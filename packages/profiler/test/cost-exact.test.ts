@@ -35,8 +35,19 @@ describe('exact mode', () => {
     // backward: z1 2·2·16·5·1 = 320; z3 2·8·6 + 2·1·6·2·2·6 = 96 + 288 = 384; z4 2·1·16·5·9·2 = 2880;
     //   channel 2·9·3·5·2 = 540; input gradient 8640 → 12764
     expect([qrFlops(2, 1), qrFlops(4, 2), qrFlops(3, 2)]).toEqual([7, 53, 37]);
-    const c = exactAsi(small, { ranks: [1, 2, 2, 2] });
+    const c = exactAsi(small, { ranks: [1, 2, 2, 2], schedule: 'independent' });
     expect([c.activationElements, c.forwardFlops, c.backwardFlops]).toEqual([32, 12_006, 12_764]);
+  });
+
+  it('ASI conv, sequential schedule (the default): each step on the already projected tensor', () => {
+    // order W, H (ties: later axis first), C, then B; N = 96 → 48 → 24 → 16 → 8
+    // subspace 4·(96·2 + 48·2 + 24·2 + 16·1) = 1408; projections 2·(same) = 704; QR 150; conv 8640
+    // → 10902; backward as above 12764
+    for (const options of [{ ranks: [1, 2, 2, 2] }, { ranks: [1, 2, 2, 2], schedule: 'sequential' }]) {
+      const c = exactAsi(small, options);
+      expect([c.activationElements, c.forwardFlops, c.backwardFlops]).toEqual([32, 10_902, 12_764]);
+    }
+    expect(() => exactAsi(small, { ranks: [1, 2, 2, 2], schedule: 'fast' })).toThrow(/schedule must be/);
   });
 
   it('HOSVD conv: Gram 2·N·d_n and 9·d_n³ eigen per mode, same backward as ASI', () => {
@@ -49,7 +60,7 @@ describe('exact mode', () => {
     // forward: 2·6·4·5 = 240; 4·24·5 = 480; QR 7 + 37 + 53 = 97; core (B, I, N) 48 + 48 + 24 = 120 → 937
     // backward: z1 2·2·3·5·1 = 60; expand N then I: 2·4·3 + 2·6·4 = 72; ΔW 2·1·3·4·5 = 120; input 240 → 492
     const g: LayerGeometry = { kind: 'dense', inputShape: [2, 3, 4], weightShape: [4, 5], outputShape: [2, 3, 5] };
-    const c = exactAsi(g, { ranks: [1, 2, 2] });
+    const c = exactAsi(g, { ranks: [1, 2, 2], schedule: 'independent' });
     expect([c.activationElements, c.forwardFlops, c.backwardFlops]).toEqual([20, 937, 492]);
   });
 

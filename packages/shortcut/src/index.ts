@@ -5,7 +5,7 @@
  */
 export { asiPlugin } from './asi/plugin';
 export { AsiCompressor, type AsiModeStart } from './asi/compressor';
-export { validateAsiOptions, type AsiOptions } from './asi/options';
+export { validateAsiOptions, type AsiOptions, type AsiSchedule } from './asi/options';
 export { registerShortcut } from './register';
 export { BudgetTooSmallError, PerplexityTableError } from './errors';
 export {

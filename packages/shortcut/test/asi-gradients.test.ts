@@ -12,7 +12,8 @@ beforeAll(async () => {
 
 const halfRanks = (shape: number[]) => shape.map((d) => Math.max(1, Math.ceil(d / 2)));
 
-describe('ASI weight gradient', () => {
+for (const schedule of ['sequential', 'independent'] as const)
+describe(`ASI weight gradient (${schedule} schedule)`, () => {
   for (const lc of layerCases) {
     it(`${lc.name}: full rank equals the exact gradient; input and bias gradients equal vanilla`, () => {
       const g = lc.geometry;
@@ -21,7 +22,7 @@ describe('ASI weight gradient', () => {
         const w = tf.randomNormal(g.weightShape, 0, 1, 'float32', 2);
         const b = tf.randomNormal([g.outputShape[g.outputShape.length - 1]], 0, 1, 'float32', 3) as tf.Tensor1D;
         const r = tf.randomNormal(g.outputShape, 0, 1, 'float32', 4);
-        const asi = createLayerCompressor('asi', g, { ranks: [...g.inputShape] });
+        const asi = createLayerCompressor('asi', g, { ranks: [...g.inputShape], schedule });
         const vanilla = createLayerCompressor('vanilla', g, {});
         const [dxA, dwA, dbA] = opGradients(lc, asi, x, w, b, r);
         const [dxV, dwV, dbV] = opGradients(lc, vanilla, x, w, b, r);
@@ -40,7 +41,7 @@ describe('ASI weight gradient', () => {
         const x = tf.randomNormal(g.inputShape, 0, 1, 'float32', 5);
         const dy = tf.randomNormal(g.outputShape, 0, 1, 'float32', 6);
         const ranks = halfRanks(g.inputShape);
-        const c = asiPlugin.create(g, { ranks, seed: 9 }) as AsiCompressor;
+        const c = asiPlugin.create(g, { ranks, seed: 9, schedule }) as AsiCompressor;
         const saved = c.compress(x);
         const { core, factors } = unpackTucker(saved);
         expect(core.shape).toEqual(c.effectiveRanks(g.inputShape));
@@ -55,7 +56,7 @@ describe('ASI weight gradient', () => {
         // The approximation really is low rank: it differs from the exact gradient.
         expect(relError(dW.dataSync(), referenceWeightGradient(g, x, dy))).toBeGreaterThan(1e-3);
         // The op passes the saved Tucker form through unchanged: a twin compressor (same seed) agrees.
-        const twin = asiPlugin.create(g, { ranks, seed: 9 });
+        const twin = asiPlugin.create(g, { ranks, seed: 9, schedule });
         const w = tf.randomNormal(g.weightShape, 0, 1, 'float32', 7);
         const b = tf.zeros([g.outputShape[g.outputShape.length - 1]]) as tf.Tensor1D;
         const [, dwOp] = opGradients(lc, twin, x, w, b, dy);

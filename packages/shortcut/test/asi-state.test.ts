@@ -59,7 +59,8 @@ function errorsOverSteps(c: AsiCompressor, a: tf.Tensor, steps: number): number[
 }
 
 describe('ASI warm start', () => {
-  it('reaches the noise floor within 3 steps on low rank + noise; cold-only never does', () => {
+  for (const schedule of ['sequential', 'independent'] as const)
+  it(`reaches the noise floor within 3 steps on low rank + noise; cold-only never does (${schedule})`, () => {
     const { a, factors } = lowRankPlusNoise(0.01);
     // Noise floor: the error of projecting onto the true subspaces.
     const floor = tf.tidy(() => {
@@ -71,8 +72,8 @@ describe('ASI warm start', () => {
       }, a);
       return tf.norm(tf.sub(a, s)).dataSync()[0] / tf.norm(a).dataSync()[0];
     });
-    const warm = asiPlugin.create(geometry, { ranks, seed: 3 }) as AsiCompressor;
-    const cold = asiPlugin.create(geometry, { ranks, seed: 3, warmStart: false }) as AsiCompressor;
+    const warm = asiPlugin.create(geometry, { ranks, seed: 3, schedule }) as AsiCompressor;
+    const cold = asiPlugin.create(geometry, { ranks, seed: 3, warmStart: false, schedule }) as AsiCompressor;
     const errsWarm = errorsOverSteps(warm, a, 5);
     const errsCold = errorsOverSteps(cold, a, 6);
     expect(warm.lastStarts).toEqual(['warm', 'warm', 'warm', 'warm']);

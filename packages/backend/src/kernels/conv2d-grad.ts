@@ -56,9 +56,14 @@ export function conv2dWeightGradient(
   if (tf.getBackend() === 'cpu' && canRunConv2dWeightDirect(g)) return conv2dWeightGradientDirect(x, dy, g);
   return tf.tidy(() => {
     if (isPointwise(g)) {
+      // Explicit transposes (matMul with a transpose flag is ~12× slower on wasm), and the larger
+      // of x and dy on the left: wasm re-packs a new right operand, which costs more per element
+      // than a transpose.
       const n = g.batch * g.inH * g.inW;
-      const xt = tf.transpose(tf.reshape(x, [n, g.inC])); // explicit transpose: fast matMul on wasm
-      return tf.reshape(tf.matMul(xt, tf.reshape(dy, [n, g.outC])), filterShape);
+      const x2 = tf.reshape(x, [n, g.inC]) as tf.Tensor2D;
+      const dy2 = tf.reshape(dy, [n, g.outC]) as tf.Tensor2D;
+      if (g.outC > g.inC) return tf.reshape(tf.transpose(tf.matMul(tf.transpose(dy2), x2)), filterShape);
+      return tf.reshape(tf.matMul(tf.transpose(x2), dy2), filterShape);
     }
     // dW[kh,kw,c,o] = Σ_{b,i,j} xpad[b, i·s + kh·d, j·s + kw·d, c] · dy[b,i,j,o]: a convolution of
     // xᵀ [C, H, W, B] with kernel dyᵀ [H', W', B, C'], stride d and dilation s → [C, kh, kw, C'].

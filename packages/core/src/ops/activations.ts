@@ -1,4 +1,4 @@
-import { tf } from '@odl/backend';
+import { rangeMask, tf } from '@odl/backend';
 import { isRecordingGradients } from './run-compressed';
 
 function masked(x: tf.Tensor, forward: (x: tf.Tensor) => tf.Tensor, mask: (x: tf.Tensor) => tf.Tensor): tf.Tensor {
@@ -24,7 +24,7 @@ function masked(x: tf.Tensor, forward: (x: tf.Tensor) => tf.Tensor, mask: (x: tf
  * ```
  */
 export function reluMasked(x: tf.Tensor): tf.Tensor {
-  return masked(x, (t) => tf.relu(t), (t) => tf.greater(t, 0));
+  return masked(x, (t) => tf.relu(t), (t) => rangeMask(t, 0, Infinity));
 }
 
 /**
@@ -37,5 +37,5 @@ export function reluMasked(x: tf.Tensor): tf.Tensor {
  * ```
  */
 export function relu6Masked(x: tf.Tensor): tf.Tensor {
-  return masked(x, (t) => tf.relu6(t), (t) => tf.logicalAnd(tf.greater(t, 0), tf.lessEqual(t, 6)));
+  return masked(x, (t) => tf.relu6(t), (t) => rangeMask(t, 0, 6));
 }

@@ -1,5 +1,5 @@
 import { ArgumentError, tf } from '@odl/backend';
-import type { CompressedActivation, LayerCompressor } from '@odl/core';
+import type { CompressedActivation, LayerCompressor, LayerGeometry } from '@odl/core';
 import { applyRankPlan, chooseRanks, measurePerplexity, type PerplexityTable, type RankPlan } from '@odl/shortcut';
 import { makeBatch, type InputSpec, type LabeledImages } from '../train/data';
 import { crossEntropy } from '../train/loss';
@@ -98,29 +98,8 @@ class CapturingCompressor implements LayerCompressor {
  * ```
  */
 export async function selectRanks(model: ZooModel, options: SelectRanksOptions): Promise<RankSelection> {
-  const b = options.batchSize;
-  const n = options.calibration.shape[0];
-  if (n < b) throw new ArgumentError(`selectRanks: the calibration set has ${n} images, fewer than the batch size ${b}`);
-  const inputShape: [number, number, number, number] = [b, options.input.height, options.input.width, options.input.channels];
-  const setup = prepareFineTune(model, { lastN: options.lastN, inputShape, method: 'vanilla' });
-  const captures = new Map<string, CapturingCompressor>();
-  for (const l of setup.trained) {
-    const rt = model.runtime.get(l.name)!;
-    const cap = new CapturingCompressor(rt.compressor!);
-    rt.compressor = cap;
-    captures.set(l.name, cap);
-  }
+  const layers = captureLayerTensors(model, { lastN: options.lastN, images: options.calibration, input: options.input, batchSize: options.batchSize });
   try {
-    const k = model.config.numClasses;
-    const labels = { ...options.calibration, labels: Int32Array.from(options.calibration.labels, (v) => v % k), numClasses: k };
-    const { x, y } = makeBatch(labels, Array.from({ length: b }, (_, i) => i), options.input);
-    const { value, grads } = tf.variableGrads(() => crossEntropy(model.forward(x, { training: true }), y), [...model.trainableWeights().values()]);
-    tf.dispose([x, y, value, ...Object.values(grads)]);
-    const layers = setup.trained.map((l) => {
-      const cap = captures.get(l.name)!;
-      if (!cap.input || !cap.dy) throw new ArgumentError(`selectRanks: layer '${l.name}' recorded no input/gradient during calibration`);
-      return { name: l.name, geometry: l.spec.geometry, input: cap.input, dy: cap.dy };
-    });
     const table = measurePerplexity(layers, { method: options.spectrum ?? 'gram', epsilons: options.epsilons ?? [...RANK_SELECTION_EPSILONS] });
     let plan: RankPlan;
     if (options.budgetBytes != null) plan = chooseRanks(table, options.budgetBytes);
@@ -135,6 +114,76 @@ export async function selectRanks(model: ZooModel, options: SelectRanksOptions):
     }
     const perLayerOptions = applyRankPlan(plan, { seed: options.seed ?? 0 }) as unknown as Record<string, Record<string, unknown>>;
     return { table, plan, perLayerOptions };
+  } finally {
+    tf.dispose(layers.flatMap((l) => [l.input, l.dy]));
+  }
+}
+
+/** One trained layer's input and output gradient on a batch (see {@link captureLayerTensors}). */
+export interface CapturedLayer {
+  /** Layer name. */
+  name: string;
+  /** The layer's geometry for the batch. */
+  geometry: LayerGeometry;
+  /** The layer's input on the batch (owned by the caller). */
+  input: tf.Tensor;
+  /** The gradient of the loss with respect to the layer's output (owned by the caller). */
+  dy: tf.Tensor;
+}
+
+/** Options of {@link captureLayerTensors}. */
+export interface CaptureOptions {
+  /** Number of trained layers (the last N conv/dense layers). */
+  lastN: number;
+  /** Images; the first `batchSize` form the batch. Labels are taken modulo the model's classes. */
+  images: LabeledImages;
+  /** Input preparation. */
+  input: InputSpec;
+  /** Batch size. */
+  batchSize: number;
+}
+
+/**
+ * Runs one exact (vanilla) forward and backward pass of the first `batchSize` images and returns,
+ * for each of the last N layers, its input and output gradient. Leaves the model un-prepared.
+ * Used by rank selection (ranks and perplexity) and to measure the data-dependent ranks of
+ * HOSVD_ε / SVD_ε for the analytic memory count.
+ *
+ * @example
+ * ```ts
+ * const layers = captureLayerTensors(model, { lastN: 4, images, input, batchSize: 32 });
+ * tf.dispose(layers.flatMap((l) => [l.input, l.dy]));
+ * ```
+ */
+export function captureLayerTensors(model: ZooModel, options: CaptureOptions): CapturedLayer[] {
+  const b = options.batchSize;
+  const n = options.images.shape[0];
+  if (n < b) throw new ArgumentError(`the calibration set has ${n} images, fewer than the batch size ${b}; pass more images or a smaller batch`);
+  const inputShape: [number, number, number, number] = [b, options.input.height, options.input.width, options.input.channels];
+  const setup = prepareFineTune(model, { lastN: options.lastN, inputShape, method: 'vanilla' });
+  const captures = new Map<string, CapturingCompressor>();
+  for (const l of setup.trained) {
+    const rt = model.runtime.get(l.name)!;
+    const cap = new CapturingCompressor(rt.compressor!);
+    rt.compressor = cap;
+    captures.set(l.name, cap);
+  }
+  const out: CapturedLayer[] = [];
+  try {
+    const k = model.config.numClasses;
+    const labels = { ...options.images, labels: Int32Array.from(options.images.labels, (v) => v % k), numClasses: k };
+    const { x, y } = makeBatch(labels, Array.from({ length: b }, (_, i) => i), options.input);
+    const { value, grads } = tf.variableGrads(() => crossEntropy(model.forward(x, { training: true }), y), [...model.trainableWeights().values()]);
+    tf.dispose([x, y, value, ...Object.values(grads)]);
+    for (const l of setup.trained) {
+      const cap = captures.get(l.name)!;
+      if (!cap.input || !cap.dy) throw new ArgumentError(`layer '${l.name}' recorded no input/gradient during calibration`);
+      out.push({ name: l.name, geometry: l.spec.geometry, input: tf.keep(tf.clone(cap.input)), dy: tf.keep(tf.clone(cap.dy)) });
+    }
+    return out;
+  } catch (e) {
+    tf.dispose(out.flatMap((l) => [l.input, l.dy]));
+    throw e;
   } finally {
     resetFineTune(model);
   }

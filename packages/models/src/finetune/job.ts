@@ -1,13 +1,13 @@
-import { ArgumentError } from '@odl/backend';
+import { ArgumentError, tf } from '@odl/backend';
 import { loadEmbeddedFashionMnist } from '@odl/datasets';
-import { profileModel, savedOnActiveTape } from '@odl/profiler';
+import { measuredHosvdRanks, profileModel, savedOnActiveTape } from '@odl/profiler';
 import type { RankPlan } from '@odl/shortcut';
 import { loadCheckpoint } from '../io/checkpoint';
 import { loadPretrainedMcunet } from '../pretrained';
 import type { AugmentSpec, InputSpec, LabeledImages } from '../train/data';
 import { Trainer, type EpochRecord, type StepProgress } from '../train/trainer';
 import type { ZooModel } from '../zoo/model';
-import { selectRanks } from './calibrate';
+import { captureLayerTensors, selectRanks } from './calibrate';
 import { prepareFineTune, type TrainedLayer } from './prepare';
 
 /** Configuration of {@link finetune}. Every field has a default that runs the offline demo. */
@@ -85,7 +85,10 @@ export interface FinetuneResult {
   loss: number;
   /** Activation memory kept for backward in one training step, bytes. */
   activationBytes: {
-    /** Analytic count of the trained layers' stored activations (@odl/profiler, exact mode). */
+    /**
+     * Analytic count of the trained layers' stored activations (@odl/profiler, exact mode). For
+     * HOSVD_ε and SVD_ε, whose ranks change per batch, at the ranks of the first training batch.
+     */
     analytic: number;
     /** Unique bytes actually saved on the gradient tape during the first step (measured). */
     measured: number;
@@ -156,12 +159,17 @@ export async function finetune(config: FinetuneConfig = {}): Promise<FinetuneRes
       perLayerOptions = sel.perLayerOptions;
       rankPlan = sel.plan;
     }
+    // HOSVD_ε and SVD_ε pick their ranks per batch: the analytic count uses the ranks they reach
+    // on the first training batch.
+    const measuredRanks = method === 'hosvd' || method === 'svd' ? measureEpsilonRanks(model, lastN, train, input, batchSize, config.methodOptions) : undefined;
     const inputShape: [number, number, number, number] = [batchSize, input.height, input.width, input.channels];
     const setup = prepareFineTune(model, { lastN, inputShape, method, methodOptions: config.methodOptions, perLayerOptions, seed });
     // One row per trained layer with that layer's own method (a fallback head may differ).
-    const totals = setup.trained.map(
-      (l) => profileModel({ layers: [l.spec], method: l.method, lastN: 1, options: l.options, mode: 'exact' }).total,
-    );
+    const totals = setup.trained.map((l) => {
+      const ranks = l.method === method ? measuredRanks?.get(l.name) : undefined;
+      const options = ranks == null ? l.options : method === 'svd' ? { ...l.options, rank: ranks[0] } : { ...l.options, ranks };
+      return profileModel({ layers: [l.spec], method: l.method, lastN: 1, options, mode: 'exact' }).total;
+    });
     const analyticBytes = totals.reduce((s, t) => s + t.activationBytes, 0);
     const trainingFlops = totals.reduce((s, t) => s + t.totalFlops, 0);
     let measured = 0;
@@ -210,5 +218,26 @@ export async function finetune(config: FinetuneConfig = {}): Promise<FinetuneRes
     return result;
   } finally {
     if (ownsModel && !config.keepModel) model.dispose();
+  }
+}
+
+/**
+ * Per trained layer, the HOSVD_ε ranks of its input on the first training batch (for SVD_ε the
+ * batch-mode rank is the first entry), at the method's ε (default 0.8).
+ */
+function measureEpsilonRanks(
+  model: ZooModel,
+  lastN: number,
+  train: LabeledImages,
+  input: InputSpec,
+  batchSize: number,
+  methodOptions: Record<string, unknown> | undefined,
+): Map<string, number[]> {
+  const epsilon = typeof methodOptions?.epsilon === 'number' ? methodOptions.epsilon : 0.8;
+  const layers = captureLayerTensors(model, { lastN, images: train, input, batchSize: Math.min(batchSize, train.shape[0]) });
+  try {
+    return new Map(layers.map((l) => [l.name, measuredHosvdRanks(l.input, epsilon)]));
+  } finally {
+    tf.dispose(layers.flatMap((l) => [l.input, l.dy]));
   }
 }

@@ -1,6 +1,7 @@
 import { tf } from '@odl/backend';
 import type { ZooModel } from '../zoo/model';
 import { checkData, makeBatch, type InputSpec, type LabeledImages } from './data';
+import type { FrozenFeatureCache } from './feature-cache';
 import { crossEntropy } from './loss';
 
 /** Result of {@link evaluate}. */
@@ -14,14 +15,15 @@ export interface EvalResult {
 }
 
 /**
- * Top-1 accuracy and mean cross-entropy of `model` (inference mode) on `data`.
+ * Top-1 accuracy and mean cross-entropy of `model` (inference mode) on `data`. With `features`
+ * (the cached output of the model's frozen blocks for `data`), the forward starts after them.
  *
  * @example
  * ```ts
  * const { top1, loss } = await evaluate(model, testSet, { height: 32, width: 32, channels: 1 });
  * ```
  */
-export async function evaluate(model: ZooModel, data: LabeledImages, input: InputSpec, batchSize = 256): Promise<EvalResult> {
+export async function evaluate(model: ZooModel, data: LabeledImages, input: InputSpec, batchSize = 256, features?: FrozenFeatureCache | null): Promise<EvalResult> {
   checkData(data, input, 'evaluate');
   const n = data.shape[0];
   let correct = 0;
@@ -29,8 +31,8 @@ export async function evaluate(model: ZooModel, data: LabeledImages, input: Inpu
   for (let start = 0; start < n; start += batchSize) {
     const idx = Array.from({ length: Math.min(batchSize, n - start) }, (_, i) => start + i);
     const [c, l] = tf.tidy(() => {
-      const { x, y } = makeBatch(data, idx, input);
-      const logits = model.forward(x, { training: false });
+      const { x, y } = features ? features.batch(idx) : makeBatch(data, idx, input);
+      const logits = model.forward(x, { training: false, fromBlock: features?.blocks ?? 0 });
       const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32'));
       const loss = tf.mul(crossEntropy(logits, y), idx.length);
       return [hits, loss];

@@ -5,6 +5,7 @@ import type { ZooModel } from '../zoo/model';
 import { clipByGlobalNorm } from './clip';
 import { checkData, makeBatch, type AugmentSpec, type InputSpec, type LabeledImages } from './data';
 import { evaluate, type EvalResult } from './evaluate';
+import { FrozenFeatureCache } from './feature-cache';
 import { crossEntropy } from './loss';
 import { Optimizer, type OptimizerConfig, type OptimizerState } from './optimizers';
 import { learningRateAt, type ScheduleConfig } from './schedule';
@@ -71,6 +72,13 @@ export interface TrainerConfig {
   input: InputSpec;
   /** Training augmentation. Default none. */
   augment?: AugmentSpec;
+  /**
+   * Compute the output of the model's frozen leading blocks once per image and train (and
+   * evaluate) from it, instead of re-running the frozen network every step (see
+   * `FrozenFeatureCache`). Used only when it cannot change results: BatchNorm frozen and no
+   * augmentation; skipped when the features would exceed 1 GiB. Default true.
+   */
+  cacheFrozenFeatures?: boolean;
   /** Drop the last incomplete batch of each epoch (default true: every step has the same shape). */
   dropLast?: boolean;
   /** Called after every step. */
@@ -176,15 +184,16 @@ export class Trainer {
 
   /**
    * One optimisation step on a prepared batch; returns the batch loss and the gradient norm.
-   * Inputs are not disposed.
+   * Inputs are not disposed. With `fromBlock > 0`, `x` holds the features that block takes
+   * (`model.frozenFeatures`), not images.
    */
-  trainStep(x: tf.Tensor4D, y: tf.Tensor1D, learningRate: number): StepResult {
+  trainStep(x: tf.Tensor4D, y: tf.Tensor1D, learningRate: number, fromBlock = 0): StepResult {
     const weights = this.model.trainableWeights();
     if (weights.size === 0) throw new ArgumentError('Trainer: the model has no trainable weights; call prepareFineTune with lastN >= 1');
     const byVarName = new Map<string, string>();
     for (const [name, v] of weights) byVarName.set(v.name, name);
     const { value, grads } = tf.variableGrads(() => {
-      const loss = crossEntropy(this.model.forward(x, { training: true }), y);
+      const loss = crossEntropy(this.model.forward(x, { training: true, fromBlock }), y);
       this.config.onTape?.(this.step + 1);
       return loss;
     }, [...weights.values()]);
@@ -218,6 +227,29 @@ export class Trainer {
     if (perEpoch === 0) throw new ArgumentError(`Trainer.fit: ${n} images give no full batch of ${c.batchSize}; lower batchSize or set dropLast: false`);
     const total = perEpoch * c.epochs;
     const peak = c.optimizer.learningRate;
+    const blocks = (c.cacheFrozenFeatures ?? true) && c.augment == null && this.epoch < c.epochs ? this.model.frozenPrefixBlocks() : 0;
+    const trainCache = blocks > 0 ? FrozenFeatureCache.build(this.model, data, c.input, blocks) : null;
+    if (trainCache && options.evalData) checkData(options.evalData, c.input, 'Trainer.fit (evalData)');
+    const evalCache = trainCache && options.evalData ? FrozenFeatureCache.build(this.model, options.evalData, c.input, blocks) : null;
+    try {
+      return await this.fitLoop(data, options, perEpoch, total, peak, trainCache, evalCache);
+    } finally {
+      trainCache?.dispose();
+      evalCache?.dispose();
+    }
+  }
+
+  private async fitLoop(
+    data: LabeledImages,
+    options: FitOptions,
+    perEpoch: number,
+    total: number,
+    peak: number,
+    trainCache: FrozenFeatureCache | null,
+    evalCache: FrozenFeatureCache | null,
+  ): Promise<EpochRecord[]> {
+    const c = this.config;
+    const n = data.shape[0];
     while (this.epoch < c.epochs) {
       if (options.stopAtStep != null && this.step >= options.stopAtStep) return this.history;
       if (this.stepInEpoch === 0) {
@@ -232,10 +264,10 @@ export class Trainer {
         const start = this.stepInEpoch * c.batchSize;
         const idx = order.slice(start, Math.min(n, start + c.batchSize));
         const lr = learningRateAt(this.step, total, peak, c.schedule);
-        const { x, y } = makeBatch(data, idx, c.input, c.augment, this.augmentRng);
+        const { x, y } = trainCache ? trainCache.batch(idx) : makeBatch(data, idx, c.input, c.augment, this.augmentRng);
         let res: StepResult;
         try {
-          res = this.trainStep(x, y, lr);
+          res = this.trainStep(x, y, lr, trainCache?.blocks ?? 0);
         } finally {
           tf.dispose([x, y]);
         }
@@ -254,7 +286,7 @@ export class Trainer {
       const record: EpochRecord = {
         epoch: this.epoch, loss: this.epochLossSum / perEpoch, msPerStep: this.epochMsSum / perEpoch, learningRate: this.lastLr,
       };
-      if (options.evalData) record.eval = await evaluate(this.model, options.evalData, c.input);
+      if (options.evalData) record.eval = await evaluate(this.model, options.evalData, c.input, 256, evalCache);
       this.history.push(record);
       c.onEpoch?.(record);
       this.epoch++;

@@ -129,19 +129,78 @@ export class ZooModel {
    * Frozen layers run off the gradient tape; compressed layers through their compressors.
    */
   forward(x: tf.Tensor4D, options: ForwardOptions = {}): tf.Tensor2D {
+    const from = options.fromBlock ?? 0;
+    if (!Number.isInteger(from) || from < 0 || from > this.blocks.length) {
+      throw new ArgumentError(`${this.config.architecture}.forward: fromBlock must be an integer in [0, ${this.blocks.length}], got ${String(options.fromBlock)}`);
+    }
+    if (from > 0) {
+      if (x.rank !== 4) throw new ShapeError(`${this.config.architecture}.forward: features must be NHWC [B, H, W, C], got [${x.shape.join(', ')}]`);
+      return this.runBlocks(x, from, this.blocks.length, options.training ?? false);
+    }
     if (x.rank !== 4 || x.shape[3] !== this.config.inputChannels) {
       throw new ShapeError(
         `${this.config.architecture}.forward: expected an NHWC batch [B, H, W, ${this.config.inputChannels}], got [${x.shape.join(', ')}]; ` +
           'convert images to NHWC float32 with the model\'s input channels',
       );
     }
+    return this.runBlocks(x, 0, this.blocks.length, options.training ?? false);
+  }
+
+  /**
+   * Number of leading blocks whose output does not depend on anything trained: every layer in
+   * them is frozen and BatchNorm statistics are frozen (so each image's features depend on that
+   * image only). Their output can be computed once per image and reused across epochs
+   * ({@link ZooModel.frozenFeatures}, `forward(features, { fromBlock })`). 0 when BatchNorm is
+   * not frozen.
+   *
+   * @example
+   * ```ts
+   * prepareFineTune(model, { lastN: 4, inputShape: [32, 32, 32, 1], method: 'asi' });
+   * model.frozenPrefixBlocks(); // 14 for MCUNet-in1 (the last block and the classifier train)
+   * ```
+   */
+  frozenPrefixBlocks(): number {
+    if (!this.batchNormFrozen) return 0;
+    let n = 0;
+    while (n < this.blocks.length && this.blocks[n]!.layers.every((l) => this.modeOf(l.name) === 'frozen')) n++;
+    return n;
+  }
+
+  /**
+   * Output of the first `blocks` blocks for an input batch, off the gradient tape (the features
+   * that `forward(features, { fromBlock: blocks })` continues from). Use with
+   * `blocks ≤ frozenPrefixBlocks()`; inference mode.
+   *
+   * @example
+   * ```ts
+   * const k = model.frozenPrefixBlocks();
+   * const features = model.frozenFeatures(x, k);
+   * const logits = model.forward(features, { fromBlock: k, training: true });
+   * ```
+   */
+  frozenFeatures(x: tf.Tensor4D, blocks: number): tf.Tensor4D {
+    if (!Number.isInteger(blocks) || blocks < 0 || blocks > this.frozenPrefixBlocks()) {
+      throw new ArgumentError(`${this.config.architecture}.frozenFeatures: blocks must be an integer in [0, ${this.frozenPrefixBlocks()}] (the frozen prefix), got ${blocks}`);
+    }
+    if (x.rank !== 4 || x.shape[3] !== this.config.inputChannels) {
+      throw new ShapeError(`${this.config.architecture}.frozenFeatures: expected an NHWC batch [B, H, W, ${this.config.inputChannels}], got [${x.shape.join(', ')}]`);
+    }
+    const ctx: RunContext = { training: false, batchNormFrozen: this.batchNormFrozen, runtime: (name) => this.runtime.get(name) ?? PLAIN };
+    return tf.tidy(() => {
+      let y = x;
+      for (let i = 0; i < blocks; i++) y = this.blocks[i]!.run(y, ctx);
+      return y === x ? tf.clone(x) : y;
+    });
+  }
+
+  private runBlocks(x: tf.Tensor4D, from: number, to: number, training: boolean): tf.Tensor2D {
     const ctx: RunContext = {
-      training: options.training ?? false,
+      training,
       batchNormFrozen: this.batchNormFrozen,
       runtime: (name) => this.runtime.get(name) ?? PLAIN,
     };
     let y = x;
-    for (const b of this.blocks) y = b.run(y, ctx);
+    for (let i = from; i < to; i++) y = this.blocks[i]!.run(y, ctx);
     const frozenBefore = this.convLayers().every((l) => this.modeOf(l.name) === 'frozen');
     return this.head.run(y, ctx, frozenBefore);
   }

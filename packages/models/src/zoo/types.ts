@@ -102,6 +102,11 @@ export interface ForwardOptions {
    * `prepareFineTune`). Default `false` (inference).
    */
   training?: boolean;
+  /**
+   * Start at this block: the input is then the features that block takes (the output of
+   * `model.frozenFeatures(x, fromBlock)`), not images. Default 0.
+   */
+  fromBlock?: number;
 }
 
 /** One conv/dense layer of a model with its geometry, as listed by `layerSpecs`. */

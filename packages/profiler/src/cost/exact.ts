@@ -10,11 +10,13 @@
  * with Q formed explicitly 4·d·k² − (4/3)·k³; symmetric eigendecomposition with vectors of an
  * n×n matrix 9·n³. ASI is counted at a warm step (one power step: two products with the
  * unfolding per mode, 4·N·k_n); a cold step costs 2·N·k_n less per mode plus the Gaussian draw.
+ * With ASI's default `'sequential'` schedule, N is the size of the tensor each mode's step runs
+ * on (already projected onto the modes visited before it), and the core is the last projection.
  *
  * @packageDocumentation
  */
 import { ArgumentError } from '@odl/backend';
-import type { LayerGeometry } from '@odl/core';
+import { sequentialModeOrder, type LayerGeometry } from '@odl/core';
 import type { CostTerm, DetailedLayerCost } from './types';
 import { convDims, denseDims, prod } from './dims';
 import { clampRanks } from './ranks';
@@ -137,11 +139,30 @@ export function exactAsi(g: LayerGeometry, options: unknown): DetailedLayerCost 
   const shape = g.inputShape;
   const ks = clampRanks(shape, requireRanks('asi', options));
   const N = prod(shape);
+  const schedule = (options as { schedule?: string } | undefined)?.schedule ?? 'sequential';
+  if (schedule !== 'sequential' && schedule !== 'independent') {
+    throw new ArgumentError(`asi cost: schedule must be 'sequential' or 'independent', got '${schedule}'`);
+  }
+  let subspace = 0;
+  let core = 0;
+  if (schedule === 'independent') {
+    subspace = ks.reduce((a, k) => a + 4 * N * k, 0);
+    core = coreFormationFlops(shape, ks);
+  } else {
+    // Each visited mode's power step (two products) and projection (one) run on the tensor
+    // already projected onto the modes before it; the last projection leaves the core.
+    let cur = N;
+    for (const n of sequentialModeOrder(shape, ks)) {
+      subspace += 4 * cur * ks[n];
+      core += 2 * cur * ks[n];
+      cur = (cur / shape[n]) * ks[n];
+    }
+  }
   return fromTerms(tuckerElements(shape, ks), [
     layerTerms(g).fwd,
-    fw('subspace-iteration', ks.reduce((a, k) => a + 4 * N * k, 0)),
+    fw('subspace-iteration', subspace),
     fw('orthonormalisation', shape.reduce((a, dn, i) => a + qrFlops(dn, ks[i]), 0)),
-    fw('core-formation', coreFormationFlops(shape, ks)),
+    fw('core-formation', core),
     ...tuckerBackward(g, ks),
   ]);
 }

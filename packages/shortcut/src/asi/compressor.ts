@@ -1,6 +1,7 @@
 import { tf, ShapeError, ArgumentError, SeededRandom, orthonormalBasis, type SeededRandomState } from '@odl/backend';
 import { TuckerCompressor, tuckerCompressedActivation, type CompressedActivation, type CompressorState, type LayerGeometry, type TuckerFactors } from '@odl/core';
-import { validateAsiOptions, type AsiOptions } from './options';
+import { validateAsiOptions, type AsiOptions, type AsiSchedule } from './options';
+import { sequentialAsiStep } from './sequential';
 import { jointSpatialGramPays, warmConvProducts } from './conv-warm';
 import { CyclicUnfoldings, tuckerCoreLeft } from './unfoldings';
 
@@ -26,6 +27,10 @@ export class AsiCompressor extends TuckerCompressor {
   readonly warmStart: boolean;
   /** Seed of this layer's Gaussian generator. */
   readonly seed: number;
+  /** How the per-mode steps are arranged ({@link AsiOptions.schedule}). */
+  readonly schedule: AsiSchedule;
+  /** Power steps per mode and training step ({@link AsiOptions.powerSteps}). */
+  readonly powerSteps: number;
 
   private factors: (tf.Tensor2D | null)[];
   private rng: SeededRandom;
@@ -43,6 +48,8 @@ export class AsiCompressor extends TuckerCompressor {
     this.ranks = o.ranks;
     this.warmStart = o.warmStart;
     this.seed = o.seed;
+    this.schedule = o.schedule;
+    this.powerSteps = o.powerSteps;
     this.factors = this.ranks.map(() => null);
     this.rng = new SeededRandom(this.seed);
   }
@@ -69,6 +76,18 @@ export class AsiCompressor extends TuckerCompressor {
    * state.
    */
   override compress(input: tf.Tensor): CompressedActivation {
+    if (this.schedule === 'sequential') {
+      this.checkInput(input);
+      const ks = this.effectiveRanks(input.shape);
+      let warm: boolean[] = [];
+      const [core, ...factors] = tf.tidy(() => {
+        const step = sequentialAsiStep(input, ks, this.factors, this.warmStart, this.rng, this.powerSteps);
+        warm = step.warm;
+        return [step.core, ...step.factors];
+      });
+      this.finishStep(factors as tf.Tensor2D[], warm.map((w) => (w ? 'warm' : 'cold')), ks);
+      return tuckerCompressedActivation(core!, factors as tf.Tensor2D[], this.extraMeta());
+    }
     const [core, ...factors] = tf.tidy(() => {
       const us = this.computeFactors(input) as tf.Tensor2D[];
       return [tuckerCoreLeft(input, us), ...us];

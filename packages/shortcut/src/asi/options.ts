@@ -19,7 +19,26 @@ export interface AsiOptions {
   warmStart?: boolean;
   /** Seed of the layer's own Gaussian generator for cold starts (default 0). */
   seed?: number;
+  /**
+   * How the modes' subspace-iteration steps are arranged (default `'sequential'`):
+   * - `'sequential'`: channel mode first on the full activation, then each further mode on the
+   *   activation already projected onto the previous ones, the batch mode last (the sequentially
+   *   truncated HOSVD order). One pass pair over the full activation instead of one per mode,
+   *   and the batch factor, which changes with every batch, is fitted to this batch given the
+   *   others. See docs/asi-schedules.md.
+   * - `'independent'`: every mode from the full activation, as in the paper (DESIGN §3).
+   */
+  schedule?: AsiSchedule;
+  /**
+   * Power steps per mode and training step with the `'sequential'` schedule (default 1, ASI's
+   * single step). More steps track a subspace that drifts during training more closely, at two
+   * thin products per extra step.
+   */
+  powerSteps?: number;
 }
+
+/** The two arrangements of ASI's per-mode steps; see {@link AsiOptions.schedule}. */
+export type AsiSchedule = 'sequential' | 'independent';
 
 /**
  * Checks ASI options against a layer and returns them with defaults filled in. Throws
@@ -27,7 +46,7 @@ export interface AsiOptions {
  *
  * @example
  * ```ts
- * validateAsiOptions(denseGeometry([32, 64], [64, 10]), { ranks: [8, 8] }); // { ranks: [8, 8], warmStart: true, seed: 0 }
+ * validateAsiOptions(denseGeometry([32, 64], [64, 10]), { ranks: [8, 8] }); // { ranks: [8, 8], warmStart: true, seed: 0, schedule: 'sequential', powerSteps: 1 }
  * ```
  */
 export function validateAsiOptions(geometry: LayerGeometry, options: AsiOptions): Required<AsiOptions> {
@@ -50,5 +69,16 @@ export function validateAsiOptions(geometry: LayerGeometry, options: AsiOptions)
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
     throw new ArgumentError(`asi: seed must be an integer in [0, 2^32), got ${String(options.seed)}`);
   }
-  return { ranks: [...ranks], warmStart: options.warmStart ?? true, seed };
+  const schedule = options.schedule ?? 'sequential';
+  if (schedule !== 'sequential' && schedule !== 'independent') {
+    throw new ArgumentError(`asi: schedule must be 'sequential' or 'independent', got ${String(options.schedule)}`);
+  }
+  const powerSteps = options.powerSteps ?? 1;
+  if (!Number.isInteger(powerSteps) || powerSteps < 1 || powerSteps > 64) {
+    throw new ArgumentError(`asi: powerSteps must be an integer in [1, 64], got ${String(options.powerSteps)}`);
+  }
+  if (powerSteps > 1 && schedule !== 'sequential') {
+    throw new ArgumentError(`asi: powerSteps > 1 needs schedule 'sequential' (the 'independent' schedule is the paper's single step)`);
+  }
+  return { ranks: [...ranks], warmStart: options.warmStart ?? true, seed, schedule, powerSteps };
 }

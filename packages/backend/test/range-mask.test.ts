@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { rangeMask, setupBackend, tf } from '../src/index';
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  describe(`rangeMask (${backend})`, () => {
+    it('is true exactly where low < x ≤ high, including the kinks, ±0, ±Infinity and NaN', async () => {
+      await setupBackend({ prefer: [backend] });
+      const special = [0, -0, 6, 6.0001, 5.9999, 1e-45, -1e-45, Infinity, -Infinity, NaN];
+      const values = Float32Array.from([...special, ...Array.from({ length: 4000 }, (_, i) => Math.sin(i * 12.9898) * 9)]);
+      const x = tf.tensor3d(values, [2, 2005, 1]);
+      for (const [low, high] of [[0, 6], [0, Infinity], [-1, 1]] as const) {
+        const m = rangeMask(x, low, high);
+        expect(m.dtype).toBe('bool');
+        expect(m.shape).toEqual([2, 2005, 1]);
+        const expected = Array.from(values, (v) => (v > low && v <= high ? 1 : 0));
+        expect(Array.from(m.dataSync())).toEqual(expected);
+        // the same as tfjs' own comparisons
+        const stock = high === Infinity ? tf.greater(x, low) : tf.logicalAnd(tf.greater(x, low), tf.lessEqual(x, high));
+        expect(Array.from(m.dataSync())).toEqual(Array.from(stock.dataSync()));
+        tf.dispose([m, stock]);
+      }
+      x.dispose();
+    });
+
+    it('rejects a non-float input and an empty range with the fix in the message', async () => {
+      await setupBackend({ prefer: [backend] });
+      const i = tf.tensor1d([1, 2], 'int32');
+      expect(() => rangeMask(i, 0, 6)).toThrow(/expected a float32 tensor, got int32; cast it first/);
+      const f = tf.tensor1d([1, 2]);
+      expect(() => rangeMask(f, 6, 0)).toThrow(/low 6 must be below high 0/);
+      tf.dispose([i, f]);
+    });
+  });
+}

@@ -1,0 +1,219 @@
+import { describe, expect, it } from 'vitest';
+import { setupBackend, tf } from '@odl/backend';
+import { composeTucker, conv2dGeometry, denseGeometry, sequentialModeOrder, unpackTucker, type LayerGeometry } from '@odl/core';
+import { AsiCompressor } from '../src/index';
+
+// The 'sequential' schedule checked against a slow Float64 implementation written from its
+// definition: visit the modes in order; for mode n, P = T_(n) T_(n)ᵀ U_prev on the CURRENT tensor
+// T (already projected onto the modes visited before); U_n = orth(P); T ← T ×_n U_nᵀ; the core is
+// the final T.
+
+interface F64Tensor {
+  shape: number[];
+  data: Float64Array;
+}
+
+const strides = (shape: number[]) => shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+
+/** Mode-n unfolding as a d_n × m row-major matrix (columns: the other axes in order). */
+function unfold(t: F64Tensor, n: number): Float64Array {
+  const d = t.shape[n];
+  const m = t.data.length / d;
+  const st = strides(t.shape);
+  const out = new Float64Array(d * m);
+  const col = new Array<number>(d).fill(0);
+  for (let i = 0; i < t.data.length; i++) {
+    const row = Math.floor(i / st[n]) % d;
+    out[row * m + col[row]++] = t.data[i];
+  }
+  return out;
+}
+
+/** T ×_n Uᵀ for U d_n × k (row-major). */
+function projectMode(t: F64Tensor, n: number, u: Float64Array, k: number): F64Tensor {
+  const shape = t.shape.slice();
+  const d = shape[n];
+  shape[n] = k;
+  const stIn = strides(t.shape);
+  const stOut = strides(shape);
+  const out = new Float64Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < t.data.length; i++) {
+    const row = Math.floor(i / stIn[n]) % d;
+    const base = i - row * stIn[n];
+    // the same position in the output with mode n at 0
+    let o = 0;
+    let rem = base;
+    for (let a = 0; a < shape.length; a++) {
+      const idx = Math.floor(rem / stIn[a]);
+      rem -= idx * stIn[a];
+      o += idx * stOut[a];
+    }
+    for (let j = 0; j < k; j++) out[o + j * stOut[n]] += t.data[i] * u[row * k + j];
+  }
+  return { shape, data: out };
+}
+
+/** Orthonormal columns of a d×k row-major matrix (modified Gram–Schmidt, twice, Float64). */
+function orth(p: Float64Array, d: number, k: number): Float64Array {
+  const q = Float64Array.from(p);
+  for (let pass = 0; pass < 2; pass++) {
+    for (let j = 0; j < k; j++) {
+      for (let l = 0; l < j; l++) {
+        let dot = 0;
+        for (let i = 0; i < d; i++) dot += q[i * k + j] * q[i * k + l];
+        for (let i = 0; i < d; i++) q[i * k + j] -= dot * q[i * k + l];
+      }
+      let nrm = 0;
+      for (let i = 0; i < d; i++) nrm += q[i * k + j] ** 2;
+      for (let i = 0; i < d; i++) q[i * k + j] /= Math.sqrt(nrm);
+    }
+  }
+  return q;
+}
+
+/** One warm sequential step in Float64: factors (d_n×k_n row-major) and the core. */
+function referenceStep(a: F64Tensor, ks: number[], order: number[], prev: Float64Array[]): { factors: Float64Array[]; core: F64Tensor } {
+  let t = a;
+  const factors: Float64Array[] = [];
+  for (const n of order) {
+    const d = a.shape[n];
+    const k = ks[n];
+    const x = unfold(t, n);
+    const m = x.length / d;
+    const y = new Float64Array(m * k); // T_(n)ᵀ U_prev
+    for (let r = 0; r < d; r++) for (let c = 0; c < m; c++) for (let j = 0; j < k; j++) y[c * k + j] += x[r * m + c] * prev[n][r * k + j];
+    const p = new Float64Array(d * k); // T_(n) y
+    for (let r = 0; r < d; r++) for (let c = 0; c < m; c++) for (let j = 0; j < k; j++) p[r * k + j] += x[r * m + c] * y[c * k + j];
+    factors[n] = orth(p, d, k);
+    t = projectMode(t, n, factors[n], k);
+  }
+  return { factors, core: t };
+}
+
+function relErr(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < y.length; i++) {
+    num += (x[i] - y[i]) ** 2;
+    den += y[i] ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
+const projector = (u: ArrayLike<number>, d: number, k: number) =>
+  Array.from({ length: d * d }, (_, ij) => {
+    const [i, j] = [Math.floor(ij / d), ij % d];
+    let s = 0;
+    for (let c = 0; c < k; c++) s += u[i * k + c] * u[j * k + c];
+    return s;
+  });
+
+/** A low-rank-plus-noise activation (so that the subspaces are well separated), post-ReLU. */
+function activation(shape: number[], seed: number): tf.Tensor {
+  return tf.tidy(() => {
+    let t = tf.randomNormal(shape, 0.3, 1, 'float32', seed);
+    shape.forEach((d, n) => {
+      const scale = tf.tensor1d(Array.from({ length: d }, (_, i) => (1 + i) ** -1));
+      t = tf.mul(t, tf.reshape(scale, shape.map((v, i) => (i === n ? d : 1))));
+    });
+    return tf.relu(t);
+  });
+}
+
+const cases: { name: string; geometry: LayerGeometry; ranks: number[]; order: number[] }[] = [
+  { name: 'conv 1×1 on 6×5 maps', geometry: conv2dGeometry([10, 6, 5, 24], [1, 1, 24, 8]), ranks: [4, 3, 2, 5], order: [3, 2, 1, 0] },
+  { name: 'conv 3×3 stride 2, height shrinking most', geometry: conv2dGeometry([8, 9, 7, 12], [3, 3, 12, 4], { strides: 2, pad: 'same' }), ranks: [3, 2, 5, 4], order: [1, 3, 2, 0] },
+  { name: 'conv 3×3 on a 1×1 map (last MCUNet stage at 32 px)', geometry: conv2dGeometry([16, 1, 1, 40], [1, 1, 40, 8]), ranks: [6, 1, 1, 6], order: [3, 2, 1, 0] },
+  { name: 'dense 3-D (tokens)', geometry: denseGeometry([6, 9, 20], [20, 4]), ranks: [3, 4, 5], order: [2, 1, 0] },
+];
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  describe(`ASI sequential schedule (${backend})`, () => {
+    it('visits the modes that shrink most first and the batch last', () => {
+      for (const c of cases) expect(sequentialModeOrder(c.geometry.inputShape, c.ranks)).toEqual(c.order);
+    });
+
+    for (const c of cases) {
+      it(`${c.name}: a warm step equals the Float64 definition (factors and core)`, async () => {
+        await setupBackend({ prefer: [backend] });
+        const shape = c.geometry.inputShape;
+        const comp = new AsiCompressor(c.geometry, { ranks: c.ranks, seed: 2 });
+        expect(comp.schedule).toBe('sequential');
+        const x1 = activation(shape, 1);
+        const x2 = activation(shape, 2);
+        tf.dispose(comp.compress(x1).tensors);
+        const state = comp.getState()!;
+        const prev = c.ranks.map((_, n) => Float64Array.from(state.tensors[`U${n}`].dataSync()));
+        const act = comp.compress(x2);
+        expect(comp.lastStarts.every((s) => s === 'warm')).toBe(true);
+        const { core, factors } = unpackTucker(act);
+        const ref = referenceStep({ shape, data: Float64Array.from(x2.dataSync()) }, c.ranks, c.order, prev);
+        factors.forEach((u, n) => {
+          const [d, k] = [shape[n], c.ranks[n]];
+          expect(relErr(projector(u!.dataSync(), d, k), projector(ref.factors[n], d, k))).toBeLessThan(1e-4);
+        });
+        // The core depends on each factor's basis; its reconstruction does not.
+        const rebuilt = composeTucker(core, factors).dataSync();
+        const refCore = tf.tensor(Float32Array.from(ref.core.data), ref.core.shape);
+        const refFactors = ref.factors.map((u, n) => tf.tensor2d(Float32Array.from(u), [shape[n], c.ranks[n]]));
+        const refRebuilt = composeTucker(refCore, refFactors).dataSync();
+        expect(relErr(rebuilt, refRebuilt)).toBeLessThan(1e-4);
+        tf.dispose([x1, x2, refCore, ...refFactors, ...act.tensors, ...Object.values(state.tensors)]);
+        comp.dispose();
+      });
+    }
+
+    it('at full rank the reconstruction is exact, and the counts match the contract', async () => {
+      await setupBackend({ prefer: [backend] });
+      const g = conv2dGeometry([6, 4, 3, 5], [1, 1, 5, 2]);
+      const comp = new AsiCompressor(g, { ranks: [6, 4, 3, 5] });
+      const x = activation(g.inputShape, 3);
+      const act = comp.compress(x);
+      const { core, factors } = unpackTucker(act);
+      expect(act.elements).toBe(act.tensors.reduce((s, t) => s + t.size, 0));
+      expect(relErr(composeTucker(core, factors).dataSync(), x.dataSync())).toBeLessThan(1e-5);
+      tf.dispose([x, ...act.tensors]);
+      comp.dispose();
+    });
+  });
+}
+
+describe('ASI schedule options', () => {
+  it('rejects an unknown schedule and bad powerSteps with messages that name the fix', () => {
+    const g = denseGeometry([4, 6], [6, 2]);
+    expect(() => new AsiCompressor(g, { ranks: [2, 2], schedule: 'fast' as never })).toThrow(/schedule must be 'sequential' or 'independent'/);
+    expect(() => new AsiCompressor(g, { ranks: [2, 2], powerSteps: 0 })).toThrow(/powerSteps must be an integer in \[1, 64\]/);
+    expect(() => new AsiCompressor(g, { ranks: [2, 2], powerSteps: 2, schedule: 'independent' })).toThrow(/needs schedule 'sequential'/);
+  });
+
+  it('powerSteps q: a cold step equals q power iterations of the Float64 definition', async () => {
+    await setupBackend({ prefer: ['cpu'] });
+    const g = denseGeometry([12, 30], [30, 4]);
+    const x = activation([12, 30], 4);
+    const xs = Float64Array.from(x.dataSync());
+    const errors: number[] = [];
+    for (const q of [1, 3]) {
+      const c = new AsiCompressor(g, { ranks: [3, 3], powerSteps: q, warmStart: false, seed: 1 });
+      const act = c.compress(x);
+      const rebuilt = composeTucker(unpackTucker(act).core, unpackTucker(act).factors).dataSync();
+      errors.push(relErr(rebuilt, xs));
+      // channel factor by the definition: q − 1 further steps U ← orth(XᵀX U) from the cold basis
+      const cold = new AsiCompressor(g, { ranks: [3, 3], warmStart: false, seed: 1 });
+      const actCold = cold.compress(x);
+      let u: Float64Array = Float64Array.from(unpackTucker(actCold).factors[1]!.dataSync());
+      for (let s = 1; s < q; s++) {
+        const y = new Float64Array(12 * 3);
+        for (let i = 0; i < 12; i++) for (let j = 0; j < 30; j++) for (let k = 0; k < 3; k++) y[i * 3 + k] += xs[i * 30 + j] * u[j * 3 + k];
+        const p = new Float64Array(30 * 3);
+        for (let i = 0; i < 12; i++) for (let j = 0; j < 30; j++) for (let k = 0; k < 3; k++) p[j * 3 + k] += xs[i * 30 + j] * y[i * 3 + k];
+        u = orth(p, 30, 3);
+      }
+      expect(relErr(projector(unpackTucker(act).factors[1]!.dataSync(), 30, 3), projector(u, 30, 3))).toBeLessThan(1e-4);
+      tf.dispose([...act.tensors, ...actCold.tensors]);
+      c.dispose();
+      cold.dispose();
+    }
+    expect(errors[1]).toBeLessThan(errors[0]);
+    x.dispose();
+  });
+});
