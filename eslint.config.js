@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', 'docs/api/**', '**/.turbo/**', 'bench-results/**', '**/*.d.ts', 'apps/web/public/**'],
+    ignores: ['**/dist/**', '**/node_modules/**', 'docs/api/**', '**/.turbo/**', 'bench-results/**', '**/*.d.ts', 'apps/web/public/**', 'scratch/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -63,6 +63,10 @@ describe('odl finetune --json on a CIFAR-10 file', () => {
     const vanilla = JSON.parse(runOdl([...common, '--method', 'vanilla']).stdout);
     const asi = JSON.parse(runOdl([...common, '--method', 'asi', '--ranks', '2,1,1,4']).stdout);
     expect(asi.activationBytes.analytic).toBeLessThan(vanilla.activationBytes.analytic);
+    const int8 = JSON.parse(runOdl([...common, '--method', 'asi', '--ranks', '2,1,1,4', '--storage', 'int8']).stdout);
+    expect(int8.label).toBe('asi-int8');
+    expect(int8.layers.filter((l: { method: string }) => l.method === 'asi').every((l: { options: { storage?: string } }) => l.options.storage === 'int8')).toBe(true);
+    expect(int8.activationBytes.analytic).toBeLessThan(asi.activationBytes.analytic / 2);
   });
 
   it('rejects bad arguments with a clear message and exit code 2', () => {
@@ -75,6 +79,12 @@ describe('odl finetune --json on a CIFAR-10 file', () => {
     const noFormat = runOdl(['finetune', '--data', join(dir, 'data_batch_1.bin')]);
     expect(noFormat.code).toBe(2);
     expect(noFormat.stderr).toMatch(/--format is needed/);
+    const storage = runOdl(['finetune', '--method', 'vanilla', '--storage', 'int8']);
+    expect(storage.code).toBe(2);
+    expect(storage.stderr).toMatch(/--storage applies to --method asi/);
+    const storageValue = runOdl(['finetune', '--storage', 'int4']);
+    expect(storageValue.code).toBe(2);
+    expect(storageValue.stderr).toMatch(/--storage must be float32 or int8, got 'int4'/);
     const command = runOdl(['frobnicate']);
     expect(command.code).toBe(2);
     expect(command.stderr).toMatch(/unknown command 'frobnicate'/);

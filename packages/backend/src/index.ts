@@ -9,8 +9,10 @@ export {
   depthwiseConv2dWeightGradient,
   depthwiseConv2dInputGradient,
   rangeMask,
+  quantizeInt8Columns,
+  dequantizeInt8Columns,
 } from './kernels';
-export type { ConvPadding, ExplicitPadding, SpatialPair, DimRoundingMode } from './kernels';
+export type { Int8Columns, ConvPadding, ExplicitPadding, SpatialPair, DimRoundingMode } from './kernels';
 export * from './linalg';
 export * from './random';
 export * from './tensor';

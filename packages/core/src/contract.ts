@@ -123,6 +123,11 @@ export type CostMode = 'paper' | 'exact';
 export interface LayerCost {
   /** Elements kept between forward and backward for the weight gradient. */
   activationElements: number;
+  /**
+   * Bytes those elements take, when not 4 each (for example 8-bit storage with float32 scales).
+   * Absent: `activationElements × 4` (or the profiler's `bytesPerElement`).
+   */
+  activationBytes?: number;
   /** Floating-point operations of the forward pass, compression included. */
   forwardFlops: number;
   /** Floating-point operations of the backward pass (weight gradient, and input gradient in exact mode). */

@@ -45,6 +45,27 @@ describe('finetune job', () => {
     expect(a.activationBytes.measured).toBeLessThan(v.activationBytes.measured);
   });
 
+  it('ASI with int8 storage: ranks chosen for the budget in int8 bytes, counted and kept that way', async () => {
+    const train = syntheticImages(32, 28, 4, 1);
+    const test = syntheticImages(16, 28, 4, 2);
+    const calibration = syntheticImages(16, 28, 5, 3);
+    const common = { model: join(dir, 'base'), train, test, calibration, lastN: 4, epochs: 1, batchSize: 8, seed: 3, method: 'asi' };
+    const budget = Math.floor((4 * 8 * (96 + 576 + 576 + 160)) / 6);
+    const before = tf.memory().numTensors;
+    const f = await finetune({ ...common, budgetBytes: budget });
+    const q = await finetune({ ...common, budgetBytes: budget, methodOptions: { storage: 'int8' } });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(q.layers.every((l) => l.options.storage === 'int8')).toBe(true);
+    expect(q.rankPlan!.totalBytes).toBeLessThanOrEqual(budget);
+    // the analytic count is the plan's bytes: the same int8 accounting on both sides
+    expect(q.activationBytes.analytic).toBe(q.rankPlan!.totalBytes);
+    // the same budget buys larger ranks in int8
+    const elements = (r: typeof f) => r.layers.reduce((s, l) => s + (l.options.ranks as number[]).reduce((p, k) => p * k, 1), 0);
+    expect(elements(q)).toBeGreaterThan(elements(f));
+    expect(q.activationBytes.measured).toBeGreaterThan(0);
+    expect(Number.isFinite(q.history[0]!.loss)).toBe(true);
+  });
+
   for (const method of ['hosvd', 'svd'] as const) {
     it(`${method}: the analytic count uses the ε-ranks the first training batch reaches`, async () => {
       const train = syntheticImages(16, 28, 4, 4);

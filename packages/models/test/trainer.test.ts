@@ -8,11 +8,12 @@ import { snapshot, syntheticImages } from './helpers';
 
 const data = syntheticImages(40, 28, 3, 7);
 const shape: [number, number, number, number] = [8, 32, 32, 1];
-const asiLayers = {
-  'features.14.conv.1.0': { ranks: [3, 1, 1, 6] },
-  'features.14.conv.2': { ranks: [3, 1, 1, 6] },
-  classifier: { ranks: [3, 6] },
-};
+const asiLayersFor = (storage: 'float32' | 'int8') => ({
+  'features.14.conv.1.0': { ranks: [3, 1, 1, 6], storage },
+  'features.14.conv.2': { ranks: [3, 1, 1, 6], storage },
+  classifier: { ranks: [3, 6], storage },
+});
+const asiLayers = asiLayersFor('float32');
 
 function config(): TrainerConfig {
   return {
@@ -27,9 +28,9 @@ function config(): TrainerConfig {
   };
 }
 
-function fresh(): ZooModel {
+function fresh(layers = asiLayers): ZooModel {
   const model = mcunetIn1({ inputChannels: 1, numClasses: 5, seed: 3 });
-  prepareFineTune(model, { lastN: 3, inputShape: shape, method: 'asi', perLayerOptions: asiLayers, freshHead: true, numClasses: 3, seed: 4 });
+  prepareFineTune(model, { lastN: 3, inputShape: shape, method: 'asi', perLayerOptions: layers, freshHead: true, numClasses: 3, seed: 4 });
   return model;
 }
 
@@ -40,9 +41,11 @@ describe('Trainer', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('is deterministic, and a run stopped mid-epoch, checkpointed and resumed ends with the same weights', async () => {
+  for (const storage of ['float32', 'int8'] as const)
+  it(`is deterministic, and a run stopped mid-epoch, checkpointed and resumed ends with the same weights (ASI ${storage})`, async () => {
+    const layers = asiLayersFor(storage);
     const run = async () => {
-      const model = fresh();
+      const model = fresh(layers);
       const trainer = new Trainer(model, config());
       const history = await trainer.fit(data);
       trainer.dispose();
@@ -56,12 +59,13 @@ describe('Trainer', () => {
     b.model.dispose();
 
     // interrupted run: 7 of 10 steps (epoch 1, step 2 of 5), checkpointed with its state
-    const c = fresh();
+    const c = fresh(layers);
     const tc = new Trainer(c, config());
     await tc.fit(data, { stopAtStep: 7 });
     expect(tc.globalStep).toBe(7);
     const state = tc.getState();
-    expect(Object.keys(state.compressors).sort()).toEqual(Object.keys(asiLayers).sort());
+    expect(Object.keys(state.compressors).sort()).toEqual(Object.keys(layers).sort());
+    if (storage === 'int8') expect(state.compressors.classifier!.tensors['U1.codes']!.dtype).toBe('bool'); // the codes themselves are saved
     await saveCheckpoint(c, join(dir, 'resume'), { trainerState: state, metadata: { note: 'mid-epoch' } });
     Trainer.disposeState(state);
     tc.dispose();
@@ -70,7 +74,7 @@ describe('Trainer', () => {
     const loaded = await loadCheckpoint(join(dir, 'resume'));
     expect(loaded.metadata).toEqual({ note: 'mid-epoch' });
     const d = loaded.model;
-    prepareFineTune(d, { lastN: 3, inputShape: shape, method: 'asi', perLayerOptions: asiLayers, seed: 4 });
+    prepareFineTune(d, { lastN: 3, inputShape: shape, method: 'asi', perLayerOptions: layers, seed: 4 });
     const td = new Trainer(d, config());
     td.setState(loaded.trainerState!);
     Trainer.disposeState(loaded.trainerState!);

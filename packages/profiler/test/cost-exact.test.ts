@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CompressorPlugin, LayerGeometry } from '@odl/core';
 import { ArgumentError } from '@odl/backend';
-import { clampRanks, convDims, exactAsi, exactGradientFilter, exactHosvd, exactSvd, exactVanilla, layerCost, qrFlops, ranksFromSpectra } from '@odl/profiler';
+import { activationBytesOf, clampRanks, convDims, exactAsi, exactGradientFilter, exactHosvd, exactSvd, exactVanilla, layerCost, qrFlops, ranksFromSpectra } from '@odl/profiler';
 
 const small: LayerGeometry = { kind: 'conv2d', inputShape: [2, 4, 4, 3], weightShape: [3, 3, 3, 5], outputShape: [2, 4, 4, 5], pad: [[1, 1], [1, 1]] };
 
@@ -48,6 +48,20 @@ describe('exact mode', () => {
       expect([c.activationElements, c.forwardFlops, c.backwardFlops]).toEqual([32, 10_902, 12_764]);
     }
     expect(() => exactAsi(small, { ranks: [1, 2, 2, 2], schedule: 'fast' })).toThrow(/schedule must be/);
+  });
+
+  it('ASI with int8 storage: 1 byte per value + 4 per column scale, encode/decode FLOPs added', () => {
+    // values: core 1·2·2·2 = 8 + factors 2·1 + 4·2 + 4·2 + 3·2 = 24 → 32 bytes
+    // scales: core's last axis 2 + factor columns 1 + 2 + 2 + 2 = 9 → 36 bytes; 41 elements, 68 bytes
+    // forward + encode 2·32 + warm-start decode 24 = 10990; backward + decode 32 = 12796
+    const c = exactAsi(small, { ranks: [1, 2, 2, 2], storage: 'int8' });
+    expect([c.activationElements, c.activationBytes, c.forwardFlops, c.backwardFlops]).toEqual([41, 68, 10_990, 12_796]);
+    const p = layerCost(small, 'asi', { ranks: [1, 2, 2, 2], storage: 'int8' }, { mode: 'paper', source: 'builtin' });
+    const pf = layerCost(small, 'asi', { ranks: [1, 2, 2, 2] }, { mode: 'paper', source: 'builtin' });
+    expect([p.activationElements, p.activationBytes, p.forwardFlops, p.backwardFlops]).toEqual([41, 68, pf.forwardFlops, pf.backwardFlops]);
+    expect(activationBytesOf(c)).toBe(68);
+    expect(activationBytesOf(exactAsi(small, { ranks: [1, 2, 2, 2] }))).toBe(32 * 4);
+    expect(() => exactAsi(small, { ranks: [1, 2, 2, 2], storage: 'int4' })).toThrow(/storage must be 'float32' or 'int8'/);
   });
 
   it('HOSVD conv: Gram 2·N·d_n and 9·d_n³ eigen per mode, same backward as ASI', () => {

@@ -60,7 +60,8 @@ function errorsOverSteps(c: AsiCompressor, a: tf.Tensor, steps: number): number[
 
 describe('ASI warm start', () => {
   for (const schedule of ['sequential', 'independent'] as const)
-  it(`reaches the noise floor within 3 steps on low rank + noise; cold-only never does (${schedule})`, () => {
+  for (const storage of ['float32', 'int8'] as const)
+  it(`reaches the noise floor within 3 steps on low rank + noise; cold-only never does (${schedule}, ${storage})`, () => {
     const { a, factors } = lowRankPlusNoise(0.01);
     // Noise floor: the error of projecting onto the true subspaces.
     const floor = tf.tidy(() => {
@@ -72,15 +73,19 @@ describe('ASI warm start', () => {
       }, a);
       return tf.norm(tf.sub(a, s)).dataSync()[0] / tf.norm(a).dataSync()[0];
     });
-    const warm = asiPlugin.create(geometry, { ranks, seed: 3, schedule }) as AsiCompressor;
-    const cold = asiPlugin.create(geometry, { ranks, seed: 3, warmStart: false, schedule }) as AsiCompressor;
+    const warm = asiPlugin.create(geometry, { ranks, seed: 3, schedule, storage }) as AsiCompressor;
+    const cold = asiPlugin.create(geometry, { ranks, seed: 3, warmStart: false, schedule, storage }) as AsiCompressor;
+    // int8 storage adds its rounding to every step: each element within 0.4 % of its column's
+    // largest magnitude, about 1 % of the reconstruction here (in quadrature: 1.5× this floor)
+    const slack = storage === 'int8' ? 0.6 : 0.02;
     const errsWarm = errorsOverSteps(warm, a, 5);
     const errsCold = errorsOverSteps(cold, a, 6);
     expect(warm.lastStarts).toEqual(['warm', 'warm', 'warm', 'warm']);
     expect(cold.lastStarts).toEqual(['cold', 'cold', 'cold', 'cold']);
     expect(errsWarm[0]).toBeGreaterThan(2 * floor);
-    for (let s = 1; s < errsWarm.length; s++) expect(errsWarm[s]).toBeLessThanOrEqual(errsWarm[s - 1] * (1 + 1e-4));
-    for (let s = 2; s < errsWarm.length; s++) expect(errsWarm[s]).toBeLessThan(1.02 * floor);
+    const steady = storage === 'int8' ? 1.1 : 1 + 1e-4; // the rounding makes the plateau jitter
+    for (let s = 1; s < errsWarm.length; s++) expect(errsWarm[s]).toBeLessThanOrEqual(errsWarm[s - 1] * steady);
+    for (let s = 2; s < errsWarm.length; s++) expect(errsWarm[s]).toBeLessThan((1 + slack) * floor);
     expect(errsCold[0]).toBe(errsWarm[0]); // same seed, same cold first step
     for (const e of errsCold) expect(e).toBeGreaterThan(2 * floor);
     expect(errsCold.reduce((x, y) => x + y, 0) / errsCold.length).toBeGreaterThan(5 * floor);
@@ -110,16 +115,17 @@ describe('ASI warm start', () => {
 });
 
 describe('ASI state', () => {
+  for (const storage of ['float32', 'int8'] as const)
   for (const warmStart of [true, false]) {
-    it(`getState/setState round-trips and reproduces the next step exactly (warmStart ${warmStart})`, () => {
+    it(`getState/setState round-trips and reproduces the next step exactly (warmStart ${warmStart}, ${storage})`, () => {
       const { a, factors } = lowRankPlusNoise(0.05);
       const b = tf.randomNormal(shape, 0, 1, 'float32', 99);
-      const c1 = asiPlugin.create(geometry, { ranks, seed: 5, warmStart }) as AsiCompressor;
+      const c1 = asiPlugin.create(geometry, { ranks, seed: 5, warmStart, storage }) as AsiCompressor;
       errorsOverSteps(c1, a, 2);
       const state = c1.getState();
       // A JSON round trip of the plain values, as a checkpoint would do.
       const values = JSON.parse(JSON.stringify(state.values));
-      const c2 = asiPlugin.create(geometry, { ranks, seed: 1234, warmStart }) as AsiCompressor;
+      const c2 = asiPlugin.create(geometry, { ranks, seed: 1234, warmStart, storage }) as AsiCompressor;
       c2.setState({ tensors: state.tensors, values });
       Object.values(state.tensors).forEach((t) => t.dispose()); // setState copied them
       expect(c2.steps).toBe(2);
@@ -128,16 +134,34 @@ describe('ASI state', () => {
       n1.tensors.forEach((t, i) => expect(Array.from(n2.tensors[i].dataSync())).toEqual(Array.from(t.dataSync())));
       [n1, n2].forEach(disposeAct);
       expect(() => c2.setState({ tensors: {}, values: { method: 'hosvd' } })).toThrow(/not an ASI state/);
+      if (storage === 'int8') {
+        // a float32 compressor restores an int8 state by decoding it, and the reverse by quantizing
+        const f = asiPlugin.create(geometry, { ranks, seed: 5, warmStart }) as AsiCompressor;
+        const back = c1.getState();
+        f.setState(back);
+        const q = asiPlugin.create(geometry, { ranks, seed: 5, warmStart, storage }) as AsiCompressor;
+        const fs = f.getState();
+        q.setState(fs);
+        const qs = q.getState();
+        for (let n = 0; n < 4; n++) {
+          if (!warmStart && back.tensors[`U${n}.codes`] == null) continue;
+          expect(Array.from(qs.tensors[`U${n}.codes`]!.dataSync())).toEqual(Array.from(back.tensors[`U${n}.codes`]!.dataSync()));
+        }
+        [back, fs, qs].forEach((st) => Object.values(st.tensors).forEach((t) => t.dispose()));
+        f.dispose();
+        q.dispose();
+      }
       c1.dispose();
       c2.dispose();
       [a, b, ...factors].forEach((t) => t.dispose());
     });
   }
 
-  it('keeps tf.memory().numTensors flat over 100 training steps', () => {
+  for (const storage of ['float32', 'int8'] as const)
+  it(`keeps tf.memory().numTensors flat over 100 training steps (${storage})`, () => {
     const small = conv2dGeometry([6, 6, 6, 8], [3, 3, 8, 4], { pad: 'same' });
     const [xShape, wShape] = [small.inputShape as [number, number, number, number], small.weightShape as [number, number, number, number]];
-    const c = asiPlugin.create(small, { ranks: [3, 3, 3, 4], seed: 1 });
+    const c = asiPlugin.create(small, { ranks: [3, 3, 3, 4], seed: 1, storage });
     const x = tf.randomNormal(xShape, 0, 1, 'float32', 1) as tf.Tensor4D;
     const w = tf.variable(tf.randomNormal(wShape, 0, 0.1, 'float32', 2)) as tf.Variable<tf.Rank.R4>;
     const bias = tf.variable(tf.zeros([4])) as tf.Variable<tf.Rank.R1>;

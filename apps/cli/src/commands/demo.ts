@@ -2,17 +2,18 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setupBackend, type BackendName } from '@odl/backend';
 import { finetune, registerBuiltinMethods, type FinetuneResult } from '@odl/models';
-import { barChartSvg, layerCost, scatterSvg, writeFileAtomic, writePlot } from '@odl/profiler';
+import { activationBytesOf, barChartSvg, layerCost, scatterSvg, writeFileAtomic, writePlot } from '@odl/profiler';
 import { numberOption, parseOptions } from '../args';
 import { UsageError } from '../errors';
 import { emitJson, markdownTable, say } from '../output';
-import { progressCallbacks, summarize, type FinetuneSummary } from './finetune';
+import { progressCallbacks, runLabel, summarize, type FinetuneSummary } from './finetune';
 
 const HELP = `odl demo — the main job: fine-tune the shipped pretrained MCUNet-in1 (Fashion-MNIST classes
 0-4) on the embedded split (classes 5-9) with vanilla training and with ASI, and compare.
 
 ASI's ranks are chosen by the exact budgeted rank selection on a calibration batch; the default
-budget is vanilla's activation memory divided by --ratio.
+budget is vanilla's activation memory divided by --ratio. ASI runs twice, with the same budget:
+float32 storage (the paper's) and int8 storage (8-bit core and factors, so larger ranks fit).
 
 Options:
   --layers <n>        trained layers, counted from the end (default 4)
@@ -20,6 +21,7 @@ Options:
   --batch <n>         (default 128, the paper's)
   --lr <rate>         (default 0.05)
   --ratio <r>         ASI budget = vanilla activation memory / r (default 10)
+  --storage <s>       ASI storage: both (default), float32 or int8
   --budget-mib <MiB>  ASI budget in MiB (overrides --ratio)
   --seed <n>          (default 0)
   --backend <b>       wasm or cpu (default wasm)
@@ -35,6 +37,7 @@ export async function runDemo(argv: string[]): Promise<void> {
     batch: { type: 'string' },
     lr: { type: 'string' },
     ratio: { type: 'string' },
+    storage: { type: 'string', default: 'both' },
     'budget-mib': { type: 'string' },
     seed: { type: 'string' },
     backend: { type: 'string', default: 'wasm' },
@@ -44,6 +47,8 @@ export async function runDemo(argv: string[]): Promise<void> {
   });
   if (o.help) return say(HELP);
   if (o.backend !== 'wasm' && o.backend !== 'cpu') throw new UsageError(`--backend must be wasm or cpu, got '${o.backend}'`);
+  if (o.storage !== 'both' && o.storage !== 'float32' && o.storage !== 'int8') throw new UsageError(`--storage must be both, float32 or int8, got '${o.storage}'`);
+  const storages = o.storage === 'both' ? (['float32', 'int8'] as const) : ([o.storage] as const);
   const common = {
     lastN: numberOption('layers', o.layers, 4, 1, 10_000),
     epochs: numberOption('epochs', o.epochs, 30, 1, 10_000),
@@ -61,11 +66,14 @@ export async function runDemo(argv: string[]): Promise<void> {
   const vanilla = await finetune({ ...common, method: 'vanilla', ...progressCallbacks('vanilla', o.json!) });
   const budgetBytes = o['budget-mib'] != null ? Math.floor(numberOption('budget-mib', o['budget-mib'], 0, 0) * 2 ** 20) : Math.floor(vanilla.activationBytes.analytic / ratio);
   say(`\nASI budget: ${(budgetBytes / 2 ** 20).toFixed(4)} MiB${o['budget-mib'] == null ? ` (vanilla's ${(vanilla.activationBytes.analytic / 2 ** 20).toFixed(4)} MiB / ${ratio})` : ''}\n`);
-  const asi = await finetune({ ...common, method: 'asi', budgetBytes, ...progressCallbacks('asi', o.json!) });
-  const results = [vanilla, asi];
+  const results = [vanilla];
+  for (const storage of storages) {
+    const label = storage === 'int8' ? 'asi-int8' : 'asi';
+    results.push(await finetune({ ...common, method: 'asi', budgetBytes, methodOptions: { storage }, ...progressCallbacks(label, o.json!) }));
+  }
 
   const rows = results.map((r) => [
-    r.method,
+    runLabel(r),
     `${(100 * r.top1).toFixed(2)}%`,
     (r.activationBytes.analytic / 2 ** 20).toFixed(4),
     (r.activationBytes.measured / 2 ** 20).toFixed(4),
@@ -73,12 +81,18 @@ export async function runDemo(argv: string[]): Promise<void> {
     r.msPerStep.toFixed(1),
   ]);
   const table = markdownTable(['method', 'top-1', 'activation MiB (analytic)', 'activation MiB (measured)', 'training MFLOPs / step', 'ms / step'], rows);
-  const memoryRatio = vanilla.activationBytes.analytic / Math.max(1, asi.activationBytes.analytic);
-  const measuredRatio = vanilla.activationBytes.measured / Math.max(1, asi.activationBytes.measured);
-  const verdict =
-    `ASI keeps ${memoryRatio.toFixed(1)}× less activation memory than vanilla (analytic; ${measuredRatio.toFixed(1)}× measured), ` +
-    `${(vanilla.trainingFlops / Math.max(1, asi.trainingFlops)).toFixed(2)}× fewer training FLOPs, ` +
-    `top-1 ${(100 * (asi.top1 - vanilla.top1)).toFixed(2)} points vs vanilla.`;
+  const verdict = results
+    .slice(1)
+    .map((asi) => {
+      const memoryRatio = vanilla.activationBytes.analytic / Math.max(1, asi.activationBytes.analytic);
+      const measuredRatio = vanilla.activationBytes.measured / Math.max(1, asi.activationBytes.measured);
+      return (
+        `${runLabel(asi)} keeps ${memoryRatio.toFixed(1)}× less activation memory than vanilla (analytic; ${measuredRatio.toFixed(1)}× measured for the whole trainable part), ` +
+        `${(vanilla.trainingFlops / Math.max(1, asi.trainingFlops)).toFixed(2)}× fewer training FLOPs, ` +
+        `top-1 ${(100 * (asi.top1 - vanilla.top1)).toFixed(2)} points vs vanilla.`
+      );
+    })
+    .join('\n');
 
   const outDir = resolve(o.out!);
   mkdirSync(outDir, { recursive: true });
@@ -89,7 +103,7 @@ export async function runDemo(argv: string[]): Promise<void> {
     backend: info.backend,
     config: { ...common, budgetBytes },
     results: summaries,
-    history: Object.fromEntries(results.map((r) => [r.method, r.history])),
+    history: Object.fromEntries(results.map((r) => [runLabel(r), r.history])),
     wallSeconds: (Date.now() - started) / 1000,
   };
   await writeFileAtomic(join(outDir, 'report.json'), JSON.stringify(report, null, 2));
@@ -101,7 +115,7 @@ export async function runDemo(argv: string[]): Promise<void> {
 }
 
 async function writePlots(dir: string, results: FinetuneResult[]): Promise<void> {
-  const points = (x: (r: FinetuneResult) => number) => results.map((r) => ({ series: r.method, label: r.method, x: x(r), y: 100 * r.top1 }));
+  const points = (x: (r: FinetuneResult) => number) => results.map((r) => ({ series: runLabel(r), label: runLabel(r), x: x(r), y: 100 * r.top1 }));
   const memory = points((r) => r.activationBytes.analytic / 2 ** 20);
   await writePlot(
     join(dir, 'accuracy-vs-memory'),
@@ -121,13 +135,13 @@ async function writePlots(dir: string, results: FinetuneResult[]): Promise<void>
       results.map((r) => {
         const layer = r.layers.find((l) => l.name === name)!;
         const cost = layerCost(layer.spec.geometry, layer.method, layer.options, { mode: 'exact' });
-        return [r.method, (cost.activationElements * 4) / 2 ** 20];
+        return [runLabel(r), activationBytesOf(cost) / 2 ** 20];
       }),
     ),
   }));
   await writePlot(
     join(dir, 'memory-per-layer'),
     barChartSvg(groups, { title: 'Activation memory per trained layer', yLabel: 'MiB (log)' }),
-    { columns: ['layer', ...results.map((r) => `${r.method}_mib`)], rows: groups.map((g) => [g.label, ...results.map((r) => g.values[r.method] ?? 0)]) },
+    { columns: ['layer', ...results.map((r) => `${runLabel(r)}_mib`)], rows: groups.map((g) => [g.label, ...results.map((r) => g.values[runLabel(r)] ?? 0)]) },
   );
 }

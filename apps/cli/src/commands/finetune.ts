@@ -21,6 +21,8 @@ Options:
   --method <name>       vanilla, asi, hosvd, svd, gradient-filter, or a registered plugin (default asi)
   --budget-mib <MiB>    ASI: activation-memory budget of the trained layers; ranks chosen exactly
   --ranks <k,k,k,k>     ASI: the same per-mode ranks (NHWC) for every trained layer
+  --storage <s>         ASI: float32 (default) or int8 (8-bit core and factors: ~4× the ranks
+                        for the same budget)
   --epsilon <e>         hosvd/svd: explained variance (default 0.8)
   --radius <r>          gradient-filter radius (default 2)
   --layers <n>          number of trained layers, counted from the end (default 4)
@@ -37,6 +39,8 @@ Options:
 /** The machine-readable summary of one fine-tuning run (`--json`). */
 export interface FinetuneSummary {
   method: string;
+  /** The run's name in tables: the method, with `-int8` for ASI with int8 storage. */
+  label: string;
   lastN: number;
   top1: number;
   loss: number;
@@ -47,10 +51,16 @@ export interface FinetuneSummary {
   layers: { name: string; method: string; options: Record<string, unknown> }[];
 }
 
+/** The run's name in tables and plots: the method, with `-int8` for ASI with int8 storage. */
+export function runLabel(r: FinetuneResult): string {
+  return r.layers.some((l) => l.method === r.method && l.options.storage === 'int8') ? `${r.method}-int8` : r.method;
+}
+
 /** Reduces a FinetuneResult to the JSON summary. */
 export function summarize(r: FinetuneResult): FinetuneSummary {
   return {
     method: r.method,
+    label: runLabel(r),
     lastN: r.lastN,
     top1: r.top1,
     loss: r.loss,
@@ -88,6 +98,7 @@ export async function runFinetune(argv: string[]): Promise<void> {
     method: { type: 'string', default: 'asi' },
     'budget-mib': { type: 'string' },
     ranks: { type: 'string' },
+    storage: { type: 'string' },
     epsilon: { type: 'string' },
     radius: { type: 'string' },
     layers: { type: 'string' },
@@ -122,6 +133,11 @@ export async function runFinetune(argv: string[]): Promise<void> {
   if (o.ranks != null) {
     const ranks = o.ranks.split(',').map((r) => numberOption('ranks', r, 0, 1, 1 << 20));
     config.methodOptions = { ...config.methodOptions, ranks };
+  }
+  if (o.storage != null) {
+    if (o.method !== 'asi') throw new UsageError('--storage applies to --method asi');
+    if (o.storage !== 'float32' && o.storage !== 'int8') throw new UsageError(`--storage must be float32 or int8, got '${o.storage}'`);
+    config.methodOptions = { ...config.methodOptions, storage: o.storage };
   }
   if (o.epsilon != null) config.methodOptions = { ...config.methodOptions, epsilon: numberOption('epsilon', o.epsilon, 0.8, 0, 1) };
   if (o.radius != null) config.methodOptions = { ...config.methodOptions, radius: numberOption('radius', o.radius, 2, 1, 64) };
@@ -161,5 +177,5 @@ export async function runFinetune(argv: string[]): Promise<void> {
     config.model.dispose();
   }
   if (o.json) return emitJson(summary);
-  say(`\n${summary.method}: top-1 ${(100 * summary.top1).toFixed(2)}%, activation memory ${(summary.activationBytes.analytic / 2 ** 20).toFixed(4)} MiB analytic / ${(summary.activationBytes.measured / 2 ** 20).toFixed(4)} MiB measured, ${(summary.trainingFlops / 1e9).toFixed(3)} GFLOPs per step, ${summary.msPerStep.toFixed(1)} ms per step`);
+  say(`\n${summary.label}: top-1 ${(100 * summary.top1).toFixed(2)}%, activation memory ${(summary.activationBytes.analytic / 2 ** 20).toFixed(4)} MiB analytic / ${(summary.activationBytes.measured / 2 ** 20).toFixed(4)} MiB measured, ${(summary.trainingFlops / 1e9).toFixed(3)} GFLOPs per step, ${summary.msPerStep.toFixed(1)} ms per step`);
 }

@@ -1,7 +1,7 @@
 // One fine-tuning run of one method, step by step, reporting every step to the page.
 import { tf } from '@odl/backend';
 import { evaluate, resetFineTune, selectRanks, Trainer, type FineTuneSetup, type ZooModel } from '@odl/models';
-import { layerCost, savedOnActiveTape } from '@odl/profiler';
+import { activationBytesOf, layerCost, savedOnActiveTape } from '@odl/profiler';
 import type { FromWorker, LayerInfo, MethodName, RunConfig } from '../protocol';
 import type { RunControl } from './control';
 import { subset, type RunData } from './data';
@@ -37,7 +37,7 @@ function analyticCost(model: ZooModel, setup: FineTuneSetup): { bytes: number; v
       options = { ...options, ranks };
     }
     const c = layerCost(l.spec.geometry, l.method, options, { mode: 'exact' });
-    bytes += c.activationElements * 4;
+    bytes += activationBytesOf(c);
     flops += c.forwardFlops + c.backwardFlops;
     vanillaBytes += layerCost(l.spec.geometry, 'vanilla', {}, { mode: 'exact' }).activationElements * 4;
   }

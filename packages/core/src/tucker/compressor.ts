@@ -89,11 +89,16 @@ export abstract class TuckerCompressor implements LayerCompressor {
     return tuckerCompressedActivation(core, factors, this.extraMeta());
   }
 
-  /** Weight gradient from the core and factors via the shared contractions, never rebuilding A. */
+  /**
+   * Weight gradient from the core and factors via the shared contractions, never rebuilding A
+   * (int8 storage is decoded to float32 first; the decoded copies are released here).
+   */
   weightGradient(saved: CompressedActivation, dy: tf.Tensor): tf.Tensor {
-    const { core, factors } = unpackTucker(saved);
-    if (this.geometry.kind === 'dense') return tuckerDenseWeightGradient(core, factors, dy);
-    return tuckerConv2dWeightGradient(core, factors, dy, this.geometry);
+    return tf.tidy(() => {
+      const { core, factors } = unpackTucker(saved);
+      if (this.geometry.kind === 'dense') return tuckerDenseWeightGradient(core, factors, dy);
+      return tuckerConv2dWeightGradient(core, factors, dy, this.geometry);
+    });
   }
 
   /** No persistent state by default. */

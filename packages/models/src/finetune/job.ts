@@ -1,4 +1,5 @@
 import { ArgumentError, tf } from '@odl/backend';
+import type { TuckerStorage } from '@odl/core';
 import { loadEmbeddedFashionMnist } from '@odl/datasets';
 import { measuredHosvdRanks, profileModel, savedOnActiveTape } from '@odl/profiler';
 import type { RankPlan } from '@odl/shortcut';
@@ -27,7 +28,10 @@ export interface FinetuneConfig {
   calibration?: LabeledImages;
   /** Compression method (registry name). Default `'vanilla'`. */
   method?: string;
-  /** Options of the method for every trained layer (e.g. `{ epsilon: 0.8 }` for HOSVD). */
+  /**
+   * Options of the method for every trained layer (e.g. `{ epsilon: 0.8 }` for HOSVD). For ASI
+   * with rank selection, `{ storage: 'int8' }` chooses the ranks for 8-bit storage.
+   */
   methodOptions?: Record<string, unknown>;
   /** Options per layer name (e.g. ASI ranks); overrides rank selection. */
   perLayerOptions?: Record<string, Record<string, unknown>>;
@@ -155,7 +159,8 @@ export async function finetune(config: FinetuneConfig = {}): Promise<FinetuneRes
     if (method === 'asi' && perLayerOptions == null && config.methodOptions?.ranks == null) {
       const calibration = config.calibration ?? (await loadEmbeddedFashionMnist('calibration'));
       log(`rank selection on a calibration batch of ${batchSize} (${config.budgetBytes != null ? `budget ${config.budgetBytes} bytes` : 'HOSVD ε = 0.8 ranks'})`);
-      const sel = await selectRanks(model, { lastN, calibration, input, batchSize, budgetBytes: config.budgetBytes, epsilons: config.epsilons, seed });
+      const storage = config.methodOptions?.storage as TuckerStorage | undefined;
+      const sel = await selectRanks(model, { lastN, calibration, input, batchSize, budgetBytes: config.budgetBytes, epsilons: config.epsilons, seed, storage });
       perLayerOptions = sel.perLayerOptions;
       rankPlan = sel.plan;
     }

@@ -20,7 +20,7 @@ import { sequentialModeOrder, type LayerGeometry } from '@odl/core';
 import type { CostTerm, DetailedLayerCost } from './types';
 import { convDims, denseDims, prod } from './dims';
 import { clampRanks } from './ranks';
-import { bw, fromTerms, fw, requireRadius, requireRank, requireRanks, svdShape, tuckerElements } from './common';
+import { bw, fromTerms, fw, requireRadius, requireRank, requireRanks, svdShape, tuckerElements, withTuckerStorage } from './common';
 
 /**
  * Flops of a thin Householder QR of a d×k matrix with the Q factor formed explicitly.
@@ -128,7 +128,7 @@ function tuckerBackward(g: LayerGeometry, ks: number[]): CostTerm[] {
 }
 
 /**
- * Exact-mode cost of ASI at a warm step (ranks NHWC for conv).
+ * Exact-mode cost of ASI at a warm step (ranks NHWC for conv), with its `schedule` and `storage`.
  *
  * @example
  * ```ts
@@ -158,13 +158,14 @@ export function exactAsi(g: LayerGeometry, options: unknown): DetailedLayerCost 
       cur = (cur / shape[n]) * ks[n];
     }
   }
-  return fromTerms(tuckerElements(shape, ks), [
+  const cost = fromTerms(tuckerElements(shape, ks), [
     layerTerms(g).fwd,
     fw('subspace-iteration', subspace),
     fw('orthonormalisation', shape.reduce((a, dn, i) => a + qrFlops(dn, ks[i]), 0)),
     fw('core-formation', core),
     ...tuckerBackward(g, ks),
   ]);
+  return withTuckerStorage(cost, shape, ks, (options as { storage?: unknown } | undefined)?.storage);
 }
 
 /**

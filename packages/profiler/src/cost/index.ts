@@ -10,5 +10,5 @@ export { BUILTIN_COST_MODELS } from './builtin';
 export type { CostModel } from './builtin';
 export { registryLookup, registeredMethods } from './plugins';
 export type { PluginLookup } from './plugins';
-export { layerCost } from './layer-cost';
+export { layerCost, activationBytesOf } from './layer-cost';
 export type { CostSource, LayerCostOptions } from './layer-cost';

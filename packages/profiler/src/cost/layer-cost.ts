@@ -1,5 +1,5 @@
 import { ArgumentError } from '@odl/backend';
-import type { CostMode, LayerGeometry } from '@odl/core';
+import type { CostMode, LayerCost, LayerGeometry } from '@odl/core';
 import type { DetailedLayerCost } from './types';
 import { BUILTIN_COST_MODELS } from './builtin';
 import { registryLookup, type PluginLookup } from './plugins';
@@ -38,7 +38,9 @@ export function layerCost(geometry: LayerGeometry, method: string, options: unkn
     const plugin = (opts.lookup ?? registryLookup)(method);
     if (plugin?.cost) {
       const c = plugin.cost(geometry, options as Record<string, unknown>, mode);
-      return { activationElements: c.activationElements, forwardFlops: c.forwardFlops, backwardFlops: c.backwardFlops, terms: [] };
+      const out: DetailedLayerCost = { activationElements: c.activationElements, forwardFlops: c.forwardFlops, backwardFlops: c.backwardFlops, terms: [] };
+      if (c.activationBytes != null) out.activationBytes = c.activationBytes;
+      return out;
     }
     if (source === 'plugin') {
       throw new ArgumentError(
@@ -55,4 +57,20 @@ export function layerCost(geometry: LayerGeometry, method: string, options: unkn
     );
   }
   return model(geometry, options, mode);
+}
+
+/**
+ * Bytes a layer cost's activation takes: the method's own count when it stores something other
+ * than 4-byte floats (`activationBytes`, e.g. ASI with int8 storage), else elements × `bytesPerElement`.
+ *
+ * @param cost - a {@link layerCost} result (or a plugin's `LayerCost`)
+ * @param bytesPerElement - bytes per element when the method gives no byte count (default 4)
+ *
+ * @example
+ * ```ts
+ * activationBytesOf(layerCost(geometry, 'asi', { ranks: [8, 1, 1, 8], storage: 'int8' })); // 1 per value + 4 per scale
+ * ```
+ */
+export function activationBytesOf(cost: LayerCost, bytesPerElement = 4): number {
+  return cost.activationBytes ?? cost.activationElements * bytesPerElement;
 }

@@ -28,7 +28,7 @@ import type { LayerGeometry } from '@odl/core';
 import type { DetailedLayerCost } from './types';
 import { convDims, denseDims, prod } from './dims';
 import { clampRanks, nhwcRanksToNchw } from './ranks';
-import { bw, fromTerms, fw, gradientFilterPooled, requireRadius, requireRank, requireRanks, svdShape, tuckerElements } from './common';
+import { bw, fromTerms, fw, gradientFilterPooled, requireRadius, requireRank, requireRanks, svdShape, tuckerElements, withTuckerStorage } from './common';
 
 const svdConv = (a: number, b: number) => Math.max(a, b) ** 2 * Math.min(a, b);
 const svdDense = (a: number, b: number) => Math.max(a, b) * Math.min(a, b) ** 2;
@@ -122,12 +122,13 @@ export function paperAsi(g: LayerGeometry, options: unknown): DetailedLayerCost 
   const ks = clampRanks(g.inputShape, requireRanks('asi', options));
   const N = prod(g.inputShape);
   const compression = fw('compression', ks.reduce((a, k) => a + 2 * N * k + k ** 3, 0));
+  const storage = (options as { storage?: unknown } | undefined)?.storage;
   if (g.kind === 'dense') {
     const v = vanillaDenseTerms(g);
-    return fromTerms(tuckerElements(g.inputShape, ks), [v.fwd, compression, ...tuckerBackwardDense(g, ks, 'asi')]);
+    return withTuckerStorage(fromTerms(tuckerElements(g.inputShape, ks), [v.fwd, compression, ...tuckerBackwardDense(g, ks, 'asi')]), g.inputShape, ks, storage, false);
   }
   const v = vanillaConvTerms(g);
-  return fromTerms(tuckerElements(g.inputShape, ks), [v.fwd, compression, ...tuckerBackwardConv(g, ks)]);
+  return withTuckerStorage(fromTerms(tuckerElements(g.inputShape, ks), [v.fwd, compression, ...tuckerBackwardConv(g, ks)]), g.inputShape, ks, storage, false);
 }
 
 /**

@@ -2,7 +2,7 @@ import { ArgumentError } from '@odl/backend';
 import type { CostMode, LayerGeometry } from '@odl/core';
 import type { LayerSpec } from '../specs/layer-spec';
 import { lastLayers } from '../specs/layer-spec';
-import { layerCost, type CostSource } from '../cost/layer-cost';
+import { activationBytesOf, layerCost, type CostSource } from '../cost/layer-cost';
 import type { PluginLookup } from '../cost/plugins';
 import type { CostTerm } from '../cost/types';
 
@@ -161,7 +161,7 @@ export function profileModel(req: ModelCostRequest): ModelCostTable {
       if (e instanceof Error) e.message = `layer '${spec.name}': ${e.message}`;
       throw e;
     }
-    const bytes = c.activationElements * bpe;
+    const bytes = activationBytesOf(c, bpe); // a method with its own storage (int8) counts its bytes
     return {
       name: spec.name,
       kind: geometry.kind,

@@ -1,5 +1,23 @@
-import { tf, ShapeError, ArgumentError, SeededRandom, orthonormalBasis, type SeededRandomState } from '@odl/backend';
-import { TuckerCompressor, tuckerCompressedActivation, type CompressedActivation, type CompressorState, type LayerGeometry, type TuckerFactors } from '@odl/core';
+import {
+  tf,
+  ShapeError,
+  ArgumentError,
+  SeededRandom,
+  orthonormalBasis,
+  quantizeInt8Columns,
+  dequantizeInt8Columns,
+  type Int8Columns,
+  type SeededRandomState,
+} from '@odl/backend';
+import {
+  TuckerCompressor,
+  tuckerCompressedActivation,
+  type CompressedActivation,
+  type CompressorState,
+  type LayerGeometry,
+  type TuckerFactors,
+  type TuckerStorage,
+} from '@odl/core';
 import { validateAsiOptions, type AsiOptions, type AsiSchedule } from './options';
 import { sequentialAsiStep } from './sequential';
 import { jointSpatialGramPays, warmConvProducts } from './conv-warm';
@@ -31,8 +49,13 @@ export class AsiCompressor extends TuckerCompressor {
   readonly schedule: AsiSchedule;
   /** Power steps per mode and training step ({@link AsiOptions.powerSteps}). */
   readonly powerSteps: number;
+  /** How the core and factors are stored ({@link AsiOptions.storage}). */
+  readonly storage: TuckerStorage;
 
+  /** Warm-start state with float32 storage: the previous step's factors. */
   private factors: (tf.Tensor2D | null)[];
+  /** Warm-start state with int8 storage: the previous step's stored factor codes and scales. */
+  private codes: (Int8Columns | null)[];
   private rng: SeededRandom;
   private stepCount = 0;
   private starts: AsiModeStart[] = [];
@@ -50,7 +73,9 @@ export class AsiCompressor extends TuckerCompressor {
     this.seed = o.seed;
     this.schedule = o.schedule;
     this.powerSteps = o.powerSteps;
+    this.storage = o.storage;
     this.factors = this.ranks.map(() => null);
+    this.codes = this.ranks.map(() => null);
     this.rng = new SeededRandom(this.seed);
   }
 
@@ -72,27 +97,46 @@ export class AsiCompressor extends TuckerCompressor {
 
   /**
    * Compresses the layer input: the ASI factors ({@link AsiCompressor.computeFactors}) and the
-   * Tucker core S = A ×_n U_nᵀ, packed with exact element and byte counts. Updates the warm-start
-   * state.
+   * Tucker core S = A ×_n U_nᵀ, packed with exact element and byte counts in the configured
+   * storage. Updates the warm-start state (the stored factors themselves: with int8 storage the
+   * next step starts from the decoded codes).
    */
   override compress(input: tf.Tensor): CompressedActivation {
+    let core: tf.Tensor;
+    let factors: tf.Tensor2D[];
     if (this.schedule === 'sequential') {
       this.checkInput(input);
       const ks = this.effectiveRanks(input.shape);
       let warm: boolean[] = [];
-      const [core, ...factors] = tf.tidy(() => {
-        const step = sequentialAsiStep(input, ks, this.factors, this.warmStart, this.rng, this.powerSteps);
+      [core, ...factors] = tf.tidy(() => {
+        const step = sequentialAsiStep(input, ks, this.warmFactors(), this.warmStart, this.rng, this.powerSteps);
         warm = step.warm;
         return [step.core, ...step.factors];
-      });
-      this.finishStep(factors as tf.Tensor2D[], warm.map((w) => (w ? 'warm' : 'cold')), ks);
-      return tuckerCompressedActivation(core!, factors as tf.Tensor2D[], this.extraMeta());
+      }) as [tf.Tensor, ...tf.Tensor2D[]];
+      this.finishStep(warm.map((w) => (w ? 'warm' : 'cold')), ks);
+    } else {
+      [core, ...factors] = tf.tidy(() => {
+        const us = this.computeFactors(input) as tf.Tensor2D[];
+        return [tuckerCoreLeft(input, us), ...us];
+      }) as [tf.Tensor, ...tf.Tensor2D[]];
     }
-    const [core, ...factors] = tf.tidy(() => {
-      const us = this.computeFactors(input) as tf.Tensor2D[];
-      return [tuckerCoreLeft(input, us), ...us];
-    });
-    return tuckerCompressedActivation(core, factors, this.extraMeta());
+    const act = tuckerCompressedActivation(core, factors, this.extraMeta(), this.storage);
+    if (this.storage === 'float32') {
+      this.replaceFactors(act.tensors.slice(1) as tf.Tensor2D[]);
+    } else {
+      // tensors = [core codes, core scales, U_0 codes, U_0 scales, …]
+      this.replaceCodes(this.ranks.map((_, n) => ({ codes: act.tensors[2 + 2 * n]!, scales: act.tensors[3 + 2 * n] as tf.Tensor1D })));
+    }
+    return act;
+  }
+
+  /**
+   * The previous step's factors for the warm start (`null` before the first step). With int8
+   * storage they are decoded into new tensors: call inside a tidy.
+   */
+  private warmFactors(): (tf.Tensor2D | null)[] {
+    if (this.storage === 'float32') return this.factors;
+    return this.codes.map((q) => (q == null ? null : (dequantizeInt8Columns(q) as tf.Tensor2D)));
   }
 
   /**
@@ -106,22 +150,24 @@ export class AsiCompressor extends TuckerCompressor {
     const ks = this.effectiveRanks(shape);
     const starts: AsiModeStart[] = [];
     const us: tf.Tensor2D[] = [];
+    const prevs = this.warmFactors();
     const warmAll = shape.map((d, n) => {
-      const prev = this.factors[n];
+      const prev = prevs[n];
       return this.warmStart && prev != null && prev.shape[0] === d && prev.shape[1] === ks[n];
     });
     if (shape.length === 4 && warmAll.every(Boolean) && jointSpatialGramPays(shape[1], shape[2], ks[1], ks[2])) {
       // All four modes warm on a small feature map: two transposes of A instead of three.
-      for (const p of warmConvProducts(input as tf.Tensor4D, this.factors as tf.Tensor2D[])) {
+      for (const p of warmConvProducts(input as tf.Tensor4D, prevs as tf.Tensor2D[])) {
         starts.push('warm');
         us.push(orthonormalBasis(p));
       }
-      return this.finishStep(us, starts, ks);
+      this.finishStep(starts, ks);
+      return us;
     }
     const unfold = new CyclicUnfoldings(input);
     try {
       for (let n = 0; n < shape.length; n++) {
-        const prev = this.factors[n];
+        const prev = prevs[n];
         const warm = this.warmStart && prev != null && prev.shape[0] === shape[n] && prev.shape[1] === ks[n];
         const p = tf.tidy((): tf.Tensor2D => {
           const x = unfold.unfolding(n);
@@ -135,15 +181,14 @@ export class AsiCompressor extends TuckerCompressor {
     } finally {
       unfold.releaseAll();
     }
-    return this.finishStep(us, starts, ks);
+    this.finishStep(starts, ks);
+    return us;
   }
 
-  private finishStep(us: tf.Tensor2D[], starts: AsiModeStart[], ks: number[]): tf.Tensor2D[] {
-    this.replaceFactors(us);
+  private finishStep(starts: AsiModeStart[], ks: number[]): void {
     this.starts = starts;
     this.stepCount += 1;
     this.lastRanks = ks;
-    return us;
   }
 
   /** Records the effective ranks and how each mode started in the activation's `meta.asi`. */
@@ -151,11 +196,19 @@ export class AsiCompressor extends TuckerCompressor {
     return { asi: { ranks: [...this.lastRanks], starts: [...this.starts], step: this.stepCount } };
   }
 
-  /** Copies of the factors, the step counter and the generator state. */
+  /**
+   * Copies of the warm-start factors (`U<n>`; with int8 storage their codes and scales,
+   * `U<n>.codes` and `U<n>.scales`), the step counter and the generator state.
+   */
   override getState(): CompressorState {
     const tensors: Record<string, tf.Tensor> = {};
     this.factors.forEach((u, n) => {
       if (u != null) tensors[`U${n}`] = tf.clone(u);
+    });
+    this.codes.forEach((q, n) => {
+      if (q == null) return;
+      tensors[`U${n}.codes`] = tf.clone(q.codes);
+      tensors[`U${n}.scales`] = tf.clone(q.scales);
     });
     return {
       tensors,
@@ -164,21 +217,39 @@ export class AsiCompressor extends TuckerCompressor {
         steps: this.stepCount,
         rng: JSON.stringify(this.rng.getState()),
         modes: this.ranks.length,
+        storage: this.storage,
       },
     };
   }
 
-  /** Restores a state from {@link getState} (tensors are copied). */
+  /**
+   * Restores a state from {@link getState} (tensors are copied). A state saved with the other
+   * storage is converted (float32 factors are quantized, int8 codes decoded).
+   */
   override setState(state: CompressorState): void {
     if (state.values.method !== 'asi' || state.values.modes !== this.ranks.length) {
       throw new ArgumentError(`ASI setState: the state is not an ASI state for a ${this.ranks.length}-mode layer; pass what getState of the same layer returned`);
     }
-    const next = this.ranks.map((_, n) => {
-      const t = state.tensors[`U${n}`];
-      return t == null ? null : (tf.keep(tf.clone(t)) as tf.Tensor2D);
+    const saved = this.ranks.map((_, n): Int8Columns | tf.Tensor | null => {
+      const u = state.tensors[`U${n}`];
+      const codes = state.tensors[`U${n}.codes`];
+      const scales = state.tensors[`U${n}.scales`];
+      if (codes != null && scales != null) return { codes, scales: scales as tf.Tensor1D };
+      return u ?? null;
     });
+    const isCodes = (x: Int8Columns | tf.Tensor): x is Int8Columns => 'codes' in x;
     this.disposeFactors();
-    this.factors = next;
+    this.factors = this.ranks.map(() => null);
+    this.codes = this.ranks.map(() => null);
+    saved.forEach((x, n) => {
+      if (x == null) return;
+      if (this.storage === 'float32') {
+        this.factors[n] = tf.keep(isCodes(x) ? dequantizeInt8Columns(x) : tf.clone(x)) as tf.Tensor2D;
+      } else {
+        const q = isCodes(x) ? { codes: tf.clone(x.codes), scales: tf.clone(x.scales) } : quantizeInt8Columns(x);
+        this.codes[n] = { codes: tf.keep(q.codes), scales: tf.keep(q.scales) };
+      }
+    });
     this.stepCount = Number(state.values.steps ?? 0);
     this.rng.setState(JSON.parse(String(state.values.rng)) as SeededRandomState);
   }
@@ -187,6 +258,7 @@ export class AsiCompressor extends TuckerCompressor {
   override dispose(): void {
     this.disposeFactors();
     this.factors = this.ranks.map(() => null);
+    this.codes = this.ranks.map(() => null);
   }
 
   private replaceFactors(factors: tf.Tensor2D[]): void {
@@ -195,8 +267,15 @@ export class AsiCompressor extends TuckerCompressor {
     this.factors = copies;
   }
 
+  private replaceCodes(stored: Int8Columns[]): void {
+    const copies = stored.map((q) => ({ codes: tf.keep(tf.clone(q.codes)), scales: tf.keep(tf.clone(q.scales)) }));
+    this.disposeFactors();
+    this.codes = copies;
+  }
+
   private disposeFactors(): void {
     for (const u of this.factors) u?.dispose();
+    for (const q of this.codes) if (q != null) tf.dispose([q.codes, q.scales]);
   }
 
   private checkInput(input: tf.Tensor): void {

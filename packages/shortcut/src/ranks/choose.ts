@@ -36,7 +36,7 @@ export function chooseRanks(table: PerplexityTable, budgetBytes: number): RankPl
 /**
  * Turns a rank plan into per-layer `'asi'` options keyed by layer name.
  *
- * @param extra - options shared by every layer (warm start, seed); per-layer seeds are `seed + index`
+ * @param extra - options shared by every layer (warm start, seed, schedule, storage, …); per-layer seeds are `seed + index`
  * @example
  * ```ts
  * const perLayer = applyRankPlan(plan); // { 'block13.pw': { ranks: [12, 3, 3, 40] }, ... }
@@ -46,8 +46,7 @@ export function applyRankPlan(plan: RankPlan, extra: Omit<AsiOptions, 'ranks'> =
   const out: Record<string, AsiOptions> = {};
   plan.layers.forEach((l, i) => {
     if (l.name in out) throw new ArgumentError(`applyRankPlan: layer name '${l.name}' appears twice; layer names must be unique`);
-    const o: AsiOptions = { ranks: [...l.ranks] };
-    if (extra.warmStart != null) o.warmStart = extra.warmStart;
+    const o: AsiOptions = { ...extra, ranks: [...l.ranks] };
     if (extra.seed != null) o.seed = extra.seed + i;
     out[l.name] = o;
   });

@@ -1,5 +1,13 @@
 import { tf, ArgumentError, ShapeError, leadingSingularVectors } from '@odl/backend';
-import { exactWeightGradient, projectOntoFactors, tuckerConv2dWeightGradient, tuckerDenseWeightGradient, type LayerGeometry } from '@odl/core';
+import {
+  exactWeightGradient,
+  projectOntoFactors,
+  tuckerConv2dWeightGradient,
+  tuckerDenseWeightGradient,
+  tuckerStorageCount,
+  type LayerGeometry,
+  type TuckerStorage,
+} from '@odl/core';
 import { CyclicUnfoldings } from '../asi/unfoldings';
 import { DEFAULT_EPSILONS, PERPLEXITY_TABLE_SCHEMA_VERSION, type PerplexityCandidate, type PerplexityTable } from './table';
 
@@ -26,11 +34,16 @@ export interface MeasurePerplexityOptions {
   epsilons?: readonly number[];
   /** How HOSVD_ε finds singular vectors: eigenvectors of the Gram matrix (default) or an SVD. */
   method?: 'gram' | 'svd';
+  /**
+   * Storage the ranks will be used with (ASI's `storage` option, default `'float32'`): sets each
+   * candidate's `bytes` ({@link tuckerStorageCount}), so that a budget is met in that storage.
+   */
+  storage?: TuckerStorage;
 }
 
 /**
  * Measures, for each layer and each ε, the HOSVD_ε ranks of the layer input (one per mode), the
- * memory they need (Π k + Σ d·k elements × 4 bytes) and the perplexity
+ * memory they need (Π k + Σ d·k elements, 4 bytes each in float32 storage) and the perplexity
  * ‖ΔΘ_exact − ΔΘ_lowrank‖_F of the weight gradient computed from the Tucker form (DESIGN §5).
  *
  * @example
@@ -71,8 +84,8 @@ export function measurePerplexity(layers: readonly CalibrationLayer[], options: 
             : tuckerConv2dWeightGradient(core, factors, layer.dy, geometry);
         const perplexity = tf.norm(tf.sub(exact, approx)).dataSync()[0];
         const ranks = factors.map((u) => u.shape[1]);
-        const elements = ranks.reduce((p, k) => p * k, 1) + ranks.reduce((s, k, n) => s + k * layer.input.shape[n], 0);
-        return { epsilon, ranks, elements, bytes: elements * 4, perplexity };
+        const { elements, bytes } = tuckerStorageCount(layer.input.shape, ranks, options.storage ?? 'float32');
+        return { epsilon, ranks, elements, bytes, perplexity };
       }),
     );
     exact.dispose();

@@ -17,7 +17,7 @@ export interface PerplexityCandidate {
   ranks: number[];
   /** Elements stored for backward: Π k_n + Σ d_n·k_n. */
   elements: number;
-  /** Bytes stored for backward (`elements × 4`, float32). */
+  /** Bytes stored for backward (`elements × 4` in float32 storage; see `tuckerStorageCount` of @odl/core). */
   bytes: number;
   /** Perplexity ‖ΔΘ_exact − ΔΘ_lowrank‖_F of the weight gradient at these ranks. */
   perplexity: number;
