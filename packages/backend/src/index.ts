@@ -9,6 +9,8 @@ export {
   depthwiseConv2dWeightGradient,
   depthwiseConv2dInputGradient,
   rangeMask,
+  rangeMaskBits,
+  applyMaskBits,
   quantizeInt8Columns,
   dequantizeInt8Columns,
 } from './kernels';

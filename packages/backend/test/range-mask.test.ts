@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rangeMask, setupBackend, tf } from '../src/index';
+import { applyMaskBits, rangeMask, rangeMaskBits, setupBackend, tf } from '../src/index';
 
 for (const backend of ['cpu', 'wasm'] as const) {
   describe(`rangeMask (${backend})`, () => {
@@ -29,6 +29,32 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const f = tf.tensor1d([1, 2]);
       expect(() => rangeMask(f, 6, 0)).toThrow(/low 6 must be below high 0/);
       tf.dispose([i, f]);
+    });
+
+    it('packs the same mask 8 elements per byte (bit i & 7 of byte i >> 3) and applies it to a gradient', async () => {
+      await setupBackend({ prefer: [backend] });
+      for (const n of [1, 7, 8, 9, 4013]) {
+        const values = Float32Array.from({ length: n }, (_, i) => (i === 0 ? 6 : i === 1 ? 0 : Math.sin(i * 12.9898) * 9));
+        const x = tf.tensor1d(values);
+        for (const [low, high] of [[0, 6], [0, Infinity]] as const) {
+          const bits = rangeMaskBits(x, low, high);
+          expect(bits.dtype).toBe('bool');
+          expect(bits.size).toBe(Math.ceil(n / 8));
+          const packed = bits.dataSync();
+          values.forEach((v, i) => expect((packed[i >> 3]! >> (i & 7)) & 1).toBe(v > low && v <= high ? 1 : 0));
+          const dy = tf.tensor1d(Float32Array.from({ length: n }, (_, i) => i + 0.5));
+          const dx = applyMaskBits(dy, bits);
+          const stock = tf.mul(dy, tf.cast(rangeMask(x, low, high), 'float32'));
+          expect(Array.from(dx.dataSync())).toEqual(Array.from(stock.dataSync()));
+          tf.dispose([bits, dy, dx, stock]);
+        }
+        x.dispose();
+      }
+      const x = tf.ones([3, 4]);
+      const bits = rangeMaskBits(x, 0, 6);
+      expect(() => applyMaskBits(tf.ones([3, 9]), bits)).toThrow(/ceil\(27 \/ 8\) = 4 mask bytes, got float32 and 2 bool/);
+      expect(() => rangeMaskBits(tf.ones([2], 'int32'), 0, 6)).toThrow(/cast it first/);
+      tf.dispose([x, bits]);
     });
   });
 }

@@ -1,22 +1,26 @@
-import { rangeMask, tf } from '@odl/backend';
+import { applyMaskBits, rangeMask, rangeMaskBits, tf } from '@odl/backend';
 import { isRecordingGradients } from './run-compressed';
 
-function masked(x: tf.Tensor, forward: (x: tf.Tensor) => tf.Tensor, mask: (x: tf.Tensor) => tf.Tensor): tf.Tensor {
+// On cpu and wasm the mask is packed 8 elements per byte (rangeMaskBits); elsewhere it is a
+// 1-byte-per-element bool tensor made by tfjs comparisons.
+function masked(x: tf.Tensor, forward: (x: tf.Tensor) => tf.Tensor, low: number, high: number): tf.Tensor {
   if (!isRecordingGradients()) return forward(x);
+  const packed = tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu';
   const op = tf.customGrad((xx: tf.Tensor | tf.GradSaveFunc, save: tf.Tensor | tf.GradSaveFunc) => {
     const input = xx as tf.Tensor;
-    (save as tf.GradSaveFunc)([mask(input)]);
+    (save as tf.GradSaveFunc)([packed ? rangeMaskBits(input, low, high) : rangeMask(input, low, high)]);
     return {
       value: forward(input),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.cast(saved[0], 'float32')),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => (packed ? applyMaskBits(dy, saved[0]!) : tf.mul(dy, tf.cast(saved[0]!, 'float32'))),
     };
   });
   return op(x);
 }
 
 /**
- * ReLU whose backward keeps a 1-byte-per-element `bool` mask (`x > 0`) instead of the float input
- * (4 bytes per element) that `tf.relu` keeps. Same value and gradient as `tf.relu`.
+ * ReLU whose backward keeps a mask (`x > 0`) instead of the float input (4 bytes per element)
+ * that `tf.relu` keeps: 1 bit per element on cpu and wasm (`rangeMaskBits`), 1 byte elsewhere.
+ * Same value and gradient as `tf.relu`.
  *
  * @example
  * ```ts
@@ -24,12 +28,12 @@ function masked(x: tf.Tensor, forward: (x: tf.Tensor) => tf.Tensor, mask: (x: tf
  * ```
  */
 export function reluMasked(x: tf.Tensor): tf.Tensor {
-  return masked(x, (t) => tf.relu(t), (t) => rangeMask(t, 0, Infinity));
+  return masked(x, (t) => tf.relu(t), 0, Infinity);
 }
 
 /**
- * ReLU6 whose backward keeps a 1-byte `bool` mask (`0 < x ≤ 6`, tfjs' convention) instead of the
- * float input. Same value and gradient as `tf.relu6`.
+ * ReLU6 whose backward keeps a mask (`0 < x ≤ 6`, tfjs' convention) instead of the float input:
+ * 1 bit per element on cpu and wasm, 1 byte elsewhere. Same value and gradient as `tf.relu6`.
  *
  * @example
  * ```ts
@@ -37,5 +41,5 @@ export function reluMasked(x: tf.Tensor): tf.Tensor {
  * ```
  */
 export function relu6Masked(x: tf.Tensor): tf.Tensor {
-  return masked(x, (t) => tf.relu6(t), (t) => rangeMask(t, 0, 6));
+  return masked(x, (t) => tf.relu6(t), 0, 6);
 }
