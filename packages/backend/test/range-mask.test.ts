@@ -50,6 +50,11 @@ for (const backend of ['cpu', 'wasm'] as const) {
         }
         x.dispose();
       }
+      // where the mask is off the gradient is +0 even for a NaN dy (tfjs' dy × 0 would be NaN)
+      const xs = tf.tensor1d([-1, 1, 7]);
+      const nanGrad = applyMaskBits(tf.tensor1d([NaN, NaN, -2]), rangeMaskBits(xs, 0, 6));
+      expect(Array.from(nanGrad.dataSync())).toEqual([0, NaN, 0]);
+      tf.dispose([xs, nanGrad]);
       const x = tf.ones([3, 4]);
       const bits = rangeMaskBits(x, 0, 6);
       expect(() => applyMaskBits(tf.ones([3, 9]), bits)).toThrow(/ceil\(27 \/ 8\) = 4 mask bytes, got float32 and 2 bool/);

@@ -7,6 +7,7 @@ import { markdownTable, say } from '../output';
 import { UsageError } from '../errors';
 import { benchConvKernels } from '../../../../packages/backend/bench/conv-kernels';
 import { benchOrthonormalBasis } from '../../../../packages/backend/bench/linalg-qr';
+import { benchActivationMask } from '../../../../packages/backend/bench/activation-mask';
 import { benchContractions } from '../../../../packages/core/bench/contractions';
 import { benchAsiCompression } from '../../../../packages/shortcut/bench/asi-vs-hosvd';
 import { benchLowrank } from '../../../../packages/lowrank/bench/compressors';
@@ -29,6 +30,7 @@ type Suite = { name: string; run: () => Promise<BenchRow[]> };
 const suites: Suite[] = [
   { name: 'conv-kernels', run: () => benchConvKernels() },
   { name: 'orthonormal-basis', run: () => benchOrthonormalBasis() },
+  { name: 'activation-mask', run: () => benchActivationMask() },
   { name: 'tucker-contractions', run: () => benchContractions() },
   { name: 'asi-vs-hosvd', run: () => benchAsiCompression() },
   { name: 'finetune-layers', run: () => benchFinetuneLayers() },

@@ -7,10 +7,11 @@ import { readFloat32 } from './host-data';
  * (`low = 0, high = Infinity`) or ReLU6 (`low = 0, high = 6`, tfjs' gradient convention) keeps
  * for backward instead of its float input.
  *
- * On wasm and cpu the mask is written by one loop over the tensor's host memory: tfjs-wasm's
- * comparison kernels with a scalar operand run ~8 ms per 1.8 M elements (three of them for a
- * ReLU6 mask, ~25 ms) against ~2 ms for the loop (docs/benchmarks.md, `activation-mask`). Other
- * backends use `greater`/`lessEqual`/`logicalAnd`. NaN inputs give false, as the comparisons do.
+ * On wasm and cpu the mask is written by one loop over the tensor's host memory, faster than
+ * tfjs-wasm's three comparison kernels (docs/benchmarks.md, `activation-mask`: 15 against 27 ms
+ * per 1.8 M elements, mask read back included). Other backends use
+ * `greater`/`lessEqual`/`logicalAnd`. NaN inputs give false, as the comparisons do. The ReLU ops
+ * of @odl/core keep the packed form instead ({@link rangeMaskBits}: 1 bit per element).
  *
  * @param x - float32 tensor, any shape
  * @param low - exclusive lower bound
@@ -73,8 +74,9 @@ export function rangeMaskBits(x: tf.Tensor, low: number, high: number): tf.Tenso
 }
 
 /**
- * `dy` where the packed mask from {@link rangeMaskBits} is set, 0 elsewhere: the input gradient of
- * a ReLU/ReLU6 from its bit mask, in one pass on the host.
+ * `dy` where the packed mask from {@link rangeMaskBits} is set, +0 elsewhere (also where dy is NaN,
+ * as TensorFlow's ReLU gradient, where tfjs' `dy × mask` would give NaN): the input gradient of a
+ * ReLU/ReLU6 from its bit mask, in one branch-free pass on the host.
  *
  * @param dy - float32 output gradient, the shape of the masked input
  * @param bits - packed mask of that input (not disposed)
@@ -92,10 +94,16 @@ export function applyMaskBits(dy: tf.Tensor, bits: tf.Tensor): tf.Tensor {
     );
   }
   requireHostBackend('applyMaskBits');
-  const packed = bits.dataSync() as Uint8Array;
-  const out = readFloat32(dy).slice(); // a copy: the heap view dies at the next allocation
-  for (let i = 0; i < out.length; i++) out[i] = out[i]! * ((packed[i >> 3]! >> (i & 7)) & 1);
-  return tf.tensor(out, dy.shape, 'float32');
+  const packed = bits.dataSync() as Uint8Array; // a small copy (1/32 of dy)
+  // The result is written in place into a tensor the Fill kernel just made: no JS array of dy's
+  // size is allocated (those, 7 MB per call at 64×7×7×576, made V8 collect garbage often enough
+  // to double the time). Both views are taken after the last tfjs allocation.
+  const result = tf.fill(dy.shape, 0, 'float32');
+  const out = readFloat32(result);
+  const grad = readFloat32(dy);
+  if (out.buffer === grad.buffer && out.byteOffset === grad.byteOffset) throw new Error('applyMaskBits: output aliases dy');
+  maskFloatBits(new Int32Array(grad.buffer, grad.byteOffset, grad.length), new Int32Array(out.buffer, out.byteOffset, out.length), packed);
+  return result;
 }
 
 function requireHostBackend(name: string): void {
@@ -103,6 +111,13 @@ function requireHostBackend(name: string): void {
   if (backend !== 'wasm' && backend !== 'cpu') {
     throw new ArgumentError(`${name}: packed masks are written on the host, for the wasm and cpu backends; on '${backend}' use rangeMask`);
   }
+}
+
+// Copies the float's bits where the mask bit is set, +0 elsewhere: branch-free (a branch
+// mispredicts on half the elements of a real mask) and in int32 arithmetic only (the bit is moved
+// to the sign and spread by an arithmetic shift: 0 or -1).
+function maskFloatBits(grad: Int32Array, out: Int32Array, packed: Uint8Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = grad[i]! & ((packed[i >> 3]! << (31 - (i & 7))) >> 31);
 }
 
 // Branch-free, 8 elements per output byte.

@@ -36,7 +36,7 @@ export interface MeasurePerplexityOptions {
   method?: 'gram' | 'svd';
   /**
    * Storage the ranks will be used with (ASI's `storage` option, default `'float32'`): sets each
-   * candidate's `bytes` ({@link tuckerStorageCount}), so that a budget is met in that storage.
+   * candidate's `bytes` (`tuckerStorageCount` of @odl/core), so that a budget is met in that storage.
    */
   storage?: TuckerStorage;
 }
