@@ -4,23 +4,9 @@
 // mask (rangeMaskBits), each with its input gradient (tf.mul(dy, cast(mask)) or applyMaskBits).
 // Median of `reps` runs after one warm-up, methods interleaved run by run; results read back.
 import { applyMaskBits, rangeMask, rangeMaskBits, setupBackend, tf } from '../src/index';
+import type { Row } from './linalg-qr';
 
-/** One benchmark measurement. */
-export interface Row {
-  /** What was measured. */
-  name: string;
-  /** The measurement. */
-  value: number;
-  /** Its unit. */
-  unit: string;
-  /** How it was measured, or context. */
-  note?: string;
-}
-
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s[s.length >> 1]!;
-}
+const median = (xs: number[]): number => xs.slice().sort((a, b) => a - b)[xs.length >> 1]!;
 
 /**
  * Times the three ReLU6 mask variants (make the mask; apply it to a gradient) on wasm.
