@@ -3,6 +3,7 @@ import { setupBackend, tf } from '@odl/backend';
 import { conv2dGeometry, unpackTucker } from '@odl/core';
 import { AsiCompressor } from '../src/index';
 import { jointSpatialGramPays, warmConvProducts } from '../src/asi/conv-warm';
+import { hostOrth, projector } from './helpers/reference';
 
 /** P_n = A_(n) (A_(n)ᵀ U) in Float64 by the definition (nested loops over the NHWC tensor). */
 function refWarmProduct(a: Float32Array, shape: number[], n: number, u: Float32Array, k: number): Float64Array {
@@ -35,31 +36,7 @@ function relErr(x: ArrayLike<number>, y: ArrayLike<number>): number {
   return Math.sqrt(num / den);
 }
 
-/** d×k orthonormal columns (Float64 Gram-Schmidt, twice) of the given column-major-free row-major matrix. */
-function hostOrth(p: ArrayLike<number>, d: number, k: number): Float64Array {
-  const q = Float64Array.from(p);
-  for (let pass = 0; pass < 2; pass++) {
-    for (let j = 0; j < k; j++) {
-      for (let l = 0; l < j; l++) {
-        let dot = 0;
-        for (let i = 0; i < d; i++) dot += q[i * k + j] * q[i * k + l];
-        for (let i = 0; i < d; i++) q[i * k + j] -= dot * q[i * k + l];
-      }
-      let nrm = 0;
-      for (let i = 0; i < d; i++) nrm += q[i * k + j] ** 2;
-      for (let i = 0; i < d; i++) q[i * k + j] /= Math.sqrt(nrm);
-    }
-  }
-  return q;
-}
 
-const projector = (u: ArrayLike<number>, d: number, k: number) =>
-  Array.from({ length: d * d }, (_, ij) => {
-    const [i, j] = [Math.floor(ij / d), ij % d];
-    let s = 0;
-    for (let c = 0; c < k; c++) s += u[i * k + c] * u[j * k + c];
-    return s;
-  });
 
 for (const backend of ['cpu', 'wasm'] as const) {
   describe(`ASI warm products of a small feature map (${backend})`, () => {

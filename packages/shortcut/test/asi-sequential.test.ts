@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { setupBackend, tf } from '@odl/backend';
 import { composeTucker, conv2dGeometry, denseGeometry, sequentialModeOrder, unpackTucker, type LayerGeometry } from '@odl/core';
 import { AsiCompressor } from '../src/index';
+import { hostOrth as orth, projector } from './helpers/reference';
 
 // The 'sequential' schedule checked against a slow Float64 implementation written from its
 // definition: visit the modes in order; for mode n, P = T_(n) T_(n)ᵀ U_prev on the CURRENT tensor
@@ -53,23 +54,6 @@ function projectMode(t: F64Tensor, n: number, u: Float64Array, k: number): F64Te
   return { shape, data: out };
 }
 
-/** Orthonormal columns of a d×k row-major matrix (modified Gram–Schmidt, twice, Float64). */
-function orth(p: Float64Array, d: number, k: number): Float64Array {
-  const q = Float64Array.from(p);
-  for (let pass = 0; pass < 2; pass++) {
-    for (let j = 0; j < k; j++) {
-      for (let l = 0; l < j; l++) {
-        let dot = 0;
-        for (let i = 0; i < d; i++) dot += q[i * k + j] * q[i * k + l];
-        for (let i = 0; i < d; i++) q[i * k + j] -= dot * q[i * k + l];
-      }
-      let nrm = 0;
-      for (let i = 0; i < d; i++) nrm += q[i * k + j] ** 2;
-      for (let i = 0; i < d; i++) q[i * k + j] /= Math.sqrt(nrm);
-    }
-  }
-  return q;
-}
 
 /** One warm sequential step in Float64: factors (d_n×k_n row-major) and the core. */
 function referenceStep(a: F64Tensor, ks: number[], order: number[], prev: Float64Array[]): { factors: Float64Array[]; core: F64Tensor } {
@@ -100,13 +84,6 @@ function relErr(x: ArrayLike<number>, y: ArrayLike<number>): number {
   return Math.sqrt(num / den);
 }
 
-const projector = (u: ArrayLike<number>, d: number, k: number) =>
-  Array.from({ length: d * d }, (_, ij) => {
-    const [i, j] = [Math.floor(ij / d), ij % d];
-    let s = 0;
-    for (let c = 0; c < k; c++) s += u[i * k + c] * u[j * k + c];
-    return s;
-  });
 
 /** A low-rank-plus-noise activation (so that the subspaces are well separated), post-ReLU. */
 function activation(shape: number[], seed: number): tf.Tensor {

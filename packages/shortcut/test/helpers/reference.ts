@@ -102,3 +102,30 @@ export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   return Math.sqrt(num / Math.max(den, 1e-300));
 }
+
+/** Orthonormal columns of a d×k row-major matrix (modified Gram–Schmidt, twice, Float64). */
+export function hostOrth(p: ArrayLike<number>, d: number, k: number): Float64Array {
+  const q = Float64Array.from(p);
+  for (let pass = 0; pass < 2; pass++) {
+    for (let j = 0; j < k; j++) {
+      for (let l = 0; l < j; l++) {
+        let dot = 0;
+        for (let i = 0; i < d; i++) dot += q[i * k + j] * q[i * k + l];
+        for (let i = 0; i < d; i++) q[i * k + j] -= dot * q[i * k + l];
+      }
+      let nrm = 0;
+      for (let i = 0; i < d; i++) nrm += q[i * k + j] ** 2;
+      for (let i = 0; i < d; i++) q[i * k + j] /= Math.sqrt(nrm);
+    }
+  }
+  return q;
+}
+
+/** The d×d projector U Uᵀ of d×k row-major orthonormal columns (row-major): compares subspaces. */
+export const projector = (u: ArrayLike<number>, d: number, k: number): number[] =>
+  Array.from({ length: d * d }, (_, ij) => {
+    const [i, j] = [Math.floor(ij / d), ij % d];
+    let s = 0;
+    for (let c = 0; c < k; c++) s += u[i * k + c] * u[j * k + c];
+    return s;
+  });
