@@ -130,6 +130,7 @@ function readConfig(): RunConfig {
     data: user ? { kind: 'user' } : { kind: 'embedded' },
     methods: compare ? ['vanilla', method] : [method],
     budgetMiB: num('budget', 1e-6, 1e6),
+    asiStorage: $<HTMLSelectElement>('#storage').value === 'int8' ? 'int8' : 'float32',
     epsilon: num('epsilon', 0.01, 1),
     radius: Math.round(num('radius', 1, 64)),
     lastN: Math.round(num('lastN', 1, 200)),

@@ -27,6 +27,8 @@ export interface RunConfig {
   methods: MethodName[];
   /** ASI activation-memory budget for the trained layers, MiB (rank selection on the calibration batch). */
   budgetMiB: number;
+  /** How ASI stores its core and factors; the budget is met in that storage. Default float32. */
+  asiStorage?: 'float32' | 'int8';
   /** HOSVD explained-variance threshold ε in (0, 1]. */
   epsilon: number;
   /** Gradient-filter radius (pixels per pooled block side). */
@@ -85,7 +87,7 @@ export interface LayerInfo {
   inputShape: number[];
   /** Method used for this layer (a fallback when the method does not support the layer). */
   method: string;
-  /** Ranks (ASI, per mode), ε (HOSVD) or radius (gradient filter), as text. */
+  /** Ranks (ASI, per mode, with `, int8` for int8 storage), ε (HOSVD) or radius (gradient filter), as text. */
   detail: string;
 }
 

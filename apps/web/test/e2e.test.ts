@@ -28,6 +28,7 @@ interface OdlHook {
   userData: { classNames: string[]; counts: number[]; total: number } | null;
   runs: {
     method: string;
+    layers: { name: string; method: string; detail: string }[];
     classNames: string[];
     trainImages: number;
     testImages: number;
@@ -92,8 +93,9 @@ describe('web demo in Chromium', () => {
     expect(ready.backend).toBe('wasm');
     await expect.poll(async () => page.textContent('#backend-badge')).toBe('backend: wasm');
 
-    // A tiny side-by-side run: vanilla, then ASI with budgeted ranks, last 4 layers.
+    // A tiny side-by-side run: vanilla, then ASI with budgeted ranks (int8 storage), last 4 layers.
     await page.selectOption('#method', 'asi');
+    await page.selectOption('#storage', 'int8');
     await page.check('#compare');
     await page.check('#data-embedded');
     await page.fill('#lastN', '4');
@@ -130,6 +132,7 @@ describe('web demo in Chromium', () => {
       expect(r.end!.savedAs).toMatch(/^indexeddb:\/\/odl-web-/);
     }
     const [vanilla, asi] = done.runs;
+    expect(asi.layers.filter((l) => l.method === 'asi').every((l) => /^ranks \[.*\], int8$/.test(l.detail))).toBe(true);
     expect(vanilla.memory!.analyticBytes).toBe(vanilla.memory!.vanillaBytes);
     expect(asi.memory!.analyticBytes).toBeLessThan(vanilla.memory!.analyticBytes);
     expect(asi.memory!.measuredBytes).toBeLessThan(vanilla.memory!.measuredBytes);

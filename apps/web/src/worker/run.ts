@@ -46,8 +46,9 @@ function analyticCost(model: ZooModel, setup: FineTuneSetup): { bytes: number; v
 
 function layerInfo(setup: FineTuneSetup): LayerInfo[] {
   return setup.trained.map((l) => {
-    const o = l.options as { ranks?: number[]; epsilon?: number; radius?: number };
-    const detail = o.ranks ? `ranks [${o.ranks.join(', ')}]` : o.epsilon != null ? `ε = ${o.epsilon}` : o.radius != null ? `radius ${o.radius}` : 'exact';
+    const o = l.options as { ranks?: number[]; epsilon?: number; radius?: number; storage?: string };
+    const ranks = o.ranks ? `ranks [${o.ranks.join(', ')}]${o.storage === 'int8' ? ', int8' : ''}` : null;
+    const detail = ranks ?? (o.epsilon != null ? `ε = ${o.epsilon}` : o.radius != null ? `radius ${o.radius}` : 'exact');
     return { name: l.name, kind: l.spec.geometry.kind, inputShape: [...l.spec.geometry.inputShape], method: l.method, detail };
   });
 }
@@ -76,8 +77,9 @@ export async function runMethod(config: RunConfig, method: MethodName, runId: nu
     let methodOptions: Record<string, unknown> | undefined;
     if (method === 'asi') {
       const budgetBytes = Math.round(config.budgetMiB * BYTES_PER_MIB);
-      log(`rank selection on a calibration batch of ${b} (budget ${config.budgetMiB} MiB)`);
-      const sel = await selectRanks(model, { lastN: config.lastN, calibration: data.calibration, input, batchSize: b, budgetBytes, seed: config.seed });
+      const storage = config.asiStorage ?? 'float32';
+      log(`rank selection on a calibration batch of ${b} (budget ${config.budgetMiB} MiB, ${storage} storage)`);
+      const sel = await selectRanks(model, { lastN: config.lastN, calibration: data.calibration, input, batchSize: b, budgetBytes, seed: config.seed, storage });
       perLayerOptions = sel.perLayerOptions;
       log(`plan: ${(sel.plan.totalBytes / 1024).toFixed(1)} KiB of ${(budgetBytes / 1024).toFixed(1)} KiB, ε per layer ${sel.plan.layers.map((l) => l.epsilon).join(', ')}`);
       for (const l of sel.table.layers) {
