@@ -12,6 +12,13 @@ describe('odl ranks and odl profile', () => {
     expect(table.layers).toHaveLength(4);
     expect(plan.totalBytes).toBeLessThanOrEqual(budgetBytes);
     expect(plan.layers.reduce((s: number, l: { bytes: number }) => s + l.bytes, 0)).toBe(plan.totalBytes);
+    expect(table.storage).toBe('float32');
+    // int8: the same budget buys larger ranks, counted in int8 bytes
+    const q = JSON.parse(runOdl(['ranks', '--budget-mib', '0.01', '--batch', '8', '--storage', 'int8', '--json']).stdout);
+    expect(q.table.storage).toBe('int8');
+    expect(q.plan.totalBytes).toBeLessThanOrEqual(budgetBytes);
+    const values = (p: { layers: { ranks: number[] }[] }) => p.layers.reduce((s, l) => s + l.ranks.reduce((a, k) => a * k, 1), 0);
+    expect(values(q.plan)).toBeGreaterThan(values(plan));
     const tooSmall = runOdl(['ranks', '--budget-mib', '0.0001', '--batch', '8']);
     expect(tooSmall.code).toBe(1);
     expect(tooSmall.stderr).toMatch(/smallest/i);

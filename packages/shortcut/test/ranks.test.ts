@@ -203,6 +203,8 @@ describe('rank plan end to end', () => {
     expect(parsePerplexityTable(serializePerplexityTable(table))).toEqual(table);
     expect(() => parsePerplexityTable(JSON.stringify({ ...table, schemaVersion: 2 }))).toThrow(/schema version 2/);
     expect(() => parsePerplexityTable('{')).toThrow(PerplexityTableError);
+    expect(parsePerplexityTable(JSON.stringify({ ...table, storage: 'int8' })).storage).toBe('int8');
+    expect(() => parsePerplexityTable(JSON.stringify({ ...table, storage: 'int4' }))).toThrow(/"storage" must be "float32" or "int8", got "int4"/);
     const bad = { ...table, layers: [{ name: 'x', geometry: { inputShape: [2, 3] }, exactGradientNorm: 1, candidates: [{ epsilon: 0.5, ranks: [1], elements: 1, bytes: 4, perplexity: 0 }] }] };
     expect(() => parsePerplexityTable(JSON.stringify(bad))).toThrow(/candidate 0/);
     const file = join(tmp, 'broken.json');

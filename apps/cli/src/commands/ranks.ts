@@ -17,6 +17,7 @@ Options:
   --layers <n>         trained layers, counted from the end (default 4)
   --batch <n>          calibration batch = training batch (default 32)
   --budget-mib <MiB>   activation-memory budget of the trained layers (default: no choice, table only)
+  --storage <s>        ASI storage the bytes are counted for: float32 (default) or int8
   --seed <n>           (default 0)
   --backend <b>        wasm or cpu (default wasm)
   --out <dir>          write perplexity-table.json and rank-plan.json there
@@ -30,6 +31,7 @@ export async function runRanks(argv: string[]): Promise<void> {
     layers: { type: 'string' },
     batch: { type: 'string' },
     'budget-mib': { type: 'string' },
+    storage: { type: 'string', default: 'float32' },
     seed: { type: 'string' },
     backend: { type: 'string', default: 'wasm' },
     out: { type: 'string' },
@@ -41,13 +43,15 @@ export async function runRanks(argv: string[]): Promise<void> {
   const lastN = numberOption('layers', o.layers, 4, 1, 10_000);
   const batchSize = numberOption('batch', o.batch, 32, 1, 1 << 16);
   const seed = numberOption('seed', o.seed, 0, 0, 2 ** 31);
+  if (o.storage !== 'float32' && o.storage !== 'int8') throw new UsageError(`--storage must be float32 or int8, got '${o.storage}'`);
+  const storage = o.storage;
   const budgetBytes = o['budget-mib'] != null ? Math.floor(numberOption('budget-mib', o['budget-mib'], 0, 0) * 2 ** 20) : undefined;
   await setupBackend({ prefer: [o.backend as BackendName] });
   registerBuiltinMethods();
   const pretrained = await loadPretrainedMcunet(o.model);
   try {
     const calibration = await loadEmbeddedFashionMnist('calibration');
-    const selection = await selectRanks(pretrained.model, { lastN, calibration, input: pretrained.input, batchSize, seed });
+    const selection = await selectRanks(pretrained.model, { lastN, calibration, input: pretrained.input, batchSize, seed, storage });
     const table = selection.table;
     const plan = budgetBytes != null ? chooseRanks(table, budgetBytes) : undefined;
     if (o.out != null) {
@@ -57,7 +61,7 @@ export async function runRanks(argv: string[]): Promise<void> {
     }
     if (o.json) return emitJson({ table, plan });
     for (const layer of table.layers) {
-      say(`## ${layer.name}\n`);
+      say(`## ${layer.name} (${storage} bytes)\n`);
       say(markdownTable(['ε', 'ranks', 'bytes', 'perplexity'], layer.candidates.map((c) => [c.epsilon, `[${c.ranks.join(', ')}]`, c.bytes, c.perplexity.toPrecision(4)])));
       say('');
     }

@@ -44,6 +44,9 @@ export function parsePerplexityTable(json: string): PerplexityTable {
   if (!Array.isArray(t.epsilons) || !t.epsilons.every(isNum) || !Array.isArray(t.layers)) {
     throw new PerplexityTableError('perplexity table: "epsilons" must be a number array and "layers" an array');
   }
+  if (t.storage != null && t.storage !== 'float32' && t.storage !== 'int8') {
+    throw new PerplexityTableError(`perplexity table: "storage" must be "float32" or "int8", got ${JSON.stringify(t.storage)}`);
+  }
   t.layers.forEach((l, i) => {
     const where = `perplexity table layer ${i}`;
     if (l == null || typeof l.name !== 'string' || l.geometry == null || !isIntArray(l.geometry.inputShape) || !isNum(l.exactGradientNorm) || !Array.isArray(l.candidates)) {

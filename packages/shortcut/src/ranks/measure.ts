@@ -58,7 +58,8 @@ export function measurePerplexity(layers: readonly CalibrationLayer[], options: 
     throw new ArgumentError(`measurePerplexity: epsilons must be a non-empty list of numbers in (0, 1], got [${epsilons.join(', ')}]`);
   }
   const names = new Set<string>();
-  const out: PerplexityTable = { schema: 'odl.perplexity-table', schemaVersion: PERPLEXITY_TABLE_SCHEMA_VERSION, epsilons, layers: [] };
+  const storage = options.storage ?? 'float32';
+  const out: PerplexityTable = { schema: 'odl.perplexity-table', schemaVersion: PERPLEXITY_TABLE_SCHEMA_VERSION, epsilons, storage, layers: [] };
   for (const layer of layers) {
     if (names.has(layer.name)) throw new ArgumentError(`measurePerplexity: layer name '${layer.name}' appears twice; names must be unique`);
     names.add(layer.name);
@@ -84,7 +85,7 @@ export function measurePerplexity(layers: readonly CalibrationLayer[], options: 
             : tuckerConv2dWeightGradient(core, factors, layer.dy, geometry);
         const perplexity = tf.norm(tf.sub(exact, approx)).dataSync()[0];
         const ranks = factors.map((u) => u.shape[1]);
-        const { elements, bytes } = tuckerStorageCount(layer.input.shape, ranks, options.storage ?? 'float32');
+        const { elements, bytes } = tuckerStorageCount(layer.input.shape, ranks, storage);
         return { epsilon, ranks, elements, bytes, perplexity };
       }),
     );

@@ -1,4 +1,4 @@
-import type { LayerGeometry } from '@odl/core';
+import type { LayerGeometry, TuckerStorage } from '@odl/core';
 
 /** Schema version of a saved {@link PerplexityTable}; bumped on incompatible changes. */
 export const PERPLEXITY_TABLE_SCHEMA_VERSION = 1 as const;
@@ -46,6 +46,11 @@ export interface PerplexityTable {
   schemaVersion: typeof PERPLEXITY_TABLE_SCHEMA_VERSION;
   /** The ε values measured. */
   epsilons: number[];
+  /**
+   * The ASI storage the candidates' `bytes` count (absent in tables written before it existed:
+   * float32). A plan chosen from the table is for ASI layers with this `storage`.
+   */
+  storage?: TuckerStorage;
   /** One entry per candidate layer, in model order. */
   layers: PerplexityLayer[];
 }
