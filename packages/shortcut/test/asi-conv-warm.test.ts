@@ -3,7 +3,7 @@ import { setupBackend, tf } from '@odl/backend';
 import { conv2dGeometry, unpackTucker } from '@odl/core';
 import { AsiCompressor } from '../src/index';
 import { jointSpatialGramPays, warmConvProducts } from '../src/asi/conv-warm';
-import { hostOrth, projector } from './helpers/reference';
+import { hostOrth, projector, relError as relErr } from './helpers/reference';
 
 /** P_n = A_(n) (A_(n)ᵀ U) in Float64 by the definition (nested loops over the NHWC tensor). */
 function refWarmProduct(a: Float32Array, shape: number[], n: number, u: Float32Array, k: number): Float64Array {
@@ -25,18 +25,6 @@ function refWarmProduct(a: Float32Array, shape: number[], n: number, u: Float32A
   }
   return p;
 }
-
-function relErr(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < y.length; i++) {
-    num += (x[i] - y[i]) ** 2;
-    den += y[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
-
-
 
 for (const backend of ['cpu', 'wasm'] as const) {
   describe(`ASI warm products of a small feature map (${backend})`, () => {

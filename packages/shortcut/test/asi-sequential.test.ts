@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { setupBackend, tf } from '@odl/backend';
 import { composeTucker, conv2dGeometry, denseGeometry, sequentialModeOrder, unpackTucker, type LayerGeometry } from '@odl/core';
 import { AsiCompressor } from '../src/index';
-import { hostOrth as orth, projector } from './helpers/reference';
+import { hostOrth as orth, projector, relError as relErr } from './helpers/reference';
 
 // The 'sequential' schedule checked against a slow Float64 implementation written from its
 // definition: visit the modes in order; for mode n, P = T_(n) T_(n)ᵀ U_prev on the CURRENT tensor
@@ -54,7 +54,6 @@ function projectMode(t: F64Tensor, n: number, u: Float64Array, k: number): F64Te
   return { shape, data: out };
 }
 
-
 /** One warm sequential step in Float64: factors (d_n×k_n row-major) and the core. */
 function referenceStep(a: F64Tensor, ks: number[], order: number[], prev: Float64Array[]): { factors: Float64Array[]; core: F64Tensor } {
   let t = a;
@@ -73,17 +72,6 @@ function referenceStep(a: F64Tensor, ks: number[], order: number[], prev: Float6
   }
   return { factors, core: t };
 }
-
-function relErr(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < y.length; i++) {
-    num += (x[i] - y[i]) ** 2;
-    den += y[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
-
 
 /** A low-rank-plus-noise activation (so that the subspaces are well separated), post-ReLU. */
 function activation(shape: number[], seed: number): tf.Tensor {
