@@ -1,6 +1,6 @@
 import { tf } from '../engine';
 import { ArgumentError } from '../errors';
-import { readFloat32 } from './host-data';
+import { float32Memory, readFloat32 } from './host-data';
 
 /**
  * A `bool` tensor (1 byte per element) that is true where `low < x ≤ high`: the mask a ReLU
@@ -99,11 +99,13 @@ export function applyMaskBits(dy: tf.Tensor, bits: tf.Tensor): tf.Tensor {
   // size is allocated (those, 7 MB per call at 64×7×7×576, made V8 collect garbage often enough
   // to double the time). Both views are taken after the last tfjs allocation.
   const result = tf.fill(dy.shape, 0, 'float32');
-  const out = readFloat32(result);
+  const memory = float32Memory(result);
+  const out = memory ?? new Float32Array(dy.size);
   const grad = readFloat32(dy);
-  if (out.buffer === grad.buffer && out.byteOffset === grad.byteOffset) throw new Error('applyMaskBits: output aliases dy');
   maskFloatBits(new Int32Array(grad.buffer, grad.byteOffset, grad.length), new Int32Array(out.buffer, out.byteOffset, out.length), packed);
-  return result;
+  if (memory != null) return result;
+  result.dispose();
+  return tf.tensor(out, dy.shape, 'float32');
 }
 
 function requireHostBackend(name: string): void {
