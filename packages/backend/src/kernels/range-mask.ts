@@ -99,12 +99,21 @@ export function applyMaskBits(dy: tf.Tensor, bits: tf.Tensor): tf.Tensor {
   // size is allocated (those, 7 MB per call at 64×7×7×576, made V8 collect garbage often enough
   // to double the time). Both views are taken after the last tfjs allocation.
   const result = tf.fill(dy.shape, 0, 'float32');
-  const memory = float32Memory(result);
-  const out = memory ?? new Float32Array(dy.size);
+  const out = float32Memory(result);
+  if (out == null) {
+    result.dispose();
+    return applyMaskBitsCopying(dy, packed);
+  }
   const grad = readFloat32(dy);
   maskFloatBits(new Int32Array(grad.buffer, grad.byteOffset, grad.length), new Int32Array(out.buffer, out.byteOffset, out.length), packed);
-  if (memory != null) return result;
-  result.dispose();
+  return result;
+}
+
+// applyMaskBits where the backend's memory cannot be written in place: through a JS array.
+function applyMaskBitsCopying(dy: tf.Tensor, packed: Uint8Array): tf.Tensor {
+  const grad = readFloat32(dy);
+  const out = new Float32Array(dy.size);
+  maskFloatBits(new Int32Array(grad.buffer, grad.byteOffset, grad.length), new Int32Array(out.buffer), packed);
   return tf.tensor(out, dy.shape, 'float32');
 }
 
