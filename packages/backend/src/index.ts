@@ -11,6 +11,8 @@ export {
   rangeMask,
   rangeMaskBits,
   applyMaskBits,
+  modeCombine,
+  modeDots,
   quantizeInt8Columns,
   dequantizeInt8Columns,
 } from './kernels';

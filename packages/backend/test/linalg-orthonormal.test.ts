@@ -105,8 +105,8 @@ describe.each(['cpu', 'wasm'] as const)('orthonormalBasis on %s', (backend) => {
     expect(host.residual).toBeLessThan(1e-6);
   });
 
-  it('small inputs use the Float64 host path, also for cond 1e8 and exact duplicates', () => {
-    const m = 300;
+  it('small squarish inputs use the Float64 host path, also for cond 1e8 and exact duplicates', () => {
+    const m = 100; // fewer than 16 rows per column
     const k = 8;
     const ill = check(matrixWithSingularValues(m, logspace(1, 1e-8, k), 6), m, k);
     expect(ill.path).toBe('host');
@@ -115,8 +115,30 @@ describe.each(['cpu', 'wasm'] as const)('orthonormalBasis on %s', (backend) => {
     const dup = randomMatrix(m, k, 7);
     for (let t = 0; t < m; t++) dup[t * k + 3] = dup[t * k + 1];
     const r = check(dup, m, k);
+    expect(r.path).toBe('host');
     expect(r.ortho).toBeLessThan(1e-6);
     expect(r.residual).toBeLessThan(1e-7);
+  });
+
+  it('small tall inputs (16+ rows per column) take the Gram path, and stay accurate at cond 1e8 and with duplicates', () => {
+    const m = 300;
+    const k = 8;
+    const ill = check(matrixWithSingularValues(m, logspace(1, 1e-8, k), 6), m, k);
+    expect(ill.ortho).toBeLessThan(1e-5);
+    expect(ill.residual).toBeLessThan(1e-5);
+    const dup = randomMatrix(m, k, 7);
+    for (let t = 0; t < m; t++) dup[t * k + 3] = dup[t * k + 1];
+    const r = check(dup, m, k);
+    expect(r.ortho).toBeLessThan(1e-5);
+    expect(r.residual).toBeLessThan(1e-5);
+    const plain = check(randomMatrix(m, k, 8), m, k);
+    expect(plain.path).toBe('gram');
+    expect(plain.ortho).toBeLessThan(1e-5);
+    // the host path, when asked for, is exact to Float64 before rounding
+    const host = check(matrixWithSingularValues(m, logspace(1, 1e-8, k), 6), m, k, Infinity);
+    expect(host.path).toBe('host');
+    expect(host.ortho).toBeLessThan(1e-6);
+    expect(host.residual).toBeLessThan(1e-7);
   });
 
   it('a tiny-valued (1e-20) or all-zero large input still gives k orthonormal columns', () => {

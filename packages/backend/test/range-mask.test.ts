@@ -50,6 +50,23 @@ for (const backend of ['cpu', 'wasm'] as const) {
         }
         x.dispose();
       }
+      // the kinks, ±0, denormals, ±Infinity and NaN, in the SIMD body and in the tail (2005 = 8·250 + 5)
+      const special = [0, -0, 6, 6.0001, 5.9999, 1e-45, -1e-45, Infinity, -Infinity, NaN];
+      const mixed = Float32Array.from({ length: 2005 }, (_, i) => (i % 7 === 0 ? special[(i / 7) % special.length]! : Math.sin(i * 12.9898) * 9));
+      mixed.set(special, 1995);
+      const xm = tf.tensor1d(mixed);
+      for (const [low, high] of [[0, 6], [0, Infinity], [-1, 1]] as const) {
+        const packed = rangeMaskBits(xm, low, high);
+        const got = packed.dataSync();
+        mixed.forEach((v, i) => expect([i, (got[i >> 3]! >> (i & 7)) & 1]).toEqual([i, v > low && v <= high ? 1 : 0]));
+        const dy = tf.tensor1d(Float32Array.from(mixed, (v, i) => (i % 3 === 0 ? NaN : i - 1000.25)));
+        const dyValues = dy.dataSync();
+        const dx = applyMaskBits(dy, packed);
+        const dxValues = dx.dataSync();
+        mixed.forEach((v, i) => expect([i, dxValues[i]]).toEqual([i, v > low && v <= high ? dyValues[i] : 0]));
+        tf.dispose([packed, dy, dx]);
+      }
+      xm.dispose();
       // where the mask is off the gradient is +0 even for a NaN dy (tfjs' dy × 0 would be NaN)
       const xs = tf.tensor1d([-1, 1, 7]);
       const nanGrad = applyMaskBits(tf.tensor1d([NaN, NaN, -2]), rangeMaskBits(xs, 0, 6));

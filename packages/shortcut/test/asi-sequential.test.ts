@@ -86,16 +86,50 @@ function activation(shape: number[], seed: number): tf.Tensor {
 }
 
 const cases: { name: string; geometry: LayerGeometry; ranks: number[]; order: number[] }[] = [
-  { name: 'conv 1×1 on 6×5 maps', geometry: conv2dGeometry([10, 6, 5, 24], [1, 1, 24, 8]), ranks: [4, 3, 2, 5], order: [3, 2, 1, 0] },
-  { name: 'conv 3×3 stride 2, height shrinking most', geometry: conv2dGeometry([8, 9, 7, 12], [3, 3, 12, 4], { strides: 2, pad: 'same' }), ranks: [3, 2, 5, 4], order: [1, 3, 2, 0] },
+  { name: 'conv 1×1 on 6×5 maps', geometry: conv2dGeometry([10, 6, 5, 24], [1, 1, 24, 8]), ranks: [4, 3, 2, 5], order: [2, 1, 3, 0] },
+  { name: 'conv 3×3 stride 2, height shrinking most', geometry: conv2dGeometry([8, 9, 7, 12], [3, 3, 12, 4], { strides: 2, pad: 'same' }), ranks: [3, 2, 5, 4], order: [1, 0, 3, 2] },
   { name: 'conv 3×3 on a 1×1 map (last MCUNet stage at 32 px)', geometry: conv2dGeometry([16, 1, 1, 40], [1, 1, 40, 8]), ranks: [6, 1, 1, 6], order: [3, 2, 1, 0] },
-  { name: 'dense 3-D (tokens)', geometry: denseGeometry([6, 9, 20], [20, 4]), ranks: [3, 4, 5], order: [2, 1, 0] },
+  { name: 'dense 3-D (tokens)', geometry: denseGeometry([6, 9, 20], [20, 4]), ranks: [3, 4, 5], order: [0, 2, 1] },
 ];
+
+/** Multiply-adds of a sequential pass in `order`: 3·N·k_n per mode on the current size N (0 for k_n = d_n). */
+function passMacs(shape: number[], ks: number[], order: number[]): number {
+  let size = shape.reduce((a, b) => a * b, 1);
+  let macs = 0;
+  for (const n of order) {
+    if (ks[n] === shape[n]) continue;
+    macs += 3 * size * ks[n];
+    size = (size / shape[n]) * ks[n];
+  }
+  return macs;
+}
+
+/** Every order of 0 … r−1. */
+function allOrders(r: number): number[][] {
+  if (r === 1) return [[0]];
+  return allOrders(r - 1).flatMap((o) => Array.from({ length: r }, (_, at) => [...o.slice(0, at), r - 1, ...o.slice(at)]));
+}
 
 for (const backend of ['cpu', 'wasm'] as const) {
   describe(`ASI sequential schedule (${backend})`, () => {
-    it('visits the modes that shrink most first and the batch last', () => {
+    it('visits the modes in an order with the fewest multiply-adds (brute force over all orders)', () => {
+      const more = [
+        { shape: [64, 7, 7, 576], ranks: [4, 4, 4, 16] },
+        { shape: [128, 1, 1, 320], ranks: [36, 1, 1, 36] },
+        { shape: [128, 576], ranks: [10, 10] },
+        { shape: [3, 5, 4, 6, 7], ranks: [2, 2, 3, 1, 4] },
+      ];
+      for (const { shape, ranks } of [...cases.map((c) => ({ shape: c.geometry.inputShape, ranks: c.ranks })), ...more]) {
+        const order = sequentialModeOrder(shape, ranks);
+        expect([...order].sort()).toEqual(shape.map((_, i) => i));
+        const best = Math.min(...allOrders(shape.length).map((o) => passMacs(shape, ranks, o)));
+        expect(passMacs(shape, ranks, order)).toBe(best);
+      }
       for (const c of cases) expect(sequentialModeOrder(c.geometry.inputShape, c.ranks)).toEqual(c.order);
+      // equally cheap orders keep the batch last: on 1×1 maps its projection then loses nothing
+      expect(sequentialModeOrder([128, 1, 1, 320], [36, 1, 1, 36])).toEqual([3, 2, 1, 0]);
+      // on 7×7 maps the batch mode (rank 4) goes first: its step reads the full activation most cheaply
+      expect(sequentialModeOrder([64, 7, 7, 576], [4, 4, 4, 16])[0]).toBe(0);
     });
 
     for (const c of cases) {

@@ -2,8 +2,9 @@
 import { tf } from '../engine';
 
 interface WasmBackendInternals {
+  makeOutput?: (shape: number[], dtype: tf.DataType) => tf.TensorInfo;
   dataIdMap?: { get(dataId: object): { memoryOffset?: number } | undefined };
-  wasm?: { HEAPU8?: Uint8Array };
+  wasm?: { HEAPU8?: Uint8Array; asm?: { memory?: unknown } };
 }
 
 interface CpuBackendInternals {
@@ -39,4 +40,39 @@ export function float32Memory(t: tf.Tensor): Float32Array | null {
  */
 export function readFloat32(t: tf.Tensor): Float32Array {
   return float32Memory(t) ?? (t.dataSync() as Float32Array);
+}
+
+/**
+ * The tfjs-wasm heap as a WebAssembly memory, for kernels that run on tensors in place, or `null`
+ * on other backends (or when the wasm module does not expose it).
+ */
+export function wasmHeapMemory(): WebAssembly.Memory | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const memory = (tf.backend() as unknown as WasmBackendInternals).wasm?.asm?.memory;
+  return memory instanceof WebAssembly.Memory ? memory : null;
+}
+
+/**
+ * Byte address of a tensor's data in the tfjs-wasm heap, or `null` when the backend is not wasm or
+ * the tensor has no heap memory (or, for 4-byte dtypes, an unaligned one). Addresses stay valid
+ * while the tensor lives (heap growth keeps them); write only into a tensor just made and not yet
+ * shared.
+ */
+export function wasmHeapAddress(t: tf.Tensor): number | null {
+  if (tf.getBackend() !== 'wasm' || t.dtype === 'string' || t.dtype === 'complex64') return null;
+  const offset = (tf.backend() as unknown as WasmBackendInternals).dataIdMap?.get(t.dataId)?.memoryOffset;
+  if (typeof offset !== 'number') return null;
+  return t.dtype === 'bool' || offset % 4 === 0 ? offset : null;
+}
+
+/**
+ * A new float32 tensor whose heap memory is allocated but not written (its contents are whatever
+ * the allocator left), for a kernel that writes every element; on wasm only, else `null`. Saves
+ * the pass over memory that `tf.fill` would make.
+ */
+export function wasmUninitialized(shape: number[]): tf.Tensor | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const backend = tf.backend() as unknown as WasmBackendInternals;
+  if (typeof backend.makeOutput !== 'function') return null;
+  return tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape, 'float32'));
 }

@@ -1,6 +1,7 @@
 import { tf } from '../engine';
 import { ArgumentError } from '../errors';
-import { float32Memory, readFloat32 } from './host-data';
+import { float32Memory, readFloat32, wasmHeapAddress, wasmHeapMemory, wasmUninitialized } from './host-data';
+import { maskKernels, type MaskKernels } from './simd-mask';
 
 /**
  * A `bool` tensor (1 byte per element) that is true where `low < x ≤ high`: the mask a ReLU
@@ -67,6 +68,24 @@ export function rangeMaskBits(x: tf.Tensor, low: number, high: number): tf.Tenso
   if (x.dtype !== 'float32') throw new ArgumentError(`rangeMaskBits: expected a float32 tensor, got ${x.dtype}; cast it first`);
   if (!(low < high)) throw new ArgumentError(`rangeMaskBits: low ${low} must be below high ${high}`);
   requireHostBackend('rangeMaskBits');
+  const simd = heapMaskKernels();
+  // The SIMD loop compares in float32: only bounds that float32 holds exactly give the same mask.
+  if (simd != null && Math.fround(low) === low && Math.fround(high) === high) {
+    const bits = tf.zeros([Math.ceil(x.size / 8)], 'bool') as tf.Tensor1D;
+    const [xa, ba] = [wasmHeapAddress(x), wasmHeapAddress(bits)];
+    if (xa != null && ba != null) {
+      const whole = x.size >> 3;
+      simd.makeBits(xa, ba, whole, low, high);
+      if (whole * 8 < x.size) {
+        const heap = wasmHeapMemory()!.buffer;
+        const tail = new Uint8Array(1);
+        fillRangeMaskBits(new Float32Array(heap, xa + whole * 32, x.size - whole * 8), tail, low, high);
+        new Uint8Array(heap, ba + whole, 1).set(tail);
+      }
+      return bits;
+    }
+    bits.dispose();
+  }
   const values = readFloat32(x); // a heap view on wasm: read it before allocating the output
   const bits = new Uint8Array(Math.ceil(x.size / 8));
   fillRangeMaskBits(values, bits, low, high);
@@ -94,6 +113,22 @@ export function applyMaskBits(dy: tf.Tensor, bits: tf.Tensor): tf.Tensor {
     );
   }
   requireHostBackend('applyMaskBits');
+  const simd = heapMaskKernels();
+  if (simd != null) {
+    const result = wasmUninitialized(dy.shape) ?? tf.fill(dy.shape, 0, 'float32'); // every element is written
+    const [da, ba, oa] = [wasmHeapAddress(dy), wasmHeapAddress(bits), wasmHeapAddress(result)];
+    if (da != null && ba != null && oa != null) {
+      const whole = dy.size >> 3;
+      simd.applyBits(da, ba, oa, whole);
+      if (whole * 8 < dy.size) {
+        const heap = wasmHeapMemory()!.buffer;
+        const n = dy.size - whole * 8;
+        maskFloatBits(new Int32Array(heap, da + whole * 32, n), new Int32Array(heap, oa + whole * 32, n), new Uint8Array(heap, ba + whole, 1));
+      }
+      return result;
+    }
+    result.dispose();
+  }
   const packed = bits.dataSync() as Uint8Array; // a small copy (1/32 of dy)
   // The result is written in place into a tensor the Fill kernel just made: no JS array of dy's
   // size is allocated (those, 7 MB per call at 64×7×7×576, made V8 collect garbage often enough
@@ -115,6 +150,12 @@ function applyMaskBitsCopying(dy: tf.Tensor, packed: Uint8Array): tf.Tensor {
   const out = new Float32Array(dy.size);
   maskFloatBits(new Int32Array(grad.buffer, grad.byteOffset, grad.length), new Int32Array(out.buffer), packed);
   return tf.tensor(out, dy.shape, 'float32');
+}
+
+/** The SIMD mask loops on the tfjs-wasm heap, or null off wasm (or without SIMD). */
+function heapMaskKernels(): MaskKernels | null {
+  const memory = wasmHeapMemory();
+  return memory == null ? null : maskKernels(memory);
 }
 
 function requireHostBackend(name: string): void {

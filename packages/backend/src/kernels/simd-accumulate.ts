@@ -4,62 +4,7 @@
 // (whose forward convolution runs ~0.8 GFLOP/s). The module is a few hundred bytes, built here so
 // that no binary asset has to ship.
 
-const I32 = 0x7f;
-const op = {
-  block: [0x02, 0x40],
-  loop: [0x03, 0x40],
-  end: [0x0b],
-  br: (l: number) => [0x0c, l],
-  brIf: (l: number) => [0x0d, l],
-  get: (i: number) => [0x20, i],
-  set: (i: number) => [0x21, i],
-  i32Const: (v: number) => [0x41, v], // 0 ≤ v < 64: one signed-LEB byte
-  add: [0x6a],
-  sub: [0x6b],
-  mul: [0x6c],
-  geS: [0x4e],
-  eqz: [0x45],
-  v128Load: [0xfd, 0x00, 0x04, 0x00],
-  v128Store: [0xfd, 0x0b, 0x04, 0x00],
-  f32x4Add: [0xfd, 0xe4, 0x01],
-  f32x4Mul: [0xfd, 0xe6, 0x01],
-  f32Load: [0x2a, 0x02, 0x00],
-  f32x4Splat: [0xfd, 0x13],
-};
-const V128 = 0x7b;
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const name = (s: string): number[] => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
-
-/** local += by (i32). */
-const bump = (local: number, by: number, fn: number[] = op.add): number[] => [...op.get(local), ...op.i32Const(by), ...fn, ...op.set(local)];
-
-/** for (counter = 0; counter < limit; counter++) { body } */
-function forLoop(counter: number, limit: number, body: number[]): number[] {
-  return [
-    ...op.i32Const(0), ...op.set(counter),
-    ...op.block, ...op.loop,
-    ...op.get(counter), ...op.get(limit), ...op.geS, ...op.brIf(1),
-    ...body,
-    ...bump(counter, 1),
-    ...op.br(0), ...op.end, ...op.end,
-  ];
-}
-
-/** ptr = base + counter · stride */
-const offset = (ptr: number, base: number, counter: number, stride: number): number[] =>
-  [...op.get(base), ...op.get(counter), ...op.get(stride), ...op.mul, ...op.add, ...op.set(ptr)];
+import { I32, V128, bump, forLoop, name, offset, op, section, uleb } from './wasm-asm';
 
 /**
  * (func $acc (param acc x dy count xs ds n4 as i32)): for t < count, k < n4 (vectors of 4 floats):

@@ -6,6 +6,7 @@ import {
   conv2dWeightGradient,
   depthwiseConv2dInputGradient,
   depthwiseConv2dWeightGradient,
+  modeCombine,
   tf,
   type ExplicitPadding,
 } from '@odl/backend';
@@ -120,41 +121,24 @@ export function freshRightOperand(b: tf.Tensor): tf.Tensor {
 }
 
 /**
- * Below this many elements a tensor may be the RIGHT operand of a matMul: wasm packs the right
- * operand afresh for every new tensor, which for a big tensor with many columns costs far more than
- * the product (a fresh 64×28224 right operand: 12–39 ms; the same data as the left operand after a
- * 3–5 ms transpose: 1.5 ms).
- */
-const SMALL_RIGHT_OPERAND = 1 << 15;
-
-/**
  * Mode product `t ×_axis M` with `M` of shape `[d', d_axis]`; when `transposeM` is true, `M` is
- * given as `[d_axis, d']` and `Mᵀ` is applied. `t` is always the LEFT operand of the matMul unless
- * it is small (wasm re-packs the right operand of every new tensor, DESIGN §9): a non-last axis is
- * moved last by an explicit transpose, and the (usually smaller) result is moved back. Transposes
- * are explicit (wasm's matMul with transpose flags is ~10× slower, DESIGN §9).
+ * given as `[d_axis, d']` and `Mᵀ` is applied. The last axis is one matMul with `t` as the LEFT
+ * operand (wasm re-packs the right operand of every new tensor, DESIGN §9); any other axis reads
+ * `t` in place (`modeCombine` of @odl/backend: no transpose of `t`). Transposes of `M` are
+ * explicit (wasm's matMul with transpose flags is ~10× slower, DESIGN §9).
  */
 export function modeProduct(t: tf.Tensor, axis: number, M: tf.Tensor2D, transposeM = false): tf.Tensor {
   return tf.tidy(() => {
     const shape = t.shape;
-    const last = shape.length - 1;
     const d = shape[axis];
     const dM = transposeM ? M.shape[0] : M.shape[1];
     if (dM !== d) throw new Error(`modeProduct: factor has ${dM} columns, axis ${axis} has ${d}`);
-    const dNew = transposeM ? M.shape[1] : M.shape[0];
-    const outShape = shape.map((s, i) => (i === axis ? dNew : s));
-    const rest = t.size / d;
-    if (axis === 0 && t.size <= SMALL_RIGHT_OPERAND) {
-      const Mt = transposeM ? (tf.transpose(M) as tf.Tensor2D) : M; // [d', d]
-      return tf.reshape(matMul(Mt, tf.reshape(t, [d, rest])), outShape);
-    }
     const right = transposeM ? M : (tf.transpose(M) as tf.Tensor2D); // [d, d']
-    if (axis === last) return tf.reshape(matMul(tf.reshape(t, [rest, d]), right), outShape);
-    const perm = [...shape.keys()].filter((i) => i !== axis).concat(axis);
-    const moved = tf.reshape(tf.transpose(t, perm), [rest, d]);
-    const prod = tf.reshape(matMul(moved, right), [...perm.slice(0, -1).map((i) => shape[i]), dNew]);
-    const inverse = shape.map((_, i) => perm.indexOf(i));
-    return tf.transpose(prod, inverse);
+    if (axis === shape.length - 1) {
+      const outShape = shape.map((s, i) => (i === axis ? right.shape[1] : s));
+      return tf.reshape(matMul(tf.reshape(t, [t.size / d, d]), right), outShape);
+    }
+    return modeCombine(t, axis, right);
   });
 }
 

@@ -15,6 +15,9 @@ const NO_PAD: [[number, number], [number, number]] = [[0, 0], [0, 0]];
  * 3. `Z3 = S ×_H Ū_H ×_W Ū_W` (K0×Hp×Wp×K3);
  * 4. `Z4` = conv weight gradient of input `Z3` and output gradient `Z1`, no padding (KH×KW×K3×C');
  * 5. contract `Z4` with `U_C` over K3: per group for grouped convs, on the diagonal for depthwise.
+ *    A depthwise layer (channel multiplier 1) whose `Z3` spans no more batch × spatial positions
+ *    than its input does steps 5 and 4 the other way round: `Z3 ×_C U_C`, then the depthwise
+ *    weight gradient (fewer multiply-adds, no intermediate larger than the input).
  *
  * A `null` factor keeps its mode whole. The result equals the exact weight gradient for the
  * reconstructed input `Ã = S ×_n U_n` (and the vanilla gradient at full rank).
@@ -60,7 +63,14 @@ export function tuckerConv2dWeightGradient(core: tf.Tensor, factors: TuckerFacto
     const K3 = core.shape[3] as number;
     if (geometry.kind === 'depthwise') {
       const M = geometry.weightShape[3];
-      if (UC == null) return depthwiseWeightGradient(Z3b, Z1, geometry.weightShape as [number, number, number, number], strides, NO_PAD, dilations);
+      const weightShape = geometry.weightShape as [number, number, number, number];
+      if (UC == null) return depthwiseWeightGradient(Z3b, Z1, weightShape, strides, NO_PAD, dilations);
+      if (M === 1 && Z3b.size / K3 <= B * H * W) {
+        // 5 before 4: channels back to C first (Z3 ×_C U_C, no larger than the input the Tucker
+        // form describes), then the depthwise weight gradient itself — K0·Hp·Wp·K3·C + taps·K0·H'·W'·C
+        // multiply-adds instead of taps·K3·K0·H'·W'·C.
+        return depthwiseWeightGradient(modeProduct(Z3b, 3, UC) as tf.Tensor4D, Z1, weightShape, strides, NO_PAD, dilations);
+      }
       // 4-5. Z4[kh,kw,k,c·M+m] contracted with U_C[c,k] on the channel diagonal
       const Z4 = z4(Z3b, Z1);
       const taps = kernel[0] * kernel[1];

@@ -118,6 +118,17 @@ function tuckerBackward(g: LayerGeometry, ks: number[]): CostTerm[] {
   }
   const d = convDims(g);
   const [k0, k1, k2, k3] = ks;
+  const [B, H, W, C] = g.inputShape;
+  if (g.kind === 'depthwise' && g.weightShape[3] === 1 && k0 * d.Hp * d.Wp <= B * H * W) {
+    // Channels back to C before the depthwise weight gradient (@odl/core's tuckerConv2dWeightGradient).
+    return [
+      bw('z1-batch-projection', 2 * d.B * d.Ho * d.Wo * d.Cout * k0),
+      bw('z3-spatial-expansion', 2 * k0 * k1 * k2 * k3 * d.Hp + 2 * k0 * d.Hp * k2 * k3 * d.Wp),
+      bw('channel-expansion', 2 * k0 * d.Hp * d.Wp * k3 * C),
+      bw('z4-conv-weight-gradient', 2 * k0 * d.Ho * d.Wo * d.Cout * d.KH * d.KW),
+      bw('input-gradient', 2 * d.B * d.Ho * d.Wo * d.Cout * d.KH * d.KW * d.Cg),
+    ];
+  }
   return [
     bw('z1-batch-projection', 2 * d.B * d.Ho * d.Wo * d.Cout * k0),
     bw('z3-spatial-expansion', 2 * k0 * k1 * k2 * k3 * d.Hp + 2 * k0 * d.Hp * k2 * k3 * d.Wp),
@@ -151,8 +162,10 @@ export function exactAsi(g: LayerGeometry, options: unknown): DetailedLayerCost 
   } else {
     // Each visited mode's power step (two products) and projection (one) run on the tensor
     // already projected onto the modes before it; the last projection leaves the core.
+    // A mode kept whole (k_n = d_n) takes the identity factor: no step, no projection.
     let cur = N;
     for (const n of sequentialModeOrder(shape, ks)) {
+      if (ks[n] === shape[n]) continue;
       subspace += 4 * cur * ks[n];
       core += 2 * cur * ks[n];
       cur = (cur / shape[n]) * ks[n];
@@ -161,7 +174,7 @@ export function exactAsi(g: LayerGeometry, options: unknown): DetailedLayerCost 
   const cost = fromTerms(tuckerElements(shape, ks), [
     layerTerms(g).fwd,
     fw('subspace-iteration', subspace),
-    fw('orthonormalisation', shape.reduce((a, dn, i) => a + qrFlops(dn, ks[i]), 0)),
+    fw('orthonormalisation', shape.reduce((a, dn, i) => a + (schedule === 'sequential' && ks[i] === dn ? 0 : qrFlops(dn, ks[i])), 0)),
     fw('core-formation', core),
     ...tuckerBackward(g, ks),
   ]);

@@ -21,11 +21,10 @@ export interface AsiOptions {
   seed?: number;
   /**
    * How the modes' subspace-iteration steps are arranged (default `'sequential'`):
-   * - `'sequential'`: channel mode first on the full activation, then each further mode on the
-   *   activation already projected onto the previous ones, the batch mode last (the sequentially
-   *   truncated HOSVD order). One pass pair over the full activation instead of one per mode,
-   *   and the batch factor, which changes with every batch, is fitted to this batch given the
-   *   others. See docs/asi-schedules.md.
+   * - `'sequential'`: each mode's step on the activation already projected onto the modes
+   *   visited before it (the sequentially truncated HOSVD), in the order with the fewest
+   *   multiply-adds (`sequentialModeOrder` of @odl/core): only the first step reads the full
+   *   activation, in place. See docs/asi-schedules.md.
    * - `'independent'`: every mode from the full activation, as in the paper (DESIGN §3).
    */
   schedule?: AsiSchedule;

@@ -1,6 +1,24 @@
-import { tf, orthonormalBasis, type SeededRandom } from '@odl/backend';
+import { tf, orthonormalBasis, modeCombine, modeDots, type SeededRandom } from '@odl/backend';
 import { sequentialModeOrder } from '@odl/core';
 
+/*
+ * ASI's 'sequential' schedule: the subspace-iteration step of each mode runs on the activation
+ * already projected onto the modes visited before it (the sequentially truncated HOSVD of
+ * Vannieuwenhoven, Vandebril & Meerbergen, SIAM J. Sci. Comput. 2012, with HOSVD's exact
+ * eigenvectors replaced by ASI's one warm power step). The modes go in the order with the fewest
+ * multiply-adds (sequentialModeOrder): the first step is the only one that reads the full
+ * activation, and it costs in proportion to its mode's rank.
+ *
+ * Per visited mode n, with T the current tensor (always in the activation's axis order):
+ *   warm:  Z = T ×_n U_prevᵀ, P = T_(n) Z_(n)ᵀ      i.e. P = T_(n) T_(n)ᵀ U_prev
+ *   cold:  P = T_(n) Ω, Ω Gaussian
+ *   U_n = orthonormal basis of P;  T ← T ×_n U_nᵀ, the mode-n projection.
+ * A mode kept whole (k_n = d_n) takes the identity, with no step.
+ * The last axis uses matMuls of T as [m, d_n] (the left operand: tfjs-wasm's matMul packs its right
+ * operand anew for every tensor, and runs ~12× slower with transpose flags), with one transpose of
+ * T for P; every other mode reads T in place (modeCombine/modeDots of @odl/backend, on wasm a SIMD
+ * loop over the tensor's memory), so no step transposes the full activation.
+ */
 /*
  * ASI's 'sequential' schedule: the subspace-iteration step of each mode runs on the activation
  * already projected onto the modes visited before it (the sequentially truncated HOSVD of
@@ -50,29 +68,52 @@ export function sequentialAsiStep(
   const factors: tf.Tensor2D[] = new Array<tf.Tensor2D>(rank);
   const warm: boolean[] = new Array<boolean>(rank).fill(false);
   let t: tf.Tensor = a;
-  let axes = a.shape.map((_, i) => i); // original mode held by each current axis of t
   for (const n of sequentialModeOrder(a.shape, ks)) {
-    const pos = axes.indexOf(n);
-    if (pos !== rank - 1) {
-      const perm = [...axes.keys()].filter((i) => i !== pos).concat(pos);
-      t = tf.transpose(t, perm);
-      axes = perm.map((i) => axes[i]!);
-    }
     const d = a.shape[n]!;
     const k = ks[n]!;
-    const m = t.size / d;
-    const lead = t.shape.slice(0, -1);
-    const mat = tf.reshape(t, [m, d]) as tf.Tensor2D;
     const prev = previous[n];
     warm[n] = warmStart && prev != null && prev.shape[0] === d && prev.shape[1] === k;
-    const matT = tf.transpose(mat) as tf.Tensor2D;
-    const right = warm[n] ? tf.matMul(mat, prev!) : (rng.normal([m, k]) as tf.Tensor2D);
-    let u = orthonormalBasis(tf.matMul(matT, right));
-    for (let q = 1; q < powerSteps; q++) u = orthonormalBasis(tf.matMul(matT, tf.matMul(mat, u)));
+    if (k === d) {
+      factors[n] = tf.eye(d) as tf.Tensor2D;
+      continue;
+    }
+    const step = n === rank - 1 ? lastModeStep(t, d, k) : innerModeStep(t, n, k);
+    let u = orthonormalBasis(warm[n] ? step.power(prev!) : step.sketch(rng));
+    for (let q = 1; q < powerSteps; q++) u = orthonormalBasis(step.power(u));
     factors[n] = u;
-    t = tf.reshape(tf.matMul(mat, u), [...lead, k]);
+    t = step.project(u);
   }
-  const inverse = a.shape.map((_, i) => axes.indexOf(i));
-  const core = inverse.some((p, i) => p !== i) ? tf.transpose(t, inverse) : t;
-  return { factors, warm, core };
+  return { factors, warm, core: t === a ? tf.clone(a) : t };
+}
+
+/** The three products of one mode's step. */
+interface ModeStep {
+  /** P = T_(n) T_(n)ᵀ U, `[d_n, k]`. */
+  power: (u: tf.Tensor2D) => tf.Tensor2D;
+  /** P = T_(n) Ω with Ω seeded Gaussian, `[d_n, k]`. */
+  sketch: (rng: SeededRandom) => tf.Tensor2D;
+  /** T ×_n Uᵀ, in T's axis order. */
+  project: (u: tf.Tensor2D) => tf.Tensor;
+}
+
+/** The last axis: T as an m×d matrix M (a free reshape), always the left operand. */
+function lastModeStep(t: tf.Tensor, d: number, k: number): ModeStep {
+  const m = t.size / d;
+  const mat = tf.reshape(t, [m, d]) as tf.Tensor2D;
+  let matT: tf.Tensor2D | null = null;
+  const transposed = (): tf.Tensor2D => (matT ??= tf.transpose(mat) as tf.Tensor2D);
+  return {
+    power: (u) => tf.matMul(transposed(), tf.matMul(mat, u)),
+    sketch: (rng) => tf.matMul(transposed(), rng.normal([m, k]) as tf.Tensor2D),
+    project: (u) => tf.reshape(tf.matMul(mat, u), [...t.shape.slice(0, -1), k]),
+  };
+}
+
+/** Any other axis: T read in place. */
+function innerModeStep(t: tf.Tensor, n: number, k: number): ModeStep {
+  return {
+    power: (u) => modeDots(t, n, modeCombine(t, n, u)),
+    sketch: (rng) => modeDots(t, n, rng.normal(t.shape.map((s, i) => (i === n ? k : s))) as tf.Tensor),
+    project: (u) => modeCombine(t, n, u),
+  };
 }

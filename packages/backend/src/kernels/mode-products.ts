@@ -1,0 +1,187 @@
+import { tf } from '../engine';
+import { ShapeError } from '../errors';
+import { wasmHeapAddress, wasmHeapMemory, wasmUninitialized } from './host-data';
+import { COL_BLOCKS, ROW_BLOCKS, kernelName, modeKernels, type ModeKernels } from './simd-mode';
+
+/*
+ * Mode-n products of a large tensor kept in its natural layout (no transpose of the tensor), for
+ * ASI's compression and its Tucker weight gradients. On wasm they run the SIMD loops of
+ * ./simd-mode on the tensors' heap memory; elsewhere (and when the trailing size Q is not a
+ * multiple of 4) they use tfjs ops.
+ */
+
+/** A viewed as [P, d, Q] around `mode`. */
+function around(shape: readonly number[], mode: number): [number, number, number] {
+  const P = shape.slice(0, mode).reduce((x, y) => x * y, 1);
+  const Q = shape.slice(mode + 1).reduce((x, y) => x * y, 1);
+  return [P, shape[mode]!, Q];
+}
+
+function checkMode(op: string, a: tf.Tensor, mode: number): void {
+  if (a.dtype !== 'float32') throw new ShapeError(`${op}: expected a float32 tensor, got ${a.dtype}; cast it first`);
+  if (!Number.isInteger(mode) || mode < 0 || mode >= a.rank) {
+    throw new ShapeError(`${op}: mode ${mode} is not an axis of a rank-${a.rank} tensor; pass 0 … ${a.rank - 1}`);
+  }
+}
+
+/** Kernels and heap addresses when the in-place SIMD path can run, else null. */
+function simdPath(q: number, tensors: tf.Tensor[]): { kernels: ModeKernels; addresses: number[] } | null {
+  if (q % 4 !== 0) return null;
+  const memory = wasmHeapMemory();
+  const kernels = memory == null ? null : modeKernels(memory);
+  if (kernels == null) return null;
+  const addresses = tensors.map(wasmHeapAddress);
+  if (addresses.some((x) => x == null)) return null;
+  return { kernels, addresses: addresses as number[] };
+}
+
+/** Vectors of 4 floats per chunk of Q: 128 KB per row, so that a block's output rows of a chunk stay in L2 while rows of A stream by. */
+const CHUNK_VECTORS = 8192;
+
+/** [start, size] blocks covering 0 … total−1, greedily with the largest size that fits. */
+function blocks(total: number, sizes: readonly number[]): [number, number][] {
+  const out: [number, number][] = [];
+  let at = 0;
+  for (const size of sizes) {
+    for (; at + size <= total; at += size) out.push([at, size]);
+  }
+  return out;
+}
+
+/** Runs over `n` vectors: [first vector, iterations, vectors per iteration]. */
+function runs(n: number): [number, number, number][] {
+  const pairs = Math.floor(n / 2);
+  const out: [number, number, number][] = [];
+  if (pairs > 0) out.push([0, pairs, 2]);
+  if (n % 2 === 1) out.push([n - 1, 1, 1]);
+  return out;
+}
+
+/** Calls `visit(p, c, n)` for every batch p and chunk of vectors [c, c + n). */
+function forChunks(P: number, q4: number, visit: (p: number, c: number, n: number) => void): void {
+  for (let p = 0; p < P; p++) {
+    for (let c = 0; c < q4; c += CHUNK_VECTORS) visit(p, c, Math.min(CHUNK_VECTORS, q4 - c));
+  }
+}
+
+/**
+ * A ×_n Uᵀ: axis `mode` of `a` (size d) is replaced by k, with
+ * `out[…, j, …] = Σ_i u[i, j] · a[…, i, …]`. `u` is d×k (e.g. a Tucker factor with orthonormal
+ * columns, giving the projection onto it). `a` is read in its own layout: on wasm one pass of a
+ * SIMD loop over its heap memory, without the transpose (a full copy) that a matMul needs for
+ * any mode but the last.
+ *
+ * @param a - float32 tensor, any rank
+ * @param mode - the axis to contract
+ * @param u - float32 `[a.shape[mode], k]`
+ * @returns float32, `a`'s shape with axis `mode` of size k
+ *
+ * @example
+ * ```ts
+ * const z = modeCombine(dy, 0, UB); // [64, 7, 7, 576] → [4, 7, 7, 576]
+ * ```
+ */
+export function modeCombine(a: tf.Tensor, mode: number, u: tf.Tensor2D): tf.Tensor {
+  checkMode('modeCombine', a, mode);
+  const [P, d, Q] = around(a.shape, mode);
+  if (u.rank !== 2 || u.shape[0] !== d || u.dtype !== 'float32') {
+    throw new ShapeError(`modeCombine: the factor has shape [${u.shape.join(', ')}] (${u.dtype}); mode ${mode} has size ${d}, so pass a float32 [${d}, k]`);
+  }
+  const k = u.shape[1];
+  const outShape = a.shape.map((s, i) => (i === mode ? k : s));
+  // The first block of rows of A overwrites the output, so it needs no zeros.
+  const out = wasmUninitialized(outShape) ?? tf.fill(outShape, 0, 'float32');
+  const path = simdPath(Q, [a, u, out]);
+  if (path == null) {
+    out.dispose();
+    return combineByMatMul(a, mode, u, outShape);
+  }
+  const { kernels, addresses } = path;
+  const [ao, uo, oo] = addresses as [number, number, number];
+  const rowBlocks = blocks(d, ROW_BLOCKS);
+  const colBlocks = blocks(k, COL_BLOCKS);
+  const qs = Q * 4;
+  const us = k * 4;
+  forChunks(P, Q / 4, (p, c, n) => {
+    for (const [j0, cols] of colBlocks) {
+      for (const [i0, rows] of rowBlocks) {
+        for (const [v0, iterations, unroll] of runs(n)) {
+          const at = (c + v0) * 4;
+          kernels[kernelName(i0 === 0 ? 'combineStore' : 'combine', rows, cols, unroll)]!(
+            oo + (p * k * Q + j0 * Q + at) * 4, ao + (p * d * Q + i0 * Q + at) * 4, uo + (i0 * k + j0) * 4, iterations, k, qs, us,
+          );
+        }
+      }
+    }
+  });
+  return out;
+}
+
+/**
+ * A_(n) Z_(n)ᵀ: `out[i, j] = Σ a[…, i, …] · z[…, j, …]` over every index but mode n's. With
+ * `z = A ×_n Uᵀ` this is the power-iteration product A_(n) A_(n)ᵀ U. Both tensors are read in their
+ * own layout (on wasm one pass of a SIMD loop over their heap memory).
+ *
+ * @param a - float32 tensor, any rank
+ * @param mode - the axis kept
+ * @param z - float32, `a`'s shape except k on axis `mode`
+ * @returns float32 `[a.shape[mode], k]`
+ *
+ * @example
+ * ```ts
+ * const p = modeDots(x, 0, modeCombine(x, 0, prevUB)); // [64, 4]
+ * ```
+ */
+export function modeDots(a: tf.Tensor, mode: number, z: tf.Tensor): tf.Tensor2D {
+  checkMode('modeDots', a, mode);
+  const [P, d, Q] = around(a.shape, mode);
+  const k = z.shape[mode] ?? 0;
+  if (z.rank !== a.rank || z.dtype !== 'float32' || z.shape.some((s, i) => i !== mode && s !== a.shape[i])) {
+    throw new ShapeError(`modeDots: z has shape [${z.shape.join(', ')}] (${z.dtype}); pass a float32 tensor shaped like a [${a.shape.join(', ')}] except on axis ${mode}`);
+  }
+  const out = tf.fill([d, k], 0, 'float32') as tf.Tensor2D;
+  const path = simdPath(Q, [a, z, out]);
+  if (path == null) {
+    out.dispose();
+    return dotsByMatMul(a, mode, z);
+  }
+  const { kernels, addresses } = path;
+  const [ao, zo, oo] = addresses as [number, number, number];
+  const rowBlocks = blocks(d, ROW_BLOCKS);
+  const colBlocks = blocks(k, COL_BLOCKS);
+  const qs = Q * 4;
+  forChunks(P, Q / 4, (p, c, n) => {
+    for (const [j0, cols] of colBlocks) {
+      for (const [i0, rows] of rowBlocks) {
+        for (const [v0, iterations, unroll] of runs(n)) {
+          const at = (c + v0) * 4;
+          kernels[kernelName('dots', rows, cols, unroll)]!(
+            oo + (i0 * k + j0) * 4, ao + (p * d * Q + i0 * Q + at) * 4, zo + (p * k * Q + j0 * Q + at) * 4, iterations, k, qs, qs,
+          );
+        }
+      }
+    }
+  });
+  return out;
+}
+
+/** Axis `mode` moved last (a transpose unless it is last), as a [rest, d] matrix. */
+function modeLast(t: tf.Tensor, mode: number): { mat: tf.Tensor2D; perm: number[] } {
+  const perm = [...t.shape.keys()].filter((i) => i !== mode).concat(mode);
+  const moved = mode === t.rank - 1 ? t : tf.transpose(t, perm);
+  return { mat: tf.reshape(moved, [t.size / t.shape[mode]!, t.shape[mode]!]), perm };
+}
+
+/** {@link modeCombine} with tfjs ops: `a` moved so that mode n is last, the left operand. */
+function combineByMatMul(a: tf.Tensor, mode: number, u: tf.Tensor2D, outShape: number[]): tf.Tensor {
+  return tf.tidy(() => {
+    const { mat, perm } = modeLast(a, mode);
+    const prod = tf.reshape(tf.matMul(mat, u), perm.map((i) => outShape[i]!));
+    return mode === a.rank - 1 ? prod : tf.transpose(prod, outShape.map((_, i) => perm.indexOf(i)));
+  });
+}
+
+/** {@link modeDots} with tfjs ops: both moved so that mode n is last; (rest×d)ᵀ·(rest×k). */
+function dotsByMatMul(a: tf.Tensor, mode: number, z: tf.Tensor): tf.Tensor2D {
+  return tf.tidy(() => tf.matMul(tf.transpose(modeLast(a, mode).mat), modeLast(z, mode).mat) as tf.Tensor2D);
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { ShapeError, modeCombine, modeDots, setupBackend, tf } from '../src/index';
+
+// modeCombine (A ×_n Uᵀ) and modeDots (A_(n) Z_(n)ᵀ) against slow Float64 loops written from the
+// definitions, on shapes that reach every block of the wasm SIMD loops (2-row and 1-row blocks,
+// 4-column and 1-column blocks, odd vector counts) and the tensor-op fallback (trailing size not a
+// multiple of 4).
+
+/** [P, d, Q] around `mode`. */
+function around(shape: number[], mode: number): [number, number, number] {
+  const P = shape.slice(0, mode).reduce((a, b) => a * b, 1);
+  const Q = shape.slice(mode + 1).reduce((a, b) => a * b, 1);
+  return [P, shape[mode]!, Q];
+}
+
+/** out[p, j, q] = Σ_i u[i, j] · a[p, i, q] in Float64. */
+function combineReference(a: Float32Array, shape: number[], mode: number, u: Float32Array, k: number): Float64Array {
+  const [P, d, Q] = around(shape, mode);
+  const out = new Float64Array(P * k * Q);
+  for (let p = 0; p < P; p++) {
+    for (let j = 0; j < k; j++) {
+      for (let q = 0; q < Q; q++) {
+        let s = 0;
+        for (let i = 0; i < d; i++) s += u[i * k + j]! * a[(p * d + i) * Q + q]!;
+        out[(p * k + j) * Q + q] = s;
+      }
+    }
+  }
+  return out;
+}
+
+/** out[i, j] = Σ_{p, q} a[p, i, q] · z[p, j, q] in Float64. */
+function dotsReference(a: Float32Array, shape: number[], mode: number, z: Float32Array, k: number): Float64Array {
+  const [P, d, Q] = around(shape, mode);
+  const out = new Float64Array(d * k);
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j < k; j++) {
+      let s = 0;
+      for (let p = 0; p < P; p++) for (let q = 0; q < Q; q++) s += a[(p * d + i) * Q + q]! * z[(p * k + j) * Q + q]!;
+      out[i * k + j] = s;
+    }
+  }
+  return out;
+}
+
+function relError(got: ArrayLike<number>, want: Float64Array): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < want.length; i++) {
+    num += (got[i]! - want[i]!) ** 2;
+    den += want[i]! ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
+const cases: { shape: number[]; mode: number; k: number }[] = [
+  { shape: [64, 7, 7, 24], mode: 0, k: 4 }, // 2-row blocks, one 4-column block, Q/4 = 294 vectors (even)
+  { shape: [9, 5, 3, 12], mode: 0, k: 6 }, // odd rows, 4 + 1 + 1 columns, Q/4 = 45 vectors (odd)
+  { shape: [4, 7, 7, 16], mode: 1, k: 4 }, // an inner mode: P = 4 slabs
+  { shape: [3, 6, 5, 8], mode: 2, k: 3 }, // P = 18, Q = 8: two vectors per row
+  { shape: [5, 6, 7], mode: 1, k: 2 }, // Q = 7: the tensor-op fallback
+  { shape: [6, 10], mode: 1, k: 3 }, // the last mode (Q = 1): the fallback
+  { shape: [2, 3, 5000], mode: 1, k: 5 }, // long rows
+];
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  describe(`modeCombine and modeDots (${backend})`, () => {
+    for (const { shape, mode, k } of cases) {
+      it(`[${shape.join(', ')}], mode ${mode}, k = ${k}: equal Float64 loops`, async () => {
+        await setupBackend({ prefer: [backend] });
+        const a = tf.randomNormal(shape, 0.1, 1, 'float32', 3);
+        const u = tf.randomNormal([shape[mode]!, k], 0, 1, 'float32', 4) as tf.Tensor2D;
+        const before = tf.memory().numTensors;
+        const z = modeCombine(a, mode, u);
+        expect(z.shape).toEqual(shape.map((s, i) => (i === mode ? k : s)));
+        const av = a.dataSync() as Float32Array;
+        const zv = z.dataSync() as Float32Array;
+        expect(relError(zv, combineReference(av, shape, mode, u.dataSync() as Float32Array, k))).toBeLessThan(1e-6);
+        const p = modeDots(a, mode, z);
+        expect(p.shape).toEqual([shape[mode], k]);
+        expect(relError(p.dataSync(), dotsReference(av, shape, mode, zv, k))).toBeLessThan(1e-5);
+        tf.dispose([z, p]);
+        expect(tf.memory().numTensors).toBe(before);
+        tf.dispose([a, u]);
+      });
+    }
+
+    it('reject a factor or z of the wrong shape, a bad mode and a non-float tensor, naming the fix', async () => {
+      await setupBackend({ prefer: [backend] });
+      const a = tf.ones([4, 6, 8]);
+      const bad = [
+        () => modeCombine(a, 1, tf.ones([5, 2]) as tf.Tensor2D),
+        () => modeCombine(a, 3, tf.ones([6, 2]) as tf.Tensor2D),
+        () => modeCombine(tf.ones([4, 6], 'int32'), 0, tf.ones([4, 2]) as tf.Tensor2D),
+        () => modeDots(a, 1, tf.ones([4, 2, 7])),
+      ];
+      expect(bad[0]).toThrow(ShapeError);
+      expect(bad[0]).toThrow(/mode 1 has size 6, so pass a float32 \[6, k\]/);
+      expect(bad[1]).toThrow(/mode 3 is not an axis of a rank-3 tensor/);
+      expect(bad[2]).toThrow(/expected a float32 tensor, got int32/);
+      expect(bad[3]).toThrow(/shaped like a \[4, 6, 8\] except on axis 1/);
+      a.dispose();
+    });
+  });
+}
