@@ -7,7 +7,7 @@ import { COL_BLOCKS, ROW_BLOCKS, kernelName, modeKernels, type ModeKernels } fro
  * Mode-n products of a large tensor kept in its natural layout (no transpose of the tensor), for
  * ASI's compression and its Tucker weight gradients. On wasm they run the SIMD loops of
  * ./simd-mode on the tensors' heap memory; elsewhere (and when the trailing size Q is not a
- * multiple of 4) they use tfjs ops.
+ * multiple of 4, or shorter than MIN_ROW_FLOATS) they use tfjs ops.
  */
 
 /** A viewed as [P, d, Q] around `mode`. */
@@ -24,9 +24,17 @@ function checkMode(op: string, a: tf.Tensor, mode: number): void {
   }
 }
 
+/**
+ * Shortest rows (Q, floats) the SIMD path takes: each call of a loop covers one block of rows over
+ * at most one chunk of Q, so short rows mean many calls from JS for little work (a 3×3 conv's
+ * Tucker expansion of a 8×30×12×8 tensor along its third axis: 13 000 calls of 2 vectors each),
+ * where a transpose and one matMul cost less.
+ */
+const MIN_ROW_FLOATS = 64;
+
 /** Kernels and heap addresses when the in-place SIMD path can run, else null. */
 function simdPath(q: number, tensors: tf.Tensor[]): { kernels: ModeKernels; addresses: number[] } | null {
-  if (q % 4 !== 0) return null;
+  if (q % 4 !== 0 || q < MIN_ROW_FLOATS) return null;
   const memory = wasmHeapMemory();
   const kernels = memory == null ? null : modeKernels(memory);
   if (kernels == null) return null;

@@ -25,7 +25,7 @@ type Kernel = (out: number, a: number, m: number, n: number, k: number, qs: numb
 /** Block shapes the module provides: rows of A × columns × vectors per iteration. */
 export const ROW_BLOCKS = [2, 1] as const;
 /** Column blocks the module provides. */
-export const COL_BLOCKS = [4, 1] as const;
+export const COL_BLOCKS = [4, 2, 1] as const;
 /** Vectors per loop iteration the module provides. */
 export const UNROLLS = [2, 1] as const;
 

@@ -14,10 +14,10 @@ import { sequentialModeOrder } from '@odl/core';
  *   cold:  P = T_(n) Ω, Ω Gaussian
  *   U_n = orthonormal basis of P;  T ← T ×_n U_nᵀ, the mode-n projection.
  * A mode kept whole (k_n = d_n) takes the identity, with no step.
- * The last axis uses matMuls of T as [m, d_n] (the left operand: tfjs-wasm's matMul packs its right
- * operand anew for every tensor, and runs ~12× slower with transpose flags), with one transpose of
- * T for P; every other mode reads T in place (modeCombine/modeDots of @odl/backend, on wasm a SIMD
- * loop over the tensor's memory), so no step transposes the full activation.
+ * The last axis uses a matMul of T as [m, d_n] (the left operand: tfjs-wasm's matMul packs its right
+ * operand anew for every tensor, and runs ~12× slower with transpose flags) and, for P, an in-place
+ * product; every other mode reads T in place (modeCombine/modeDots of @odl/backend, on wasm a SIMD
+ * loop over the tensor's memory), so no step transposes the activation.
  */
 /*
  * ASI's 'sequential' schedule: the subspace-iteration step of each mode runs on the activation
@@ -96,15 +96,17 @@ interface ModeStep {
   project: (u: tf.Tensor2D) => tf.Tensor;
 }
 
-/** The last axis: T as an m×d matrix M (a free reshape), always the left operand. */
+/**
+ * The last axis: T as an m×d matrix M (a free reshape). M·U is a matMul with M the left operand;
+ * Mᵀ·Y is (Yᵀ·M)ᵀ = M ×_0 Yᵀ read in place (modeCombine), transposing only the small k×d result.
+ */
 function lastModeStep(t: tf.Tensor, d: number, k: number): ModeStep {
   const m = t.size / d;
   const mat = tf.reshape(t, [m, d]) as tf.Tensor2D;
-  let matT: tf.Tensor2D | null = null;
-  const transposed = (): tf.Tensor2D => (matT ??= tf.transpose(mat) as tf.Tensor2D);
+  const leftTransposed = (y: tf.Tensor2D): tf.Tensor2D => tf.transpose(modeCombine(mat, 0, y)) as tf.Tensor2D;
   return {
-    power: (u) => tf.matMul(transposed(), tf.matMul(mat, u)),
-    sketch: (rng) => tf.matMul(transposed(), rng.normal([m, k]) as tf.Tensor2D),
+    power: (u) => leftTransposed(tf.matMul(mat, u)),
+    sketch: (rng) => leftTransposed(rng.normal([m, k]) as tf.Tensor2D),
     project: (u) => tf.reshape(tf.matMul(mat, u), [...t.shape.slice(0, -1), k]),
   };
 }
