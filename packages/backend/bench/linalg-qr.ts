@@ -153,6 +153,17 @@ export async function benchOrthonormalBasis(options: { reps?: number; m?: number
     rows.push({ name: `orthonormalBasis ${pm}×${pk}`, value: round(ms), unit: 'ms', note: `${path.path} path (ASI-sized P)` });
     tf.dispose([p, path.q]);
   }
+  // A channel factor of MCUNet's last stage (576×16): the default (Gram) path against the host path.
+  {
+    const p = rng.normal([576, 16]) as tf.Tensor2D;
+    const gramMs = timeMs(() => orthonormalBasisDetailed(p).q.dispose(), reps);
+    const hostMs = timeMs(() => orthonormalBasisDetailed(p, { hostLimitMacs: Infinity }).q.dispose(), reps);
+    const chosen = orthonormalBasisDetailed(p);
+    chosen.q.dispose();
+    rows.push({ name: 'orthonormalBasis 576×16', value: round(gramMs), unit: 'ms', note: `${chosen.path} path (the default for 16+ rows per column)` });
+    rows.push({ name: 'orthonormalBasis 576×16, host path', value: round(hostMs), unit: 'ms', note: 'Float64 Gram-Schmidt twice (hostLimitMacs: Infinity)' });
+    p.dispose();
+  }
 
   const n = 512;
   const b = rng.normal([n, n]);

@@ -18,8 +18,8 @@ export interface OrthonormalBasisOptions {
    * (twice-applied modified Gram-Schmidt), which is exact to Float64 precision before the final
    * rounding and faster than tensor ops for small or squarish inputs. Default: 2¹⁸ (e.g. 64×64 or
    * 128×36) for matrices with fewer than 16 rows per column, 2¹³ for taller ones, whose Gram path
-   * costs one thin product plus a k×k eigenproblem (on wasm, 576×16: 0.19 ms against 0.66 ms on
-   * the host; 64×64: 2.7 against 0.8 ms).
+   * costs one thin product plus a k×k eigenproblem (on wasm, 576×16: 0.39 ms against 2.32 ms on
+   * the host, docs/benchmarks.md; 64×64: 2.7 against 0.8 ms).
    */
   hostLimitMacs?: number;
 }
