@@ -65,10 +65,39 @@ function runs(n: number): [number, number, number][] {
   return out;
 }
 
-/** Calls `visit(p, c, n)` for every batch p and chunk of vectors [c, c + n). */
-function forChunks(P: number, q4: number, visit: (p: number, c: number, n: number) => void): void {
+/** One call of a SIMD loop: where it starts and which block shape it runs. */
+interface Block {
+  /** Index over the axes before the mode. */
+  p: number;
+  /** First row i (of mode n) and number of rows. */
+  i0: number;
+  rows: number;
+  /** First column j (of the factor) and number of columns. */
+  j0: number;
+  cols: number;
+  /** First float of the rows' run along Q, loop iterations, vectors per iteration. */
+  at: number;
+  iterations: number;
+  unroll: number;
+}
+
+/**
+ * Every call that covers A viewed as [P, d, Q] against k columns: per p and chunk of Q, column
+ * blocks outside row blocks (a column block's output rows stay in cache while rows of A stream by).
+ */
+function forBlocks(P: number, d: number, Q: number, k: number, visit: (b: Block) => void): void {
+  const rowBlocks = blocks(d, ROW_BLOCKS);
+  const colBlocks = blocks(k, COL_BLOCKS);
+  const q4 = Q / 4;
   for (let p = 0; p < P; p++) {
-    for (let c = 0; c < q4; c += CHUNK_VECTORS) visit(p, c, Math.min(CHUNK_VECTORS, q4 - c));
+    for (let c = 0; c < q4; c += CHUNK_VECTORS) {
+      const n = Math.min(CHUNK_VECTORS, q4 - c);
+      for (const [j0, cols] of colBlocks) {
+        for (const [i0, rows] of rowBlocks) {
+          for (const [v0, iterations, unroll] of runs(n)) visit({ p, i0, rows, j0, cols, at: (c + v0) * 4, iterations, unroll });
+        }
+      }
+    }
   }
 }
 
@@ -106,22 +135,12 @@ export function modeCombine(a: tf.Tensor, mode: number, u: tf.Tensor2D): tf.Tens
   }
   const { kernels, addresses } = path;
   const [ao, uo, oo] = addresses as [number, number, number];
-  const rowBlocks = blocks(d, ROW_BLOCKS);
-  const colBlocks = blocks(k, COL_BLOCKS);
-  const qs = Q * 4;
-  const us = k * 4;
-  forChunks(P, Q / 4, (p, c, n) => {
-    for (const [j0, cols] of colBlocks) {
-      for (const [i0, rows] of rowBlocks) {
-        for (const [v0, iterations, unroll] of runs(n)) {
-          const at = (c + v0) * 4;
-          kernels[kernelName(i0 === 0 ? 'combineStore' : 'combine', rows, cols, unroll)]!(
-            oo + (p * k * Q + j0 * Q + at) * 4, ao + (p * d * Q + i0 * Q + at) * 4, uo + (i0 * k + j0) * 4, iterations, k, qs, us,
-          );
-        }
-      }
-    }
-  });
+  const [qs, us] = [Q * 4, k * 4];
+  forBlocks(P, d, Q, k, ({ p, i0, rows, j0, cols, at, iterations, unroll }) =>
+    kernels[kernelName(i0 === 0 ? 'combineStore' : 'combine', rows, cols, unroll)]!(
+      oo + (p * k * Q + j0 * Q + at) * 4, ao + (p * d * Q + i0 * Q + at) * 4, uo + (i0 * k + j0) * 4, iterations, k, qs, us,
+    ),
+  );
   return out;
 }
 
@@ -155,21 +174,12 @@ export function modeDots(a: tf.Tensor, mode: number, z: tf.Tensor): tf.Tensor2D 
   }
   const { kernels, addresses } = path;
   const [ao, zo, oo] = addresses as [number, number, number];
-  const rowBlocks = blocks(d, ROW_BLOCKS);
-  const colBlocks = blocks(k, COL_BLOCKS);
   const qs = Q * 4;
-  forChunks(P, Q / 4, (p, c, n) => {
-    for (const [j0, cols] of colBlocks) {
-      for (const [i0, rows] of rowBlocks) {
-        for (const [v0, iterations, unroll] of runs(n)) {
-          const at = (c + v0) * 4;
-          kernels[kernelName('dots', rows, cols, unroll)]!(
-            oo + (i0 * k + j0) * 4, ao + (p * d * Q + i0 * Q + at) * 4, zo + (p * k * Q + j0 * Q + at) * 4, iterations, k, qs, qs,
-          );
-        }
-      }
-    }
-  });
+  forBlocks(P, d, Q, k, ({ p, i0, rows, j0, cols, at, iterations, unroll }) =>
+    kernels[kernelName('dots', rows, cols, unroll)]!(
+      oo + (i0 * k + j0) * 4, ao + (p * d * Q + i0 * Q + at) * 4, zo + (p * k * Q + j0 * Q + at) * 4, iterations, k, qs, qs,
+    ),
+  );
   return out;
 }
 
