@@ -51,7 +51,8 @@ function fillRangeMask(values: Float32Array, mask: Uint8Array, low: number, high
  * `ceil(size / 8)` bytes whose byte `i >> 3` holds element `i` in bit `i & 7`. What a ReLU/ReLU6
  * keeps for backward on the cpu and wasm backends: 1 bit per element instead of 1 byte (and 32
  * instead of tfjs' float copy). Read it only with {@link applyMaskBits}. cpu and wasm only (the
- * bytes are written on the host); other backends keep the byte mask of {@link rangeMask}.
+ * bytes are written on the host: on wasm by a SIMD loop over the tensor's heap memory, 0.6 ms per
+ * 1.8 M elements); other backends keep the byte mask of {@link rangeMask}.
  *
  * @param x - float32 tensor, any shape
  * @param low - exclusive lower bound
@@ -68,24 +69,8 @@ export function rangeMaskBits(x: tf.Tensor, low: number, high: number): tf.Tenso
   if (x.dtype !== 'float32') throw new ArgumentError(`rangeMaskBits: expected a float32 tensor, got ${x.dtype}; cast it first`);
   if (!(low < high)) throw new ArgumentError(`rangeMaskBits: low ${low} must be below high ${high}`);
   requireHostBackend('rangeMaskBits');
-  const simd = heapMaskKernels();
-  // The SIMD loop compares in float32: only bounds that float32 holds exactly give the same mask.
-  if (simd != null && Math.fround(low) === low && Math.fround(high) === high) {
-    const bits = tf.zeros([Math.ceil(x.size / 8)], 'bool') as tf.Tensor1D;
-    const [xa, ba] = [wasmHeapAddress(x), wasmHeapAddress(bits)];
-    if (xa != null && ba != null) {
-      const whole = x.size >> 3;
-      simd.makeBits(xa, ba, whole, low, high);
-      if (whole * 8 < x.size) {
-        const heap = wasmHeapMemory()!.buffer;
-        const tail = new Uint8Array(1);
-        fillRangeMaskBits(new Float32Array(heap, xa + whole * 32, x.size - whole * 8), tail, low, high);
-        new Uint8Array(heap, ba + whole, 1).set(tail);
-      }
-      return bits;
-    }
-    bits.dispose();
-  }
+  const onHeap = rangeMaskBitsOnHeap(x, low, high);
+  if (onHeap != null) return onHeap;
   const values = readFloat32(x); // a heap view on wasm: read it before allocating the output
   const bits = new Uint8Array(Math.ceil(x.size / 8));
   fillRangeMaskBits(values, bits, low, high);
@@ -95,7 +80,8 @@ export function rangeMaskBits(x: tf.Tensor, low: number, high: number): tf.Tenso
 /**
  * `dy` where the packed mask from {@link rangeMaskBits} is set, +0 elsewhere (also where dy is NaN,
  * as TensorFlow's ReLU gradient, where tfjs' `dy × mask` would give NaN): the input gradient of a
- * ReLU/ReLU6 from its bit mask, in one branch-free pass on the host.
+ * ReLU/ReLU6 from its bit mask, in one branch-free pass on the host (on wasm a SIMD loop over the
+ * tensors' heap memory: 1.4 ms per 1.8 M elements, docs/benchmarks.md).
  *
  * @param dy - float32 output gradient, the shape of the masked input
  * @param bits - packed mask of that input (not disposed)
@@ -113,22 +99,8 @@ export function applyMaskBits(dy: tf.Tensor, bits: tf.Tensor): tf.Tensor {
     );
   }
   requireHostBackend('applyMaskBits');
-  const simd = heapMaskKernels();
-  if (simd != null) {
-    const result = wasmUninitialized(dy.shape) ?? tf.fill(dy.shape, 0, 'float32'); // every element is written
-    const [da, ba, oa] = [wasmHeapAddress(dy), wasmHeapAddress(bits), wasmHeapAddress(result)];
-    if (da != null && ba != null && oa != null) {
-      const whole = dy.size >> 3;
-      simd.applyBits(da, ba, oa, whole);
-      if (whole * 8 < dy.size) {
-        const heap = wasmHeapMemory()!.buffer;
-        const n = dy.size - whole * 8;
-        maskFloatBits(new Int32Array(heap, da + whole * 32, n), new Int32Array(heap, oa + whole * 32, n), new Uint8Array(heap, ba + whole, 1));
-      }
-      return result;
-    }
-    result.dispose();
-  }
+  const onHeap = applyMaskBitsOnHeap(dy, bits);
+  if (onHeap != null) return onHeap;
   const packed = bits.dataSync() as Uint8Array; // a small copy (1/32 of dy)
   // The result is written in place into a tensor the Fill kernel just made: no JS array of dy's
   // size is allocated (those, 7 MB per call at 64×7×7×576, made V8 collect garbage often enough
@@ -156,6 +128,50 @@ function applyMaskBitsCopying(dy: tf.Tensor, packed: Uint8Array): tf.Tensor {
 function heapMaskKernels(): MaskKernels | null {
   const memory = wasmHeapMemory();
   return memory == null ? null : maskKernels(memory);
+}
+
+// rangeMaskBits by the SIMD loop on the wasm heap (8 elements per byte; the last partial byte in
+// JS), or null where it cannot run. The loop compares in float32, so only bounds that float32
+// holds exactly give the same mask as the JS loop.
+function rangeMaskBitsOnHeap(x: tf.Tensor, low: number, high: number): tf.Tensor1D | null {
+  const simd = heapMaskKernels();
+  if (simd == null || Math.fround(low) !== low || Math.fround(high) !== high) return null;
+  const bits = tf.zeros([Math.ceil(x.size / 8)], 'bool') as tf.Tensor1D;
+  const [xa, ba] = [wasmHeapAddress(x), wasmHeapAddress(bits)];
+  if (xa == null || ba == null) {
+    bits.dispose();
+    return null;
+  }
+  const whole = x.size >> 3;
+  simd.makeBits(xa, ba, whole, low, high);
+  if (whole * 8 < x.size) {
+    const heap = wasmHeapMemory()!.buffer;
+    const tail = new Uint8Array(1);
+    fillRangeMaskBits(new Float32Array(heap, xa + whole * 32, x.size - whole * 8), tail, low, high);
+    new Uint8Array(heap, ba + whole, 1).set(tail);
+  }
+  return bits;
+}
+
+// applyMaskBits by the SIMD loop on the wasm heap, into a tensor allocated without a zero fill
+// (every element is written; the last partial byte's elements in JS), or null where it cannot run.
+function applyMaskBitsOnHeap(dy: tf.Tensor, bits: tf.Tensor): tf.Tensor | null {
+  const simd = heapMaskKernels();
+  if (simd == null) return null;
+  const result = wasmUninitialized(dy.shape) ?? tf.fill(dy.shape, 0, 'float32');
+  const [da, ba, oa] = [wasmHeapAddress(dy), wasmHeapAddress(bits), wasmHeapAddress(result)];
+  if (da == null || ba == null || oa == null) {
+    result.dispose();
+    return null;
+  }
+  const whole = dy.size >> 3;
+  simd.applyBits(da, ba, oa, whole);
+  if (whole * 8 < dy.size) {
+    const heap = wasmHeapMemory()!.buffer;
+    const n = dy.size - whole * 8;
+    maskFloatBits(new Int32Array(heap, da + whole * 32, n), new Int32Array(heap, oa + whole * 32, n), new Uint8Array(heap, ba + whole, 1));
+  }
+  return result;
 }
 
 function requireHostBackend(name: string): void {

@@ -19,22 +19,6 @@ import { sequentialModeOrder } from '@odl/core';
  * product; every other mode reads T in place (modeCombine/modeDots of @odl/backend, on wasm a SIMD
  * loop over the tensor's memory), so no step transposes the activation.
  */
-/*
- * ASI's 'sequential' schedule: the subspace-iteration step of each mode runs on the activation
- * already projected onto the modes visited before it (the sequentially truncated HOSVD of
- * Vannieuwenhoven, Vandebril & Meerbergen, SIAM J. Sci. Comput. 2012, with HOSVD's exact
- * eigenvectors replaced by ASI's one warm power step). The channel mode, which shrinks most,
- * goes first and is the only step that reads the full activation; the spatial and batch modes
- * then work on a tensor k_C/C as large, and the core is what is left after the last projection.
- *
- * Per visited mode n, with T the current tensor moved so that mode n is its last axis and
- * M = T as [m, d_n] (a free reshape):
- *   warm:  Y = M·U_prev (m×k), Pᵀ = Yᵀ·M (k×d_n)   i.e. P = T_(n) T_(n)ᵀ U_prev
- *   cold:  Pᵀ = Ωᵀ·M, Ω Gaussian m×k               i.e. P = T_(n) Ω
- *   U_n = orthonormal basis of P;  T ← M·U_n (m×k_n), the mode-n projection.
- * No matMul carries a transpose flag (those run ~12× slower on wasm); the only transposes are of
- * the small m×k products, and of T for a mode that is not last (after the channel step, T is small).
- */
 
 /** One sequential ASI step: the factors, how each started, and the core. */
 export interface SequentialStep {
