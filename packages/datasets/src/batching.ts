@@ -1,6 +1,5 @@
-import { ArgumentError, ShapeError, tf } from '@odl/backend';
+import { ArgumentError, SeededRandom, ShapeError, tf } from '@odl/backend';
 import type { ImageDataset } from './dataset';
-import { SeededRng } from './random';
 import type { Transform } from './transforms';
 
 /** Options of {@link jsBatches} and {@link tensorBatches}. */
@@ -61,7 +60,7 @@ export function batchCount(n: number, batchSize: number, dropLast = false): numb
  */
 export function epochOrder(n: number, options: { shuffle?: boolean; seed?: number; epoch?: number } = {}): Int32Array {
   if (!options.shuffle) return Int32Array.from({ length: n }, (_, i) => i);
-  return SeededRng.derive(options.seed ?? 0, 2 * (options.epoch ?? 0)).permutation(n);
+  return new SeededRandom(options.seed ?? 0).fork(`order-${options.epoch ?? 0}`).permutation(n);
 }
 
 /**
@@ -81,7 +80,7 @@ export function* jsBatches(ds: ImageDataset, options: BatchOptions): Generator<J
   const [n, h, w, c] = ds.shape;
   const size = h * w * c;
   const order = epochOrder(n, options);
-  const rng = SeededRng.derive(options.seed ?? 0, 2 * (options.epoch ?? 0) + 1);
+  const rng = new SeededRandom(options.seed ?? 0).fork(`transform-${options.epoch ?? 0}`);
   const t = options.transform;
   const count = batchCount(n, batchSize, options.dropLast ?? false);
   let outShape: [number, number, number] | null = t == null ? [h, w, c] : null;

@@ -2,8 +2,6 @@ export {
   DatasetError, TruncatedFileError, BadMagicError, CorruptFileError, CountMismatchError, LabelRangeError,
   EmptyFolderError, UnbalancedFolderError, ImageDecodeError, ImageSizeError, MissingFileError,
 } from './errors';
-export { SeededRng, randomInt } from './random';
-export type { RandomSource, WritableArrayLike } from './random';
 export {
   createImageDataset, getImage, selectIndices, selectClasses, relabelDataset, classCounts, concatDatasets,
 } from './dataset';

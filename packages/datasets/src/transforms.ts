@@ -1,12 +1,11 @@
-import { ArgumentError, ShapeError } from '@odl/backend';
+import { ArgumentError, SeededRandom, ShapeError } from '@odl/backend';
 import type { ImageDataset, ImageView, PixelArray } from './dataset';
-import { randomInt, SeededRng, type RandomSource } from './random';
 
 /**
  * A per-image transform: takes one HWC image and a random source (used only by random
  * transforms) and returns a new image. Transforms never modify their input.
  */
-export type Transform = (image: ImageView, rng: RandomSource) => ImageView;
+export type Transform = (image: ImageView, rng: SeededRandom) => ImageView;
 
 /** Per-channel mean and standard deviation of pixel values scaled to [0, 1]. */
 export interface ChannelStats {
@@ -272,7 +271,7 @@ export function randomCrop(height: number, width: number = height, padding = 0):
     if (height > p.height || width > p.width) {
       throw new ArgumentError(`randomCrop: ${height}x${width} does not fit a ${p.height}x${p.width} (padded) image`);
     }
-    return cropImage(p, randomInt(rng, p.height - height + 1), randomInt(rng, p.width - width + 1), height, width);
+    return cropImage(p, rng.nextInt(p.height - height + 1), rng.nextInt(p.width - width + 1), height, width);
   };
 }
 
@@ -286,7 +285,7 @@ export function randomCrop(height: number, width: number = height, padding = 0):
  */
 export function randomHorizontalFlip(p = 0.5): Transform {
   if (!(p >= 0 && p <= 1)) throw new ArgumentError(`randomHorizontalFlip: p must be in [0, 1], got ${p}`);
-  return (img, rng) => (rng.next() < p ? flipImageHorizontal(img) : img);
+  return (img, rng) => (rng.nextFloat() < p ? flipImageHorizontal(img) : img);
 }
 
 /**
@@ -352,7 +351,7 @@ export function compose(...transforms: Transform[]): Transform {
  */
 export function mapDataset(ds: ImageDataset, transform: Transform, seed = 0): ImageDataset {
   const [n, h, w, c] = ds.shape;
-  const rng = new SeededRng(seed);
+  const rng = new SeededRandom(seed);
   const size = h * w * c;
   let out: Float32Array | null = null;
   let shape: ImageDataset['shape'] = [n, h, w, c];

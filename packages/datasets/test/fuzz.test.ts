@@ -1,7 +1,8 @@
+import { SeededRandom } from '@odl/backend';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
-  DatasetError, SeededRng, crc32, createNodeImageDecoder, decodeJpeg, idxToDataset, parseCifar10, parseCifar100, parseIdx,
+  DatasetError, crc32, createNodeImageDecoder, decodeJpeg, idxToDataset, parseCifar10, parseCifar100, parseIdx,
 } from '@odl/datasets';
 import { cifarRecord, concatBytes, idxBytes, jpegBytes, lcgBytes, pngBytes, rgbaImage } from './helpers';
 
@@ -27,20 +28,20 @@ function fixChunkCrcs(png: Uint8Array): Uint8Array {
  * they get past the magic-number check).
  */
 function* fuzzInputs(valid: Uint8Array, seed: number, count = CASES): Generator<Uint8Array> {
-  const rng = new SeededRng(seed);
+  const rng = new SeededRandom(seed);
   for (let i = 0; i < count; i++) {
     const kind = i % 3;
     if (kind === 0) {
-      yield valid.subarray(0, rng.int(valid.length));
+      yield valid.subarray(0, rng.nextInt(valid.length));
     } else if (kind === 1) {
       const m = valid.slice();
-      const edits = 1 + rng.int(8);
-      for (let e = 0; e < edits; e++) m[rng.int(m.length)] = rng.int(256);
+      const edits = 1 + rng.nextInt(8);
+      for (let e = 0; e < edits; e++) m[rng.nextInt(m.length)] = rng.nextInt(256);
       yield m;
     } else {
-      const n = rng.int(Math.min(valid.length * 2, 4096));
+      const n = rng.nextInt(Math.min(valid.length * 2, 4096));
       const r = lcgBytes(n, seed * 100_003 + i);
-      if (i % 2 === 0) r.set(valid.subarray(0, Math.min(n, 1 + rng.int(40))));
+      if (i % 2 === 0) r.set(valid.subarray(0, Math.min(n, 1 + rng.nextInt(40))));
       yield r;
     }
   }
@@ -82,8 +83,8 @@ describe('fuzz: every binary parser throws only typed errors and never hangs', (
     const [, typed] = run('IDX gz', fuzzInputs(gz, 3), (b) => parseIdx(b, 'fuzz.idx.gz'));
     expect(typed).toBeGreaterThan(9000);
     // Valid gzip around damaged IDX content reaches the IDX checks behind the decompressor.
-    const rng = new SeededRng(4);
-    const inner = Array.from(fuzzInputs(images, 5), (b) => new Uint8Array(gzipSync(b, { level: 1 + rng.int(9) })));
+    const rng = new SeededRandom(4);
+    const inner = Array.from(fuzzInputs(images, 5), (b) => new Uint8Array(gzipSync(b, { level: 1 + rng.nextInt(9) })));
     run('IDX gz (damaged content)', inner, (b) => parseIdx(b, 'fuzz2.idx.gz'));
   });
 

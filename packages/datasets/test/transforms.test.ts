@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { setupBackend, tf } from '@odl/backend';
+import { SeededRandom, setupBackend, tf } from '@odl/backend';
 import {
-  SeededRng, centerCrop, centerCropImage, compose, cropImage, flipImageHorizontal, grayscaleToRgb, grayscaleToRgbImage,
+  centerCrop, centerCropImage, compose, cropImage, flipImageHorizontal, grayscaleToRgb, grayscaleToRgbImage,
   mapDataset, normalize, normalizeImage, padImage, randomCrop, randomHorizontalFlip, resize, resizeBilinear, toFloat,
   createImageDataset, FASHION_MNIST_STATS, IMAGENET_STATS, type ImageView,
 } from '@odl/datasets';
@@ -43,8 +43,8 @@ describe('transforms', () => {
   });
 
   it('bilinear resize agrees with tfjs (halfPixelCenters) and a Float64 reference', () => {
-    const rng = new SeededRng(5);
-    const src = img(5, 7, 3, Float32Array.from({ length: 105 }, () => Math.round(rng.next() * 255)));
+    const rng = new SeededRandom(5);
+    const src = img(5, 7, 3, Float32Array.from({ length: 105 }, () => Math.round(rng.nextFloat() * 255)));
     for (const [oh, ow] of [[9, 4], [3, 11], [28, 28], [1, 1]]) {
       const ours = Array.from(resizeBilinear(src, oh, ow).data);
       const ref = referenceResize(src, oh, ow);
@@ -61,7 +61,7 @@ describe('transforms', () => {
     expect(Array.from(cropImage(im, 1, 2, 2, 2).data)).toEqual([6, 7, 10, 11]);
     expect(Array.from(centerCropImage(im, 2, 2).data)).toEqual([5, 6, 9, 10]);
     expect(Array.from(centerCropImage(im, 3, 3).data)).toEqual([0, 1, 2, 4, 5, 6, 8, 9, 10]);
-    expect(Array.from(centerCrop(2)(im, new SeededRng(0)).data)).toEqual([5, 6, 9, 10]);
+    expect(Array.from(centerCrop(2)(im, new SeededRandom(0)).data)).toEqual([5, 6, 9, 10]);
     expect(Array.from(padImage(img(1, 2, 1, [7, 8]), 1).data)).toEqual([0, 0, 0, 0, 0, 7, 8, 0, 0, 0, 0, 0]);
     expect(() => cropImage(im, 3, 3, 2, 2)).toThrow(/does not fit/);
   });
@@ -70,13 +70,13 @@ describe('transforms', () => {
     const im = img(2, 2, 1, [1, 2, 3, 4]);
     const t = randomCrop(2, 2, 1); // padded 4x4 -> 9 possible windows
     const seen = new Set<string>();
-    const rng = new SeededRng(3);
+    const rng = new SeededRandom(3);
     for (let i = 0; i < 400; i++) seen.add(Array.from(t(im, rng).data).join(','));
     expect(seen.size).toBe(9);
     expect(seen.has('0,0,0,1')).toBe(true); // top-left window of the padded image
     expect(seen.has('4,0,0,0')).toBe(true); // bottom-right window
     const draws = (seed: number) => {
-      const r = new SeededRng(seed);
+      const r = new SeededRandom(seed);
       return Array.from({ length: 20 }, () => Array.from(t(im, r).data).join(','));
     };
     expect(draws(9)).toEqual(draws(9));
@@ -88,7 +88,7 @@ describe('transforms', () => {
     expect(Array.from(flipImageHorizontal(im).data)).toEqual([4, 5, 2, 3, 0, 1, 10, 11, 8, 9, 6, 7]);
     const u8: ImageView = { data: new Uint8Array([1, 2, 3]), height: 1, width: 3, channels: 1 };
     expect(flipImageHorizontal(u8).data).toBeInstanceOf(Uint8Array);
-    const rng = new SeededRng(1);
+    const rng = new SeededRandom(1);
     expect(randomHorizontalFlip(0)(im, rng)).toBe(im);
     expect(Array.from(randomHorizontalFlip(1)(im, rng).data)).toEqual(Array.from(flipImageHorizontal(im).data));
     let flips = 0;
@@ -103,7 +103,7 @@ describe('transforms', () => {
     const out = normalizeImage(u8, { mean: [0.5], std: [0.25] });
     [-2, 2, -1.2].forEach((v, i) => expect(out.data[i]).toBeCloseTo(v, 5));
     const rgb: ImageView = { data: new Uint8Array([255, 0, 128]), height: 1, width: 1, channels: 3 };
-    const z = normalize(IMAGENET_STATS)(rgb, new SeededRng(0));
+    const z = normalize(IMAGENET_STATS)(rgb, new SeededRandom(0));
     expect(z.data[0]).toBeCloseTo((1 - 0.485) / 0.229, 5);
     expect(z.data[1]).toBeCloseTo((0 - 0.456) / 0.224, 5);
     expect(z.data[2]).toBeCloseTo((128 / 255 - 0.406) / 0.225, 5);
@@ -115,7 +115,7 @@ describe('transforms', () => {
     const g: ImageView = { data: new Uint8Array([3, 200]), height: 1, width: 2, channels: 1 };
     expect(Array.from(grayscaleToRgbImage(g).data)).toEqual([3, 3, 3, 200, 200, 200]);
     const t = compose(resize(2, 4), grayscaleToRgb(), toFloat());
-    const out = t(g, new SeededRng(0));
+    const out = t(g, new SeededRandom(0));
     expect([out.height, out.width, out.channels]).toEqual([2, 4, 3]);
     const expected = referenceResize({ ...g, data: Float32Array.from([3, 200]) }, 2, 4);
     for (let p = 0; p < 8; p++) for (let k = 0; k < 3; k++) expect(out.data[p * 3 + k]).toBeCloseTo(expected[p] / 255, 6);

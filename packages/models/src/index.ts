@@ -5,8 +5,6 @@
  *
  * @packageDocumentation
  */
-export { ModelRandom } from './rng';
-export type { ModelRandomState } from './rng';
 export * from './zoo/types';
 export { ZooModel } from './zoo/model';
 export type { ModelConfig } from './zoo/model';

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { setupBackend, tf } from '@odl/backend';
-import { clipByGlobalNorm, crossEntropy, learningRateAt, makeBatch, ModelRandom, Optimizer } from '@odl/models';
+import { SeededRandom, setupBackend, tf } from '@odl/backend';
+import { clipByGlobalNorm, crossEntropy, learningRateAt, makeBatch, Optimizer } from '@odl/models';
 
 describe('trainer parts', () => {
   beforeAll(async () => {
@@ -98,7 +98,7 @@ describe('trainer parts', () => {
     expect(v[0][1][1][2]).toBeCloseTo((120 / 255 - 0.5) / 0.5, 6);
     expect(v[0][2][2][0]).toBeCloseTo((210 / 255 - 0.5) / 0.5, 6);
     const aug = (seed: number) => {
-      const b = makeBatch(data, [0, 1], { height: 4, width: 4, channels: 1 }, { maxShift: 1, horizontalFlip: true }, new ModelRandom(seed));
+      const b = makeBatch(data, [0, 1], { height: 4, width: 4, channels: 1 }, { maxShift: 1, horizontalFlip: true }, new SeededRandom(seed));
       const out = Array.from(b.x.dataSync());
       tf.dispose([b.x, b.y]);
       return out;

@@ -1,2 +1,2 @@
 export { SeededRandom } from './seeded-random';
-export type { SeededRandomState } from './seeded-random';
+export type { SeededRandomState, WritableArrayLike } from './seeded-random';

@@ -1,6 +1,14 @@
 import { tf } from '../engine';
 import { ArgumentError } from '../errors';
 
+/** A writable indexed collection that {@link SeededRandom.shuffle} permutes: a plain or typed array. */
+export interface WritableArrayLike<T> {
+  /** Number of elements. */
+  readonly length: number;
+  /** Element access. */
+  [index: number]: T;
+}
+
 /** Plain-JSON snapshot of a {@link SeededRandom} stream, for checkpoints. */
 export interface SeededRandomState {
   /** Generator algorithm; always `'xoshiro128**'`. */
@@ -211,7 +219,7 @@ export class SeededRandom {
    * const order = new SeededRandom(3).shuffle([...Array(10).keys()]);
    * ```
    */
-  shuffle<T>(array: T[]): T[] {
+  shuffle<A extends WritableArrayLike<unknown>>(array: A): A {
     for (let i = array.length - 1; i > 0; i--) {
       const j = this.nextInt(i + 1);
       const tmp = array[i];
@@ -219,6 +227,21 @@ export class SeededRandom {
       array[j] = tmp;
     }
     return array;
+  }
+
+  /**
+   * A random permutation of `0 … n−1` (Fisher-Yates over {@link SeededRandom.nextInt}).
+   *
+   * @example
+   * ```ts
+   * const order = new SeededRandom(3).permutation(10); // Int32Array of 0..9 in random order
+   * ```
+   */
+  permutation(n: number): Int32Array {
+    checkSize(n, 'permutation');
+    const p = new Int32Array(n);
+    for (let i = 0; i < n; i++) p[i] = i;
+    return this.shuffle(p);
   }
 
   /**

@@ -1,7 +1,6 @@
-import { ArgumentError } from '@odl/backend';
+import { ArgumentError, SeededRandom } from '@odl/backend';
 import { EmptyFolderError, ImageSizeError, MissingFileError, UnbalancedFolderError } from '../errors';
 import { createImageDataset, type ImageDataset, type ImageView } from '../dataset';
-import { SeededRng } from '../random';
 import { resizeBilinear, type Transform } from '../transforms';
 import { convertChannels, type ImageDecoder } from './image';
 import { normalizeRelativePath } from './splits';
@@ -267,7 +266,7 @@ export async function* streamImageFolder(source: FileSource, options: StreamFold
   if (!Number.isInteger(prefetch) || prefetch < 1) throw new ArgumentError(`streamImageFolder: prefetch must be a positive integer, got ${prefetch}`);
   const index = options.index ?? (await indexImageFolder(source, options));
   const n = index.files.length;
-  const order = options.shuffle ? SeededRng.derive(options.seed ?? 0, options.epoch ?? 0).permutation(n) : Int32Array.from({ length: n }, (_, i) => i);
+  const order = options.shuffle ? new SeededRandom(options.seed ?? 0).fork(`epoch-${options.epoch ?? 0}`).permutation(n) : Int32Array.from({ length: n }, (_, i) => i);
   let expect: { h: number; w: number } | null = null;
   const start = (k: number): Promise<FolderSample> => {
     const f = index.files[order[k]];
@@ -337,7 +336,7 @@ export async function* batchSamples(
 ): AsyncGenerator<SampleBatch> {
   const { batchSize } = options;
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw new ArgumentError(`batchSamples: batchSize must be a positive integer, got ${batchSize}`);
-  const rng = new SeededRng(options.seed ?? 0);
+  const rng = new SeededRandom(options.seed ?? 0);
   let items: ImageView[] = [];
   let labels: number[] = [];
   let paths: string[] = [];

@@ -1,6 +1,5 @@
-import { ArgumentError } from '@odl/backend';
+import { ArgumentError, SeededRandom } from '@odl/backend';
 import { CorruptFileError } from '../errors';
-import { SeededRng } from '../random';
 
 /**
  * Normalises a relative path: backslashes become `/`, a leading `./` and repeated slashes go.
@@ -79,7 +78,7 @@ export function ratioSplit(labels: ArrayLike<number>, options: RatioSplitOptions
     if (g == null) groups.set(key, (g = []));
     g.push(i);
   }
-  const rng = new SeededRng(options.seed ?? 0);
+  const rng = new SeededRandom(options.seed ?? 0);
   const train: number[] = [];
   const val: number[] = [];
   for (const key of [...groups.keys()].sort((a, b) => a - b)) {

@@ -1,5 +1,4 @@
-import { ArgumentError, ShapeError, tf } from '@odl/backend';
-import type { ModelRandom } from '../rng';
+import { ArgumentError, ShapeError, tf, type SeededRandom } from '@odl/backend';
 
 /**
  * Labelled images in memory, NHWC (structurally compatible with @odl/datasets' `ImageDataset`).
@@ -82,7 +81,7 @@ export function makeBatch(
   indices: ArrayLike<number>,
   spec: InputSpec,
   augment?: AugmentSpec,
-  rng?: ModelRandom,
+  rng?: SeededRandom,
 ): Batch {
   const [, h, w, c] = data.shape;
   const H = spec.height;
@@ -140,10 +139,10 @@ export function makeBatch(
     if (augment && rng) {
       const s = augment.maxShift ?? 0;
       if (s > 0) {
-        dy = rng.int(2 * s + 1) - s;
-        dx = rng.int(2 * s + 1) - s;
+        dy = rng.nextInt(2 * s + 1) - s;
+        dx = rng.nextInt(2 * s + 1) - s;
       }
-      if (augment.horizontalFlip) flip = rng.uniform() < 0.5;
+      if (augment.horizontalFlip) flip = rng.nextFloat() < 0.5;
     }
     const o = k * H * W * C;
     for (let y = 0; y < H; y++) {

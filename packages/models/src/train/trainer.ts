@@ -1,6 +1,5 @@
-import { ArgumentError, tf } from '@odl/backend';
+import { ArgumentError, SeededRandom, tf, type SeededRandomState } from '@odl/backend';
 import type { CompressorState } from '@odl/core';
-import { ModelRandom, type ModelRandomState } from '../rng';
 import type { ZooModel } from '../zoo/model';
 import { clipByGlobalNorm } from './clip';
 import { checkData, makeBatch, type AugmentSpec, type InputSpec, type LabeledImages } from './data';
@@ -116,9 +115,9 @@ export interface TrainerState {
   /** Sum of the current epoch's step times so far (ms). */
   epochMsSum: number;
   /** Generator of per-epoch seeds. */
-  orderRng: ModelRandomState;
+  orderRng: SeededRandomState;
   /** Generator of augmentation. */
-  augmentRng: ModelRandomState;
+  augmentRng: SeededRandomState;
   /** Optimizer slots and update count (tensors owned by the caller). */
   optimizer: OptimizerState;
   /** Compressor state of each compressed layer, by layer name (`null` when stateless). */
@@ -143,8 +142,8 @@ export interface TrainerState {
  */
 export class Trainer {
   private readonly optimizer: Optimizer;
-  private readonly orderRng: ModelRandom;
-  private readonly augmentRng: ModelRandom;
+  private readonly orderRng: SeededRandom;
+  private readonly augmentRng: SeededRandom;
   private step = 0;
   private epoch = 0;
   private stepInEpoch = 0;
@@ -167,8 +166,8 @@ export class Trainer {
     if (config.clipNorm != null && !(config.clipNorm > 0)) throw new ArgumentError(`Trainer: clipNorm must be > 0, got ${config.clipNorm}`);
     this.optimizer = new Optimizer(config.optimizer);
     const seed = config.seed ?? 0;
-    this.orderRng = new ModelRandom(seed);
-    this.augmentRng = new ModelRandom(seed ^ 0x5bd1e995);
+    this.orderRng = new SeededRandom(seed).fork('order');
+    this.augmentRng = new SeededRandom(seed).fork('augment');
   }
 
   /** Global steps done so far. */
@@ -253,11 +252,11 @@ export class Trainer {
     while (this.epoch < c.epochs) {
       if (options.stopAtStep != null && this.step >= options.stopAtStep) return this.history;
       if (this.stepInEpoch === 0) {
-        this.epochSeed = this.orderRng.fork();
+        this.epochSeed = this.orderRng.nextUint32();
         this.epochLossSum = 0;
         this.epochMsSum = 0;
       }
-      const order = new ModelRandom(this.epochSeed).permutation(n);
+      const order = Array.from(new SeededRandom(this.epochSeed).permutation(n));
       while (this.stepInEpoch < perEpoch) {
         if (options.stopAtStep != null && this.step >= options.stopAtStep) return this.history;
         const t0 = performance.now();

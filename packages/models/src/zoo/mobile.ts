@@ -1,6 +1,5 @@
 // MCUNet-in1 and MobileNetV2 (inverted-residual networks), torchvision-style module names.
-import { ArgumentError } from '@odl/backend';
-import { ModelRandom } from '../rng';
+import { ArgumentError, SeededRandom } from '@odl/backend';
 import { ConvBlock, InvertedResidual, type Block } from './blocks';
 import { makeConv, makeDense } from './init';
 import { ZooModel } from './model';
@@ -26,7 +25,7 @@ export const MCUNET_IN1_BLOCKS: readonly InvertedResidualSetting[] = (
   ] as const
 ).map(([expand, out, stride, kernel]) => ({ expand, out, stride, kernel }));
 
-function invertedResidual(prefix: string, inC: number, s: InvertedResidualSetting, rng: ModelRandom): InvertedResidual {
+function invertedResidual(prefix: string, inC: number, s: InvertedResidualSetting, rng: SeededRandom): InvertedResidual {
   const hidden = Math.round(inC * s.expand);
   let i = 0;
   const expand =
@@ -62,7 +61,7 @@ export function mcunetIn1(options: ZooOptions = {}): ZooModel {
   const numClasses = options.numClasses ?? 10;
   const seed = options.seed ?? 0;
   checkCommon('mcunetIn1', inputChannels, numClasses);
-  const rng = new ModelRandom(seed);
+  const rng = new SeededRandom(seed);
   const blocks: Block[] = [
     new ConvBlock(makeConv({ name: 'features.0.0', bnName: 'features.0.1', inChannels: inputChannels, outChannels: 16, kernel: 3, stride: 2, activation: 'relu6' }, rng)),
   ];
@@ -103,7 +102,7 @@ export function mobileNetV2(options: ZooOptions = {}): ZooModel {
   const seed = options.seed ?? 0;
   checkCommon('mobileNetV2', inputChannels, numClasses);
   if (!(width > 0)) throw new ArgumentError(`mobileNetV2: widthMultiplier must be > 0, got ${width}`);
-  const rng = new ModelRandom(seed);
+  const rng = new SeededRandom(seed);
   let c = makeDivisible(32 * width);
   const last = makeDivisible(1280 * Math.max(1, width));
   const blocks: Block[] = [

@@ -1,5 +1,4 @@
-import { ArgumentError, ShapeError, tf } from '@odl/backend';
-import { ModelRandom } from '../rng';
+import { ArgumentError, SeededRandom, ShapeError, tf } from '@odl/backend';
 import type { Block } from './blocks';
 import { PoolDenseHead } from './blocks';
 import { denseGeometry } from './geometry';
@@ -233,7 +232,7 @@ export class ZooModel {
    */
   resetClassifier(numClasses: number, seed: number): void {
     const old = this.head.dense;
-    const rng = new ModelRandom(seed);
+    const rng = new SeededRandom(seed);
     this.head.dense = makeDense(old.name, old.inFeatures, numClasses, rng);
     this.config.numClasses = numClasses;
     this.runtime.delete(old.name);
