@@ -1,15 +1,20 @@
 import type { tf } from '@odl/backend';
+import type { OptionSpec } from './options';
 
 /**
- * Version of the compressor contract. A plugin states the version it implements; the registry
- * refuses a plugin written for another version with a clear error.
+ * Version of the method plugin contract this `@odl/core` implements. A plugin states it as
+ * `specificationVersion`; the registry refuses another version with a typed error that says how
+ * to update (a version-1 plugin can be wrapped with `adaptV1Plugin`). History:
+ * - 1: `apiVersion: 1`, `create` and an optional `cost`;
+ * - 2: declared options, a required cost model, planning under a budget, per-layer options,
+ *   data-dependent costs and weight-side methods (docs/architecture.md §3).
  *
  * @example
  * ```ts
- * const plugin = { name: 'mine', apiVersion: COMPRESSOR_API_VERSION, ... };
+ * const plugin: MethodPlugin = { specificationVersion: SPECIFICATION_VERSION, name: 'mine', … };
  * ```
  */
-export const COMPRESSOR_API_VERSION = 1 as const;
+export const SPECIFICATION_VERSION = 2 as const;
 
 /** The kinds of layer whose input activation a compressor can store. */
 export type LayerKind = 'conv2d' | 'depthwise' | 'dense';
@@ -116,8 +121,18 @@ export interface LayerCompressor {
   dispose(): void;
 }
 
-/** Accounting modes of the cost model (DESIGN §6). */
+/** Accounting modes of the cost model (docs/method.md §6). */
 export type CostMode = 'paper' | 'exact';
+
+/** One named term of a cost breakdown. */
+export interface CostTerm {
+  /** Pass the term belongs to. */
+  phase: 'forward' | 'backward';
+  /** What the term counts, e.g. `'conv'`, `'core-formation'`, `'input-gradient'`. */
+  name: string;
+  /** Operations of the term: flops in exact mode, the reference code's units in paper mode. */
+  flops: number;
+}
 
 /** Analytic cost of one layer under one method for one training step. */
 export interface LayerCost {
@@ -125,35 +140,183 @@ export interface LayerCost {
   activationElements: number;
   /**
    * Bytes those elements take, when not 4 each (for example 8-bit storage with float32 scales).
-   * Absent: `activationElements × 4` (or the profiler's `bytesPerElement`).
+   * Absent: `activationElements × 4`.
    */
   activationBytes?: number;
   /** Floating-point operations of the forward pass, compression included. */
   forwardFlops: number;
   /** Floating-point operations of the backward pass (weight gradient, and input gradient in exact mode). */
   backwardFlops: number;
+  /** The terms summed into `forwardFlops` and `backwardFlops`, when the method lists them. */
+  terms?: CostTerm[];
+}
+
+/** Where a layer sits in the fine-tuned part, as {@link MethodPlugin.layerOptions} sees it. */
+export interface LayerContext {
+  /** Layer name (module path), unique in the model. */
+  name: string;
+  /** Position among the model's layers, 0-based, in model order. */
+  index: number;
+  /** The layer's geometry. */
+  geometry: LayerGeometry;
+  /** The run's base seed (per-layer seeds derive from it). */
+  seed: number;
+}
+
+/** One fine-tuned layer's input and output gradient on a calibration batch. */
+export interface CalibrationLayer {
+  /** Layer name. */
+  name: string;
+  /** The layer's geometry for the batch. */
+  geometry: LayerGeometry;
+  /** The layer's input on the batch (owned by the caller: do not dispose). */
+  input: tf.Tensor;
+  /** The gradient of the loss with respect to the layer's output (owned by the caller). */
+  dy: tf.Tensor;
+}
+
+/** What a {@link MethodPlanner} is asked. */
+export interface PlanRequest<O> {
+  /** The fine-tuned layers with their captured input and output gradient, in model order. */
+  layers: CalibrationLayer[];
+  /** The method-wide options (validated, defaults filled). */
+  options: O;
+  /** Activation-memory budget of the planned layers in bytes; absent: the method's own default plan. */
+  budgetBytes?: number;
+  /** The run's base seed. */
+  seed: number;
+}
+
+/** What a {@link MethodPlanner} chose. */
+export interface PlanResult<O> {
+  /** Options of each planned layer, by layer name (complete: `create` takes them as they are). */
+  layerOptions: Record<string, O>;
+  /** Activation bytes the plan keeps per step, over all planned layers. */
+  totalBytes: number;
+  /** One line for logs, e.g. `'ε per layer 0.9, 0.8; 61.2 KiB of 64 KiB'`. */
+  summary: string;
+  /** Method-specific record of the choice (plain JSON), for reports (ASI: the perplexity table and the plan). */
+  details?: unknown;
 }
 
 /**
- * A compression method, as registered by name. `create` makes one compressor per layer.
- *
- * @typeParam O - the method's options (ranks, ε, radius, seed, ...).
+ * A method that chooses its per-layer options on calibration data, under a memory budget or by a
+ * default rule (ASI's rank selection, docs/method.md §5).
  */
-export interface CompressorPlugin<O = Record<string, unknown>> {
+export interface MethodPlanner<O> {
+  /** True when these method-wide options leave something to plan (e.g. ASI without `ranks`). */
+  needsPlan(options: O): boolean;
+  /** Chooses the options of every layer; throws a typed error when no plan fits the budget. */
+  plan(request: PlanRequest<O>): PlanResult<O>;
+}
+
+/**
+ * A weight-side method's parameterisation of one layer's weight (LoRA's W + BA, WASI's W = L·R):
+ * it owns the variables trained in place of the weight and forms the weight each step.
+ */
+export interface WeightParameterization {
+  /** The variables trained instead of the layer's weight, by a short name (`'A'`, `'B'`, …). */
+  readonly trainable: Readonly<Record<string, tf.Variable>>;
+  /**
+   * The layer's effective weight for this step, with the layer's weight shape, computed with
+   * differentiable ops from `base` (frozen) and {@link WeightParameterization.trainable}.
+   */
+  weight(base: tf.Tensor): tf.Tensor;
+  /** Called after each optimizer update (e.g. a basis refresh); optional. */
+  afterUpdate?(base: tf.Tensor): void;
+  /** A plain weight equal to the effective one (to deploy without the method). */
+  merge(base: tf.Tensor): tf.Tensor;
+  /** Copy of the state beyond `trainable` (checkpoints); `null` when there is none. */
+  getState(): CompressorState | null;
+  /** Restores a state from `getState`. */
+  setState(state: CompressorState): void;
+  /** Releases the variables and any state. */
+  dispose(): void;
+}
+
+/** The weight side of a method: how it re-parameterises a trained layer's weight. */
+export interface WeightAdapter<O> {
+  /** Makes the parameterisation of one layer from its current (frozen) weight. */
+  create(base: tf.Tensor, geometry: LayerGeometry, options: O): WeightParameterization;
+}
+
+/**
+ * A training method, registered by name (contract version 2, docs/architecture.md §3). It
+ * declares everything the trainer, the CLI, the profiler and the web demo need, so none of them
+ * names a method:
+ * - `options`: the options it takes (the CLI's flags and the web form are generated from them,
+ *   and `finetune()` rejects an option that is not declared);
+ * - `create`: the activation side, one {@link LayerCompressor} per layer (absent: the method keeps
+ *   the input as vanilla does);
+ * - `weights`: the weight side, when the method re-parameterises the weight (a method may have both);
+ * - `cost`: its analytic cost in paper and exact accounting (docs/method.md §6);
+ * - `planner`, `layerOptions`, `costOptionsFor`, `unsupportedReason`: the optional hooks below.
+ *
+ * @typeParam O - the method's options.
+ * @example
+ * ```ts
+ * const plugin: MethodPlugin<{ rank: number }> = {
+ *   specificationVersion: SPECIFICATION_VERSION,
+ *   name: 'my-method',
+ *   description: 'What it keeps, in one line',
+ *   supports: ['conv2d', 'dense'],
+ *   options: [{ name: 'rank', type: 'integer', min: 1, required: true, doc: 'rows kept' }],
+ *   create: (geometry, options) => new MyCompressor(geometry, options),
+ *   cost: (geometry, options, mode) => myCost(geometry, options, mode),
+ * };
+ * registerMethod(plugin);
+ * ```
+ */
+export interface MethodPlugin<O = Record<string, unknown>> {
+  /** Contract version implemented; must equal {@link SPECIFICATION_VERSION}. */
+  readonly specificationVersion: typeof SPECIFICATION_VERSION;
   /** Registry key, e.g. `'asi'`, `'hosvd'`, `'vanilla'`. Lower-case, no spaces. */
   readonly name: string;
-  /** Contract version implemented; must equal {@link COMPRESSOR_API_VERSION}. */
-  readonly apiVersion: typeof COMPRESSOR_API_VERSION;
   /** One-line human description. */
   readonly description: string;
   /** Layer kinds the method supports. */
   readonly supports: readonly LayerKind[];
-  /** Makes the compressor of one layer. Throws a typed error for invalid options. */
-  create(geometry: LayerGeometry, options: O): LayerCompressor;
+  /** The options the method takes (may be empty). */
+  readonly options: readonly OptionSpec[];
+  /** Makes the compressor of one layer (activation side). Throws a typed error for invalid options. */
+  create?(geometry: LayerGeometry, options: O): LayerCompressor;
+  /** The weight side, for methods that re-parameterise a layer's weight. */
+  readonly weights?: WeightAdapter<O>;
+  /** Analytic cost of one layer for one training step. */
+  cost(geometry: LayerGeometry, options: O, mode: CostMode): LayerCost;
   /**
-   * Optional analytic cost model, so the profiler can count this method with no change to the
-   * profiler (DESIGN §6: `'paper'` counts MACs the reference code's way, `'exact'` 2 FLOPs per MAC
-   * with input gradients and every contraction).
+   * Why the method cannot serve a layer of a kind it supports (e.g. the gradient filter on a
+   * 2-D dense input, which has no spatial blocks), or `null` when it can.
    */
+  unsupportedReason?(geometry: LayerGeometry): string | null;
+  /** One layer's options from the method-wide ones (e.g. a per-layer seed); default: unchanged. */
+  layerOptions?(options: O, layer: LayerContext): O;
+  /** Chooses per-layer options on calibration data (e.g. ASI's ranks under a budget). */
+  readonly planner?: MethodPlanner<O>;
+  /**
+   * For methods whose storage depends on the data (ranks chosen per batch, as HOSVD_ε and SVD_ε
+   * do): the options that make {@link MethodPlugin.cost} count what the method keeps for this
+   * activation (a layer input of one batch).
+   */
+  costOptionsFor?(geometry: LayerGeometry, options: O, activation: tf.Tensor): O;
+}
+
+/**
+ * The version-1 shape of a plugin (`apiVersion: 1`), accepted only through `adaptV1Plugin`.
+ *
+ * @typeParam O - the method's options.
+ */
+export interface MethodPluginV1<O = Record<string, unknown>> {
+  /** Registry key. */
+  readonly name: string;
+  /** Always 1. */
+  readonly apiVersion: 1;
+  /** One-line human description. */
+  readonly description: string;
+  /** Layer kinds the method supports. */
+  readonly supports: readonly LayerKind[];
+  /** Makes the compressor of one layer. */
+  create(geometry: LayerGeometry, options: O): LayerCompressor;
+  /** Optional analytic cost model. */
   cost?(geometry: LayerGeometry, options: O, mode: CostMode): LayerCost;
 }

@@ -1,11 +1,13 @@
 import { ArgumentError, OdlError } from '@odl/backend';
+import { suggest } from './did-you-mean';
 
 /**
- * No compressor is registered under the requested name. The message lists the registered names.
+ * No method is registered under the requested name. The message lists the registered names and
+ * the closest one.
  *
  * @example
  * ```ts
- * try { getCompressor('asi'); } catch (e) { if (e instanceof UnknownMethodError) console.log(e.available); }
+ * try { getMethod('asi'); } catch (e) { if (e instanceof UnknownMethodError) console.log(e.available); }
  * ```
  */
 export class UnknownMethodError extends OdlError {
@@ -17,8 +19,8 @@ export class UnknownMethodError extends OdlError {
   constructor(method: string, available: string[]) {
     super(
       'unknown-method',
-      `no compressor named '${method}' is registered; registered: ${available.length > 0 ? available.join(', ') : '(none)'}. ` +
-        `Import the package that defines it (e.g. @odl/shortcut for 'asi', @odl/lowrank for 'hosvd') or call registerCompressor first`,
+      `no method named '${method}' is registered${suggest(method, available)}; registered: ${available.length > 0 ? available.join(', ') : '(none)'}. ` +
+        `Register the package or plugin that defines it first (registerShortcut() of @odl/shortcut, registerLowrank() of @odl/lowrank, registerMethod(plugin), or --plugin <module> in the CLI)`,
     );
     this.method = method;
     this.available = available;
@@ -30,8 +32,8 @@ export class UnknownMethodError extends OdlError {
  *
  * @example
  * ```ts
- * registerCompressor(myPlugin);
- * registerCompressor(myPlugin); // throws DuplicateMethodError
+ * registerMethod(myPlugin);
+ * registerMethod(otherPluginWithTheSameName); // throws DuplicateMethodError
  * ```
  */
 export class DuplicateMethodError extends OdlError {
@@ -41,21 +43,22 @@ export class DuplicateMethodError extends OdlError {
   constructor(method: string) {
     super(
       'duplicate-method',
-      `a compressor named '${method}' is already registered; pick another name or call unregisterCompressor('${method}') first`,
+      `a method named '${method}' is already registered; pick another name or call unregisterMethod('${method}') first`,
     );
     this.method = method;
   }
 }
 
 /**
- * A plugin states a contract version other than the one this `@odl/core` implements.
+ * A plugin states a contract version other than the one this `@odl/core` implements (a
+ * version-1 plugin, `apiVersion: 1`, can be wrapped with `adaptV1Plugin`).
  *
  * @example
  * ```ts
- * registerCompressor({ ...myPlugin, apiVersion: 2 as never }); // throws ApiVersionError
+ * registerMethod({ ...myPlugin, specificationVersion: 3 as never }); // throws SpecificationVersionError
  * ```
  */
-export class ApiVersionError extends OdlError {
+export class SpecificationVersionError extends OdlError {
   /** The version the plugin states. */
   readonly found: unknown;
   /** The version this `@odl/core` implements. */
@@ -63,9 +66,12 @@ export class ApiVersionError extends OdlError {
 
   constructor(method: string, found: unknown, expected: number) {
     super(
-      'api-version',
-      `compressor '${method}' implements contract version ${String(found)}, but @odl/core implements version ${expected}; ` +
-        `update the plugin (see docs/guides/writing-a-compressor.md) or use a matching @odl/core`,
+      'specification-version',
+      found === 1
+        ? `method '${method}' implements plugin contract version 1 (apiVersion: 1), but @odl/core implements version ${expected}; ` +
+            `wrap it with adaptV1Plugin(plugin, { options: [...] }) or add the version-${expected} fields (specificationVersion, options, cost; docs/guides/writing-a-compressor.md)`
+        : `method '${method}' implements plugin contract version ${String(found)}, but @odl/core implements version ${expected}; ` +
+            `update the plugin (docs/guides/writing-a-compressor.md) or use a matching @odl/core`,
     );
     this.found = found;
     this.expected = expected;
@@ -73,11 +79,11 @@ export class ApiVersionError extends OdlError {
 }
 
 /**
- * A plugin object is malformed (bad name, missing `create`, empty `supports`).
+ * A plugin object is malformed (bad name, no cost model, empty `supports`, a bad option declaration).
  *
  * @example
  * ```ts
- * registerCompressor({ ...myPlugin, name: 'My Method' }); // throws InvalidPluginError (spaces, upper case)
+ * registerMethod({ ...myPlugin, name: 'My Method' }); // throws InvalidPluginError (spaces, upper case)
  * ```
  */
 export class InvalidPluginError extends ArgumentError {}
@@ -91,11 +97,35 @@ export class InvalidPluginError extends ArgumentError {}
  * ```
  */
 export class UnsupportedLayerError extends OdlError {
-  constructor(method: string, kind: string, supported: readonly string[]) {
+  constructor(method: string, kind: string, supported: readonly string[], reason?: string) {
     super(
       'unsupported-layer',
-      `compressor '${method}' does not support '${kind}' layers (it supports: ${supported.join(', ')}); ` +
-        `use another method for this layer, e.g. 'vanilla'`,
+      reason != null
+        ? `method '${method}' cannot serve this ${kind} layer: ${reason}; use another method for this layer, e.g. 'vanilla'`
+        : `method '${method}' does not support '${kind}' layers (it supports: ${supported.join(', ')}); ` +
+            `use another method for this layer, e.g. 'vanilla'`,
     );
+  }
+}
+
+/**
+ * A method option is unknown, of the wrong type or out of range. `option` names it; the message
+ * says what is allowed.
+ *
+ * @example
+ * ```ts
+ * try { resolveOptions(getMethod('hosvd'), { epsilon: 2 }); } catch (e) { if (e instanceof MethodOptionError) console.log(e.option); } // 'epsilon'
+ * ```
+ */
+export class MethodOptionError extends ArgumentError {
+  /** The method whose option is wrong. */
+  readonly method: string;
+  /** The option's name. */
+  readonly option: string;
+
+  constructor(method: string, option: string, detail: string) {
+    super(`${method}: ${detail}`);
+    this.method = method;
+    this.option = option;
   }
 }

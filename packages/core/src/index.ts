@@ -1,5 +1,8 @@
 export * from './contract';
-export { UnknownMethodError, DuplicateMethodError, ApiVersionError, InvalidPluginError, UnsupportedLayerError } from './errors';
+export { UnknownMethodError, DuplicateMethodError, SpecificationVersionError, InvalidPluginError, UnsupportedLayerError, MethodOptionError } from './errors';
+export { resolveOptions, checkOptionValue, parseOptionText, optionFlag, describeOption } from './options';
+export type { OptionSpec, OptionValue, NumberOptionSpec, IntegerListOptionSpec, NumberListOptionSpec, EnumOptionSpec, BooleanOptionSpec } from './options';
+export { suggest } from './did-you-mean';
 export {
   conv2dGeometry,
   depthwiseGeometry,
@@ -11,7 +14,8 @@ export {
   toTfjsPadding,
 } from './geometry';
 export type { ConvOptions, ExplicitPadding2D, ConvParams } from './geometry';
-export { registerCompressor, unregisterCompressor, getCompressor, hasCompressor, listCompressors, createLayerCompressor } from './registry';
+export { registerMethod, unregisterMethod, getMethod, hasMethod, listMethods, createLayerCompressor, unsupportedReason, validatePlugin, adaptV1Plugin } from './registry';
+export type { V1Adaptation } from './registry';
 export { VanillaCompressor, vanillaPlugin, layerMacs } from './vanilla';
 export { compressedConv2d, compressedDepthwiseConv2d, compressedDense } from './ops/layers';
 export type { CompressedOpOptions, CompressedConvOptions } from './ops/layers';

@@ -1,42 +1,93 @@
 import { ArgumentError } from '@odl/backend';
-import { COMPRESSOR_API_VERSION, type CompressorPlugin, type LayerCompressor, type LayerGeometry } from './contract';
-import { ApiVersionError, DuplicateMethodError, InvalidPluginError, UnknownMethodError, UnsupportedLayerError } from './errors';
+import {
+  SPECIFICATION_VERSION,
+  type LayerCompressor,
+  type LayerGeometry,
+  type LayerKind,
+  type MethodPlugin,
+  type MethodPluginV1,
+} from './contract';
+import { DuplicateMethodError, InvalidPluginError, SpecificationVersionError, UnknownMethodError, UnsupportedLayerError } from './errors';
 import { normalizeGeometry } from './geometry';
+import type { OptionSpec } from './options';
 import { vanillaPlugin } from './vanilla';
 
 const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+const OPTION_NAME_PATTERN = /^[a-z][A-Za-z0-9]*$/;
+const OPTION_TYPES = ['number', 'integer', 'integer-list', 'number-list', 'enum', 'boolean'];
+const KINDS: readonly LayerKind[] = ['conv2d', 'depthwise', 'dense'];
 
 // Keyed by name. 'vanilla' is always available unless explicitly unregistered.
-const plugins = new Map<string, CompressorPlugin<any>>([[vanillaPlugin.name, vanillaPlugin]]);
+const plugins = new Map<string, MethodPlugin<any>>([[vanillaPlugin.name, vanillaPlugin]]);
+
+function checkOptionSpecs(name: string, options: unknown): void {
+  if (!Array.isArray(options)) throw new InvalidPluginError(`registerMethod: plugin '${name}' must declare its options as an array (empty when it takes none)`);
+  const seen = new Set<string>();
+  for (const o of options as OptionSpec[]) {
+    if (o == null || typeof o.name !== 'string' || !OPTION_NAME_PATTERN.test(o.name)) {
+      throw new InvalidPluginError(`registerMethod: plugin '${name}' declares an option with an invalid name ${JSON.stringify(o?.name)}; use camelCase letters and digits`);
+    }
+    if (seen.has(o.name)) throw new InvalidPluginError(`registerMethod: plugin '${name}' declares option '${o.name}' twice`);
+    seen.add(o.name);
+    if (!OPTION_TYPES.includes(o.type)) throw new InvalidPluginError(`registerMethod: option '${o.name}' of '${name}' has type ${JSON.stringify(o.type)}; use one of ${OPTION_TYPES.join(', ')}`);
+    if (typeof o.doc !== 'string' || o.doc.length === 0) throw new InvalidPluginError(`registerMethod: option '${o.name}' of '${name}' needs a one-line doc`);
+    if (o.type === 'enum' && (!Array.isArray(o.values) || o.values.length === 0)) {
+      throw new InvalidPluginError(`registerMethod: enum option '${o.name}' of '${name}' must list its values`);
+    }
+  }
+}
 
 /**
- * Registers a compression method under `plugin.name`, so layers, trainer, profiler and CLI can
- * use it by name. Throws `ApiVersionError` for another contract version, `DuplicateMethodError`
- * for a taken name, `InvalidPluginError` for a malformed plugin.
+ * Checks a plugin object against the contract (docs/architecture.md §3) and throws a typed error
+ * naming what is wrong: {@link SpecificationVersionError} for another contract version,
+ * `InvalidPluginError` for a malformed plugin. The registry runs it on every registration.
  *
  * @example
  * ```ts
- * registerCompressor({ name: 'my-method', apiVersion: COMPRESSOR_API_VERSION, description: '…',
- *   supports: ['conv2d'], create: (g, o) => new MyCompressor(g, o) });
+ * validatePlugin(myPlugin); // throws when myPlugin would not register
  * ```
  */
-export function registerCompressor<O>(plugin: CompressorPlugin<O>): void {
-  if (plugin == null || typeof plugin !== 'object') throw new InvalidPluginError('registerCompressor: expected a plugin object');
-  const name = plugin.name;
+export function validatePlugin(plugin: unknown): asserts plugin is MethodPlugin<any> {
+  if (plugin == null || typeof plugin !== 'object') throw new InvalidPluginError('registerMethod: expected a plugin object');
+  const p = plugin as Partial<MethodPlugin<any>> & { apiVersion?: unknown };
+  const name = p.name;
   if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
     throw new InvalidPluginError(
-      `registerCompressor: invalid name ${JSON.stringify(name)}; use lower-case letters, digits, '.', '_' or '-', starting with a letter or digit`,
+      `registerMethod: invalid name ${JSON.stringify(name)}; use lower-case letters, digits, '.', '_' or '-', starting with a letter or digit`,
     );
   }
-  if (plugin.apiVersion !== COMPRESSOR_API_VERSION) throw new ApiVersionError(name, plugin.apiVersion, COMPRESSOR_API_VERSION);
-  if (typeof plugin.create !== 'function') throw new InvalidPluginError(`registerCompressor: plugin '${name}' has no create(geometry, options) function`);
-  const kinds = ['conv2d', 'depthwise', 'dense'];
-  if (!Array.isArray(plugin.supports) || plugin.supports.length === 0 || plugin.supports.some((k) => !kinds.includes(k))) {
-    throw new InvalidPluginError(`registerCompressor: plugin '${name}' must list the layer kinds it supports, a non-empty subset of ${kinds.join(', ')}`);
+  if (p.specificationVersion !== SPECIFICATION_VERSION) throw new SpecificationVersionError(name, p.specificationVersion ?? p.apiVersion, SPECIFICATION_VERSION);
+  if (typeof p.description !== 'string') throw new InvalidPluginError(`registerMethod: plugin '${name}' needs a one-line description`);
+  if (!Array.isArray(p.supports) || p.supports.length === 0 || p.supports.some((k) => !KINDS.includes(k))) {
+    throw new InvalidPluginError(`registerMethod: plugin '${name}' must list the layer kinds it supports, a non-empty subset of ${KINDS.join(', ')}`);
   }
-  if (plugin.cost != null && typeof plugin.cost !== 'function') throw new InvalidPluginError(`registerCompressor: plugin '${name}' has a cost that is not a function`);
-  if (plugins.has(name)) throw new DuplicateMethodError(name);
-  plugins.set(name, plugin as CompressorPlugin<any>);
+  checkOptionSpecs(name, p.options);
+  if (typeof p.cost !== 'function') throw new InvalidPluginError(`registerMethod: plugin '${name}' has no cost(geometry, options, mode); every method declares its cost model`);
+  if (p.create != null && typeof p.create !== 'function') throw new InvalidPluginError(`registerMethod: plugin '${name}' has a create that is not a function`);
+  if (p.weights != null && typeof p.weights.create !== 'function') throw new InvalidPluginError(`registerMethod: plugin '${name}' has weights without a create(base, geometry, options)`);
+  for (const hook of ['unsupportedReason', 'layerOptions', 'costOptionsFor'] as const) {
+    if (p[hook] != null && typeof p[hook] !== 'function') throw new InvalidPluginError(`registerMethod: plugin '${name}' has a ${hook} that is not a function`);
+  }
+  if (p.planner != null && (typeof p.planner.needsPlan !== 'function' || typeof p.planner.plan !== 'function')) {
+    throw new InvalidPluginError(`registerMethod: plugin '${name}' has a planner without needsPlan(options) and plan(request)`);
+  }
+}
+
+/**
+ * Registers a method under `plugin.name`, so the fine-tuning session, the profiler, the CLI and
+ * the web demo use it by name. Throws `SpecificationVersionError` for another contract version,
+ * `DuplicateMethodError` for a taken name, `InvalidPluginError` for a malformed plugin.
+ *
+ * @example
+ * ```ts
+ * registerMethod({ specificationVersion: SPECIFICATION_VERSION, name: 'my-method', description: '…',
+ *   supports: ['conv2d'], options: [], create: (g, o) => new MyCompressor(g, o), cost: myCost });
+ * ```
+ */
+export function registerMethod<O>(plugin: MethodPlugin<O>): void {
+  validatePlugin(plugin);
+  if (plugins.has(plugin.name)) throw new DuplicateMethodError(plugin.name);
+  plugins.set(plugin.name, plugin as MethodPlugin<any>);
 }
 
 /**
@@ -44,10 +95,10 @@ export function registerCompressor<O>(plugin: CompressorPlugin<O>): void {
  *
  * @example
  * ```ts
- * unregisterCompressor('my-method');
+ * unregisterMethod('my-method');
  * ```
  */
-export function unregisterCompressor(name: string): boolean {
+export function unregisterMethod(name: string): boolean {
   return plugins.delete(name);
 }
 
@@ -56,13 +107,13 @@ export function unregisterCompressor(name: string): boolean {
  *
  * @example
  * ```ts
- * const plugin = getCompressor('vanilla');
+ * const plugin = getMethod('vanilla');
  * ```
  */
-export function getCompressor<O = Record<string, unknown>>(name: string): CompressorPlugin<O> {
+export function getMethod<O = Record<string, unknown>>(name: string): MethodPlugin<O> {
   const plugin = plugins.get(name);
-  if (plugin == null) throw new UnknownMethodError(name, listCompressors().map((p) => p.name));
-  return plugin as CompressorPlugin<O>;
+  if (plugin == null) throw new UnknownMethodError(name, listMethods().map((p) => p.name));
+  return plugin as MethodPlugin<O>;
 }
 
 /**
@@ -70,10 +121,10 @@ export function getCompressor<O = Record<string, unknown>>(name: string): Compre
  *
  * @example
  * ```ts
- * if (!hasCompressor('asi')) await import('@odl/shortcut');
+ * if (!hasMethod('asi')) registerShortcut();
  * ```
  */
-export function hasCompressor(name: string): boolean {
+export function hasMethod(name: string): boolean {
   return plugins.has(name);
 }
 
@@ -82,16 +133,33 @@ export function hasCompressor(name: string): boolean {
  *
  * @example
  * ```ts
- * console.log(listCompressors().map((p) => `${p.name}: ${p.description}`).join('\n'));
+ * console.log(listMethods().map((p) => `${p.name}: ${p.description}`).join('\n'));
  * ```
  */
-export function listCompressors(): CompressorPlugin<any>[] {
+export function listMethods(): MethodPlugin<any>[] {
   return [...plugins.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /**
- * Makes the compressor of one layer with the method registered as `method`. Validates the
- * geometry (`ShapeError`) and that the method supports the layer kind (`UnsupportedLayerError`).
+ * Why `method` cannot serve this layer, or `null` when it can: a kind it does not list in
+ * `supports`, or its own `unsupportedReason` (e.g. a method that needs spatial inputs on a 2-D
+ * dense layer).
+ *
+ * @example
+ * ```ts
+ * unsupportedReason(getMethod('gradient-filter'), denseGeometry([32, 160], [160, 5])); // 'needs a 4-D input …'
+ * ```
+ */
+export function unsupportedReason(plugin: MethodPlugin<any>, geometry: LayerGeometry): string | null {
+  if (!plugin.supports.includes(geometry.kind)) return `'${plugin.name}' supports ${plugin.supports.join(', ')} layers, not ${geometry.kind}`;
+  return plugin.unsupportedReason?.(geometry) ?? null;
+}
+
+/**
+ * Makes the compressor of one layer with the method registered as `method` (for a method with no
+ * activation side of its own, the vanilla compressor). Validates the geometry (`ShapeError`) and
+ * that the method serves the layer (`UnsupportedLayerError`). Options are passed as they are:
+ * validate user input with `resolveOptions` first.
  *
  * @example
  * ```ts
@@ -99,13 +167,50 @@ export function listCompressors(): CompressorPlugin<any>[] {
  * ```
  */
 export function createLayerCompressor<O = Record<string, unknown>>(method: string, geometry: LayerGeometry, options?: O): LayerCompressor {
-  const plugin = getCompressor<O>(method);
+  const plugin = getMethod<O>(method);
   if (geometry == null || typeof geometry !== 'object') throw new ArgumentError('createLayerCompressor: geometry is required');
   const g = normalizeGeometry(geometry);
   if (!plugin.supports.includes(g.kind)) throw new UnsupportedLayerError(method, g.kind, plugin.supports);
-  const compressor = plugin.create(g, (options ?? {}) as O);
+  const reason = plugin.unsupportedReason?.(g);
+  if (reason != null) throw new UnsupportedLayerError(method, g.kind, plugin.supports, reason);
+  const compressor = plugin.create != null ? plugin.create(g, (options ?? {}) as O) : vanillaPlugin.create!(g, {});
   if (compressor == null || typeof compressor.compress !== 'function' || typeof compressor.weightGradient !== 'function') {
     throw new InvalidPluginError(`createLayerCompressor: plugin '${method}' returned no LayerCompressor from create()`);
   }
   return compressor;
+}
+
+/** What {@link adaptV1Plugin} adds to a version-1 plugin. */
+export interface V1Adaptation<O> {
+  /** The options the plugin takes (version 1 did not declare them). */
+  options: readonly OptionSpec[];
+  /** Its cost model, when the version-1 plugin had none. */
+  cost?: MethodPlugin<O>['cost'];
+}
+
+/**
+ * Wraps a version-1 plugin (`apiVersion: 1`) as a version-2 one: same name, description,
+ * supported kinds and compressor, with the options it takes declared and a cost model (its own,
+ * or the one given).
+ *
+ * @example
+ * ```ts
+ * registerMethod(adaptV1Plugin(oldPlugin, { options: [{ name: 'rank', type: 'integer', min: 1, doc: 'rows kept' }] }));
+ * ```
+ */
+export function adaptV1Plugin<O>(v1: MethodPluginV1<O>, adaptation: V1Adaptation<O>): MethodPlugin<O> {
+  if (v1 == null || (v1 as { apiVersion?: unknown }).apiVersion !== 1) {
+    throw new InvalidPluginError('adaptV1Plugin: expected a version-1 plugin (apiVersion: 1)');
+  }
+  const cost = adaptation.cost ?? v1.cost?.bind(v1);
+  if (cost == null) throw new InvalidPluginError(`adaptV1Plugin: plugin '${v1.name}' has no cost model; pass one as { cost }`);
+  return {
+    specificationVersion: SPECIFICATION_VERSION,
+    name: v1.name,
+    description: v1.description,
+    supports: v1.supports,
+    options: adaptation.options,
+    create: (g, o) => v1.create(g, o),
+    cost,
+  };
 }

@@ -1,5 +1,5 @@
 import { tf } from '@odl/backend';
-import { COMPRESSOR_API_VERSION, type CompressedActivation, type CompressorPlugin, type CostMode, type LayerCompressor, type LayerCost, type LayerGeometry } from './contract';
+import { SPECIFICATION_VERSION, type CompressedActivation, type MethodPlugin, type CostMode, type LayerCompressor, type LayerCost, type LayerGeometry } from './contract';
 import { convParams, normalizeGeometry } from './geometry';
 import { exactWeightGradient } from './ops/exact';
 import { tensorBytes } from './tucker/activation';
@@ -86,14 +86,15 @@ function vanillaCost(geometry: LayerGeometry, _options: Record<string, unknown>,
  *
  * @example
  * ```ts
- * const c = vanillaPlugin.create(denseGeometry([4, 8], [8, 3]), {});
+ * const c = vanillaPlugin.create!(denseGeometry([4, 8], [8, 3]), {});
  * ```
  */
-export const vanillaPlugin: CompressorPlugin<Record<string, unknown>> = {
+export const vanillaPlugin: MethodPlugin<Record<string, unknown>> = {
+  specificationVersion: SPECIFICATION_VERSION,
   name: 'vanilla',
-  apiVersion: COMPRESSOR_API_VERSION,
   description: 'Stores the layer input as is; exact weight gradient (the reference)',
   supports: ['conv2d', 'depthwise', 'dense'],
+  options: [],
   create: (geometry) => new VanillaCompressor(geometry),
   cost: vanillaCost,
 };
