@@ -19,3 +19,17 @@ export function numberOption(name: string, raw: string | undefined, fallback: nu
   }
   return value;
 }
+
+/**
+ * The values of `--<flag> <v>` / `--<flag>=<v>` in `argv`, read before the full parse (which
+ * needs them: `--plugin` adds methods, `--method` decides which options exist).
+ */
+export function scanFlag(argv: string[], flag: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === `--${flag}` && i + 1 < argv.length) out.push(argv[++i]!);
+    else if (a.startsWith(`--${flag}=`)) out.push(a.slice(flag.length + 3));
+  }
+  return out;
+}

@@ -197,6 +197,21 @@ export interface PlanResult<O> {
   summary: string;
   /** Method-specific record of the choice (plain JSON), for reports (ASI: the perplexity table and the plan). */
   details?: unknown;
+  /**
+   * The choice as tables for people (e.g. one row per layer: ε, ranks, bytes); front doors (the
+   * CLI, the web demo) print them as they are, without knowing the method.
+   */
+  tables?: PlanTable[];
+}
+
+/** A table of a {@link PlanResult}, printed as is by the front doors. */
+export interface PlanTable {
+  /** Heading, e.g. `'chosen ranks'`. */
+  title: string;
+  /** Column headers. */
+  columns: string[];
+  /** Rows of cells. */
+  rows: (string | number)[][];
 }
 
 /**

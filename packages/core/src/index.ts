@@ -14,7 +14,19 @@ export {
   toTfjsPadding,
 } from './geometry';
 export type { ConvOptions, ExplicitPadding2D, ConvParams } from './geometry';
-export { registerMethod, unregisterMethod, getMethod, hasMethod, listMethods, createLayerCompressor, unsupportedReason, validatePlugin, adaptV1Plugin } from './registry';
+export {
+  registerMethod,
+  unregisterMethod,
+  getMethod,
+  hasMethod,
+  listMethods,
+  createLayerCompressor,
+  unsupportedReason,
+  validatePlugin,
+  adaptV1Plugin,
+  isMethodPlugin,
+  registerModuleMethods,
+} from './registry';
 export type { V1Adaptation } from './registry';
 export { VanillaCompressor, vanillaPlugin, layerMacs } from './vanilla';
 export { compressedConv2d, compressedDepthwiseConv2d, compressedDense } from './ops/layers';

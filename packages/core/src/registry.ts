@@ -214,3 +214,42 @@ export function adaptV1Plugin<O>(v1: MethodPluginV1<O>, adaptation: V1Adaptation
     cost,
   };
 }
+
+/**
+ * True when `value` looks like a method plugin of any contract version (an object with a
+ * string `name` and a `specificationVersion` or `apiVersion`); `registerMethod` then checks it fully.
+ *
+ * @example
+ * ```ts
+ * Object.values(await import('./my-plugin.js')).filter(isMethodPlugin);
+ * ```
+ */
+export function isMethodPlugin(value: unknown): value is MethodPlugin<any> {
+  if (value == null || typeof value !== 'object') return false;
+  const v = value as { name?: unknown; specificationVersion?: unknown; apiVersion?: unknown };
+  return typeof v.name === 'string' && (v.specificationVersion != null || v.apiVersion != null);
+}
+
+/**
+ * Registers what a plugin module provides, the one rule every front door follows (the CLI's
+ * `--plugin`, the web demo's build-time plugins): a `register()` export is called (it may
+ * register methods itself); then every exported method plugin not yet registered is registered
+ * (one already registered as the same object is skipped; another plugin under a taken name
+ * throws `DuplicateMethodError`). Returns the names registered by this call.
+ *
+ * @example
+ * ```ts
+ * await registerModuleMethods(await import('./random-projection.js')); // ['random-projection']
+ * ```
+ */
+export async function registerModuleMethods(namespace: Record<string, unknown>): Promise<string[]> {
+  const before = new Set(plugins.keys());
+  const register = namespace.register;
+  if (typeof register === 'function') await (register as () => unknown)();
+  for (const value of Object.values(namespace)) {
+    if (!isMethodPlugin(value)) continue;
+    if (plugins.get(value.name) === value) continue;
+    registerMethod(value);
+  }
+  return [...plugins.keys()].filter((n) => !before.has(n));
+}

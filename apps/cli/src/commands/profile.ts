@@ -1,97 +1,108 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setupBackend } from '@odl/backend';
-import { registerLowrank } from '@odl/lowrank';
-import { registerShortcut } from '@odl/shortcut';
-import { MODEL_SPECS, costReport, costTableToMarkdown, costTablesToCsv, profileModel, writeFileAtomic, type ModelCostTable } from '@odl/profiler';
-import { numberOption, parseOptions } from '../args';
+import { getMethod, listMethods, resolveOptions } from '@odl/core';
+import { ARCHITECTURES, describeModel, registerBuiltinMethods, selectFineTunedLayers, type ArchitectureName } from '@odl/models';
+import { costReport, costTableToMarkdown, costTablesToCsv, profileModel, writeFileAtomic, type ModelCostTable } from '@odl/profiler';
+import { numberOption, parseOptions, scanFlag } from '../args';
 import { UsageError } from '../errors';
+import { flagConfig, methodFlags, methodHelp } from '../method-options';
 import { emitJson, say } from '../output';
+import { loadPlugins } from '../plugins';
+import { readMethodOptions } from './finetune';
 
-const HELP = `odl profile — analytic activation memory and FLOPs of fine-tuning the last N layers
+const COMMON = {
+  model: { type: 'string', default: 'mcunet-in1' },
+  resolution: { type: 'string' },
+  channels: { type: 'string' },
+  classes: { type: 'string' },
+  batch: { type: 'string' },
+  layers: { type: 'string' },
+  classifier: { type: 'string' },
+  method: { type: 'string' },
+  plugin: { type: 'string', multiple: true },
+  mode: { type: 'string', default: 'exact' },
+  seed: { type: 'string' },
+  out: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+} as const;
+
+const HELP = `odl profile — analytic activation memory and FLOPs of fine-tuning the last N layers, as each
+method's own cost model counts them
 
 Options:
-  --model <name>        ${Object.keys(MODEL_SPECS).join(', ')} (default mcunet-in1)
+  --model <name>        ${ARCHITECTURES.join(', ')} (default mcunet-in1)
   --resolution <px>     input resolution (default 224)
+  --channels <n>        input channels (default 3)
+  --classes <n>         classifier outputs (default 1000)
   --batch <n>           batch size (default 128)
-  --layers <n>          number of fine-tuned conv layers, counted from the end (default 4)
-  --method <names>      comma-separated: vanilla, asi, hosvd, svd, gradient-filter (default all)
-  --ranks <kB,kH,kW,kC> ranks for asi/hosvd, NHWC order, clamped to each layer (default 4,4,4,16)
-  --svd-rank <k>        rank of svd (default 8)
-  --radius <r>          gradient-filter radius (default 2)
+  --layers <n>          N: the last N convolutions, the same layers odl finetune --layers N trains (default 4)
+  --classifier <c>      exact (default: not counted) or method (compressed and counted, one of the N)
+  --method <names>      comma-separated registered methods (default: all)
+  --plugin <module>     an ES module that adds methods (repeatable)
   --mode <paper|exact>  FLOP accounting (default exact; paper reproduces the reference code)
+  --seed <n>            the run's base seed, for per-layer options (default 0)
   --out <dir>           also write profile.json, profile.csv and profile.md there
   --json                print the report as JSON on stdout
-  --help`;
+  --help
 
-const ALL_METHODS = ['vanilla', 'asi', 'hosvd', 'svd', 'gradient-filter'];
+A method whose cost needs options that are not given (e.g. ASI's --ranks) is listed as skipped,
+with the reason. Methods and their options (a flag applies to every listed method declaring it):
+`;
 
-/** `odl profile`: the profiler's tables for one model configuration. */
+/** `odl profile`: each method's cost over the last N layers of a zoo architecture. */
 export async function runProfile(argv: string[]): Promise<void> {
-  const o = parseOptions(argv, {
-    model: { type: 'string', default: 'mcunet-in1' },
-    resolution: { type: 'string' },
-    batch: { type: 'string' },
-    layers: { type: 'string' },
-    method: { type: 'string' },
-    ranks: { type: 'string' },
-    'svd-rank': { type: 'string' },
-    radius: { type: 'string' },
-    mode: { type: 'string', default: 'exact' },
-    out: { type: 'string' },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
-  });
-  if (o.help) return say(HELP);
-  const specsOf = MODEL_SPECS[o.model as keyof typeof MODEL_SPECS];
-  if (specsOf == null) throw new UsageError(`unknown model '${o.model}'; models: ${Object.keys(MODEL_SPECS).join(', ')}`);
-  if (o.mode !== 'paper' && o.mode !== 'exact') throw new UsageError(`--mode must be paper or exact, got '${o.mode}'`);
-  const resolution = numberOption('resolution', o.resolution, 224, 8, 4096);
-  const batch = numberOption('batch', o.batch, 128, 1, 1 << 16);
-  const lastN = numberOption('layers', o.layers, 4, 1, 1000);
-  const svdRank = numberOption('svd-rank', o['svd-rank'], 8, 1, 1 << 16);
-  const radius = numberOption('radius', o.radius, 2, 1, 64);
-  const ranks = (o.ranks ?? '4,4,4,16').split(',').map((r) => numberOption('ranks', r, 0, 1, 1 << 20));
-  if (ranks.length !== 4) throw new UsageError(`--ranks needs 4 values (kB,kH,kW,kC), got '${o.ranks}'`);
-  const methods = o.method?.split(',').map((m) => m.trim()) ?? ALL_METHODS;
+  registerBuiltinMethods();
+  await loadPlugins(scanFlag(argv, 'plugin'));
+  const all = listMethods();
+  const flags = methodFlags(all, COMMON);
+  const o = parseOptions(argv, { ...COMMON, ...flagConfig(flags) }) as Record<string, unknown>;
+  if (o.help) return say(HELP + methodHelp(all, flags, true));
+  const model = o.model as string;
+  if (!(ARCHITECTURES as readonly string[]).includes(model)) throw new UsageError(`unknown model '${model}'; models: ${ARCHITECTURES.join(', ')}`);
+  const mode = o.mode as string;
+  if (mode !== 'paper' && mode !== 'exact') throw new UsageError(`--mode must be paper or exact, got '${mode}'`);
+  const classifier = (o.classifier as string | undefined) ?? 'exact';
+  if (classifier !== 'exact' && classifier !== 'method') throw new UsageError(`--classifier must be exact or method, got '${classifier}'`);
+  const resolution = numberOption('resolution', o.resolution as string | undefined, 224, 8, 4096);
+  const channels = numberOption('channels', o.channels as string | undefined, 3, 1, 4);
+  const batch = numberOption('batch', o.batch as string | undefined, 128, 1, 1 << 16);
+  const lastN = numberOption('layers', o.layers as string | undefined, 4, 1, 1000);
+  const seed = numberOption('seed', o.seed as string | undefined, 0, 0, 2 ** 31);
+  const numClasses = numberOption('classes', o.classes as string | undefined, 1000, 1, 1 << 20);
+  const names = (o.method as string | undefined)?.split(',').map((m) => m.trim()) ?? all.map((p) => p.name);
+  const plugins = names.map((n) => getMethod(n));
+  // Flags of methods that are not listed are not errors here: one flag may serve several methods.
+  const given = Object.fromEntries(Object.entries(o).filter(([k]) => flags.some((f) => f.flag === k && names.includes(f.method))));
+  for (const f of flags) {
+    if (o[f.flag] != null && !(f.flag in given)) throw new UsageError(`--${f.flag} is an option of ${f.method}, which is not among the methods profiled (${names.join(', ')})`);
+  }
   await setupBackend({ prefer: ['cpu'] });
-  registerLowrank();
-  registerShortcut();
 
-  const layers = specsOf({ resolution, batch });
-  const tables: ModelCostTable[] = methods.map((method) =>
-    profileModel({
-      layers,
-      method,
-      lastN,
-      mode: o.mode as 'paper' | 'exact',
-      source: ALL_METHODS.includes(method) ? 'builtin' : 'auto',
-      options: (spec) => optionsFor(method, spec.geometry.inputShape, ranks, svdRank, radius),
-    }),
-  );
-  const report = costReport(tables, { model: o.model!, resolution, batch, lastN, mode: o.mode! });
+  const specs = describeModel(model as ArchitectureName, { inputShape: [batch, resolution, resolution, channels], numClasses });
+  const { compressed } = selectFineTunedLayers(specs, lastN, classifier);
+  const tables: ModelCostTable[] = [];
+  const skipped: { method: string; reason: string }[] = [];
+  for (const plugin of plugins) {
+    const options = resolveOptions(plugin, readMethodOptions(plugin, flags.filter((f) => f.method === plugin.name), given));
+    const perLayer = compressed.map((s) => plugin.layerOptions?.(options, { name: s.name, index: s.index, geometry: s.geometry, seed }) ?? options);
+    try {
+      tables.push(profileModel({ layers: compressed, method: plugin.name, lastN: compressed.length, options: perLayer, mode }));
+    } catch (e) {
+      skipped.push({ method: plugin.name, reason: (e as Error).message });
+    }
+  }
+  const report = { ...costReport(tables, { model, resolution, batch, lastN, mode }), layers: compressed.map((s) => s.name), skipped };
   if (o.out != null) {
-    mkdirSync(o.out, { recursive: true });
-    await writeFileAtomic(join(o.out, 'profile.json'), JSON.stringify(report, null, 2));
-    await writeFileAtomic(join(o.out, 'profile.csv'), costTablesToCsv(tables));
-    await writeFileAtomic(join(o.out, 'profile.md'), tables.map((t) => `## ${t.method}\n\n${costTableToMarkdown(t)}\n`).join('\n'));
+    const out = o.out as string;
+    mkdirSync(out, { recursive: true });
+    await writeFileAtomic(join(out, 'profile.json'), JSON.stringify(report, null, 2));
+    await writeFileAtomic(join(out, 'profile.csv'), costTablesToCsv(tables));
+    await writeFileAtomic(join(out, 'profile.md'), tables.map((t) => `## ${t.method}\n\n${costTableToMarkdown(t)}\n`).join('\n'));
   }
   if (o.json) return emitJson(report);
-  say(`${o.model} at ${resolution}×${resolution}, batch ${batch}, last ${lastN} layers, ${o.mode} mode\n`);
+  say(`${model} at ${resolution}×${resolution}, batch ${batch}, last ${lastN} layers (${compressed.map((s) => s.name).join(', ')}), ${mode} mode\n`);
   for (const t of tables) say(`## ${t.method}\n\n${costTableToMarkdown(t)}\n`);
-}
-
-function optionsFor(method: string, inputShape: number[], ranks: number[], svdRank: number, radius: number): Record<string, unknown> {
-  switch (method) {
-    case 'asi':
-    case 'hosvd':
-      // Clamp the requested ranks to the layer's dimensions (a dense layer has fewer modes).
-      return { ranks: inputShape.map((d, i) => Math.min(d, ranks[Math.min(i, ranks.length - 1)]!)) };
-    case 'svd':
-      return { rank: Math.min(svdRank, inputShape[0]!) };
-    case 'gradient-filter':
-      return { radius };
-    default:
-      return {};
-  }
+  for (const s of skipped) say(`skipped ${s.method}: ${s.reason}`);
 }

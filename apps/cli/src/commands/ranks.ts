@@ -1,75 +1,106 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setupBackend, type BackendName } from '@odl/backend';
-import { loadEmbeddedFashionMnist } from '@odl/datasets';
-import { loadPretrainedMcunet, registerBuiltinMethods, selectRanks } from '@odl/models';
+import { getMethod, listMethods } from '@odl/core';
+import { FineTuneSession, registerBuiltinMethods, type FinetuneConfig } from '@odl/models';
 import { writeFileAtomic } from '@odl/profiler';
-import { chooseRanks, savePerplexityTable } from '@odl/shortcut';
-import { numberOption, parseOptions } from '../args';
+import { numberOption, parseOptions, scanFlag } from '../args';
+import { DATA_FORMATS, loadUserData } from '../data';
 import { UsageError } from '../errors';
+import { flagConfig, methodFlags, methodHelp } from '../method-options';
 import { emitJson, markdownTable, say } from '../output';
+import { loadPlugins } from '../plugins';
+import { readMethodOptions, trainingFlags } from './finetune';
 
-const HELP = `odl ranks — measure the perplexity table of the trained layers on a calibration batch and
-choose ASI ranks for a memory budget (exact: never over budget)
+const COMMON = {
+  model: { type: 'string' },
+  data: { type: 'string', default: 'embedded' },
+  format: { type: 'string' },
+  method: { type: 'string', default: 'asi' },
+  plugin: { type: 'string', multiple: true },
+  protocol: { type: 'string' },
+  layers: { type: 'string' },
+  classifier: { type: 'string' },
+  batch: { type: 'string' },
+  'budget-mib': { type: 'string' },
+  seed: { type: 'string' },
+  backend: { type: 'string', default: 'wasm' },
+  out: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+} as const;
+
+const HELP = `odl ranks — let a method plan its per-layer options on a calibration batch (ASI: measure
+the perplexity table of the fine-tuned layers and choose ranks for a memory budget, exactly: never
+over budget), without training
 
 Options:
   --model <dir>        checkpoint folder (default: the shipped pretrained MCUNet-in1)
-  --layers <n>         trained layers, counted from the end (default 4)
-  --batch <n>          calibration batch = training batch (default 32)
-  --budget-mib <MiB>   activation-memory budget of the trained layers (default: no choice, table only)
-  --storage <s>        ASI storage the bytes are counted for: float32 (default) or int8
+  --data <path>        calibration images: 'embedded' (default: the shipped fine-tuning split) or a path
+  --format <f>         ${DATA_FORMATS.join(', ')} (needed with a --data path)
+  --method <name>      a method with a planner (default asi)
+  --plugin <module>    an ES module that adds methods (repeatable)
+  --protocol <p>       odl (default) or paper (e.g. the paper's ε grid and batch 128)
+  --layers <n>         N: the last N convolutions (default 4)
+  --classifier <c>     exact (default) or method
+  --batch <n>          calibration batch = training batch (protocol's)
+  --budget-mib <MiB>   activation-memory budget of the fine-tuned layers (default: the method's own rule)
   --seed <n>           (default 0)
   --backend <b>        wasm or cpu (default wasm)
-  --out <dir>          write perplexity-table.json and rank-plan.json there
-  --json               print {table, plan} as JSON on stdout
-  --help`;
+  --out <dir>          write plan.json there
+  --json               print the plan as JSON on stdout
+  --help
 
-/** `odl ranks`: the perplexity table (DESIGN §5) and the exact budgeted choice. */
+Methods that plan, and their options:
+`;
+
+/** `odl ranks`: a method's planner on calibration data (docs/method.md §5), no training. */
 export async function runRanks(argv: string[]): Promise<void> {
-  const o = parseOptions(argv, {
-    model: { type: 'string' },
-    layers: { type: 'string' },
-    batch: { type: 'string' },
-    'budget-mib': { type: 'string' },
-    storage: { type: 'string', default: 'float32' },
-    seed: { type: 'string' },
-    backend: { type: 'string', default: 'wasm' },
-    out: { type: 'string' },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
-  });
-  if (o.help) return say(HELP);
-  if (o.backend !== 'wasm' && o.backend !== 'cpu') throw new UsageError(`--backend must be wasm or cpu, got '${o.backend}'`);
-  const lastN = numberOption('layers', o.layers, 4, 1, 10_000);
-  const batchSize = numberOption('batch', o.batch, 32, 1, 1 << 16);
-  const seed = numberOption('seed', o.seed, 0, 0, 2 ** 31);
-  if (o.storage !== 'float32' && o.storage !== 'int8') throw new UsageError(`--storage must be float32 or int8, got '${o.storage}'`);
-  const storage = o.storage;
-  const budgetBytes = o['budget-mib'] != null ? Math.floor(numberOption('budget-mib', o['budget-mib'], 0, 0) * 2 ** 20) : undefined;
-  await setupBackend({ prefer: [o.backend as BackendName] });
   registerBuiltinMethods();
-  const pretrained = await loadPretrainedMcunet(o.model);
+  await loadPlugins(scanFlag(argv, 'plugin'));
+  const planners = listMethods().filter((p) => p.planner != null);
+  const flags = methodFlags(listMethods(), COMMON);
+  const o = parseOptions(argv, { ...COMMON, ...flagConfig(flags) }) as Record<string, unknown>;
+  if (o.help) return say(HELP + methodHelp(planners, flags));
+  const backend = o.backend as string;
+  if (backend !== 'wasm' && backend !== 'cpu') throw new UsageError(`--backend must be wasm or cpu, got '${backend}'`);
+  const plugin = getMethod(o.method as string);
+  if (plugin.planner == null) {
+    throw new UsageError(`method '${plugin.name}' has no planner; methods that plan: ${planners.map((p) => p.name).join(', ') || '(none)'}`);
+  }
+  const seed = numberOption('seed', o.seed as string | undefined, 0, 0, 2 ** 31);
+  const config: FinetuneConfig = { ...trainingFlags(o), method: plugin.name, methodOptions: readMethodOptions(plugin, flags, o), seed, epochs: 0, evaluateEveryEpoch: false };
+  if (o.model != null) config.model = o.model as string;
+  await setupBackend({ prefer: [backend as BackendName] });
+  if (o.data !== 'embedded') {
+    if (o.format == null) throw new UsageError(`--format is needed with --data '${String(o.data)}' (${DATA_FORMATS.join(', ')})`);
+    const loaded = await loadUserData(o.format as string, o.data as string, undefined, seed);
+    config.train = loaded.train;
+    config.test = loaded.test;
+  }
+  if (config.budgetBytes == null && !plugin.planner.needsPlan(config.methodOptions ?? {})) {
+    throw new UsageError(`with these options '${plugin.name}' has nothing to plan; give --budget-mib, or leave out the options the planner chooses`);
+  }
+  const session = await FineTuneSession.create(config);
   try {
-    const calibration = await loadEmbeddedFashionMnist('calibration');
-    const selection = await selectRanks(pretrained.model, { lastN, calibration, input: pretrained.input, batchSize, seed, storage });
-    const table = selection.table;
-    const plan = budgetBytes != null ? chooseRanks(table, budgetBytes) : undefined;
+    const plan = session.plan!;
+    const result = {
+      method: plugin.name,
+      budgetBytes: config.budgetBytes ?? null,
+      summary: plan.summary,
+      totalBytes: plan.totalBytes,
+      layerOptions: plan.layerOptions,
+      details: plan.details,
+      analyticBytes: session.costs.analyticBytes,
+    };
     if (o.out != null) {
-      mkdirSync(o.out, { recursive: true });
-      await savePerplexityTable(join(o.out, 'perplexity-table.json'), table);
-      if (plan) await writeFileAtomic(join(o.out, 'rank-plan.json'), JSON.stringify(plan, null, 2));
+      mkdirSync(o.out as string, { recursive: true });
+      await writeFileAtomic(join(o.out as string, 'plan.json'), JSON.stringify(result, null, 2));
     }
-    if (o.json) return emitJson({ table, plan });
-    for (const layer of table.layers) {
-      say(`## ${layer.name} (${storage} bytes)\n`);
-      say(markdownTable(['ε', 'ranks', 'bytes', 'perplexity'], layer.candidates.map((c) => [c.epsilon, `[${c.ranks.join(', ')}]`, c.bytes, c.perplexity.toPrecision(4)])));
-      say('');
-    }
-    if (plan) {
-      say(`plan for ${budgetBytes} bytes: ${plan.totalBytes} bytes, total perplexity ${plan.totalPerplexity.toPrecision(4)}\n`);
-      say(markdownTable(['layer', 'ε', 'ranks', 'bytes'], plan.layers.map((l) => [l.name, l.epsilon, `[${l.ranks.join(', ')}]`, l.bytes])));
-    }
+    if (o.json) return emitJson(result);
+    for (const t of plan.tables ?? []) say(`## ${t.title}\n\n${markdownTable(t.columns, t.rows)}\n`);
+    say(`${plugin.name}: ${plan.summary}`);
   } finally {
-    pretrained.model.dispose();
+    session.dispose();
   }
 }

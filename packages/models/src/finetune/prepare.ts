@@ -1,38 +1,38 @@
-import { ArgumentError } from '@odl/backend';
-import { createLayerCompressor, getCompressor } from '@odl/core';
+import { ArgumentError, type tf } from '@odl/backend';
+import { createLayerCompressor, getMethod, resolveOptions, unsupportedReason, type LayerCompressor, type MethodPlugin, type WeightParameterization } from '@odl/core';
 import type { ZooModel } from '../zoo/model';
-import type { ModelLayerSpec } from '../zoo/types';
+import type { BatchNormMode, LayerRuntime, ModelLayerSpec } from '../zoo/types';
+import { selectFineTunedLayers, type ClassifierTraining } from './layers';
 import { registerBuiltinMethods } from './methods';
 
 /** Options of {@link prepareFineTune}. */
 export interface PrepareFineTuneOptions {
-  /** Number of conv/dense layers, counted from the end in model order, to train; `'all'` trains every layer. */
+  /** N: the last N compressible layers train through the method (docs/method.md §7); `'all'`: every one. */
   lastN: number | 'all';
   /** Training input shape `[B, H, W, C]` (compressors are built for this geometry). */
   inputShape: [number, number, number, number];
-  /** Compression method (registry name). Default `'vanilla'`. */
+  /** Training method (registry name). Default `'vanilla'`. */
   method?: string;
-  /** Options of the method for every trained layer (e.g. `{ epsilon: 0.8 }` for `'hosvd'`). */
+  /**
+   * Options of the method for every fine-tuned layer, validated against the options it declares
+   * (an undeclared option throws `MethodOptionError`).
+   */
   methodOptions?: Record<string, unknown>;
   /**
-   * Options per layer name (e.g. from `applyRankPlan`); a layer listed here ignores
-   * `methodOptions`. Every name must be one of the trained layers.
+   * Complete options per layer name (e.g. a planner's choice); a layer listed here ignores
+   * `methodOptions`. Every name must be one of the fine-tuned layers.
    */
   perLayerOptions?: Record<string, Record<string, unknown>>;
+  /** How the classifier trains (default `'exact'`). */
+  classifier?: ClassifierTraining;
   /** Replace the classifier by a fresh one (seeded) before preparing. Default false. */
   freshHead?: boolean;
   /** Classes of the fresh classifier (default: the current number). */
   numClasses?: number;
-  /** Seed of the fresh classifier and of per-layer compressor seeds (`'asi'`: seed + layer index). Default 0. */
+  /** The run's base seed: of the fresh classifier and, through the method's `layerOptions`, of per-layer seeds. Default 0. */
   seed?: number;
-  /** Freeze BatchNorm statistics (eval mode) while training. Default true. */
-  freezeBatchNorm?: boolean;
-  /**
-   * Method for layers whose kind the chosen method does not support (a dense head with a
-   * conv-only method, or a 2-D dense head with a method that needs spatial inputs such as the
-   * gradient filter). Default `'vanilla'`.
-   */
-  fallbackMethod?: string;
+  /** BatchNorm while training (default `'frozen'`; the paper's protocol uses `'frozen-statistics'`). */
+  batchNorm?: BatchNormMode;
 }
 
 /** One trained layer of a fine-tuning setup. */
@@ -41,10 +41,17 @@ export interface TrainedLayer {
   name: string;
   /** Geometry and position in the model. */
   spec: ModelLayerSpec;
-  /** Method of this layer's compressor. */
+  /** The method this layer trains with: the run's, or `'vanilla'` for a layer trained exactly. */
   method: string;
   /** Options its compressor was created with. */
   options: Record<string, unknown>;
+  /**
+   * `'compressed'`: one of the last N, through the run's method; `'exact'`: trained with plain
+   * backpropagation (the classifier, or a layer the method cannot serve, see `reason`).
+   */
+  role: 'compressed' | 'exact';
+  /** Why a layer among the last N trains exactly (the method's `unsupportedReason`). */
+  reason?: string;
 }
 
 /** What {@link prepareFineTune} set up. */
@@ -57,89 +64,116 @@ export interface FineTuneSetup {
   specs: ModelLayerSpec[];
 }
 
+function releaseRuntime(model: ZooModel): void {
+  for (const rt of model.runtime.values()) {
+    rt.compressor?.dispose();
+    rt.weights?.dispose();
+  }
+  model.runtime.clear();
+}
+
 /**
- * Prepares a model for fine-tuning its last N conv/dense layers (DESIGN §7): those layers run
- * through @odl/core's compressed ops, each with its own compressor created by name from the
- * registry; every layer before the first of them is frozen (no gradient, run off the gradient
- * tape so nothing is saved); BatchNorm statistics are frozen; trained layers use the
- * memory-light BatchNorm and masked ReLU6 when @odl/core provides them. Replaces previous
- * compressors (disposing them).
+ * Prepares a model for fine-tuning its last N layers (docs/method.md §7): those layers run
+ * through @odl/core's compressed ops, each with its own compressor made by the method's plugin
+ * (and, for a weight-side method, its weight parameterisation); every layer before the first of
+ * them is frozen (run off the gradient tape, nothing saved); the classifier trains exactly unless
+ * asked otherwise; BatchNorm follows `batchNorm`. A fine-tuned layer the method cannot serve (its
+ * `unsupportedReason`) trains exactly, and `trained[i].reason` says why. Replaces a previous
+ * preparation (disposing it).
  *
  * @example
  * ```ts
  * const setup = prepareFineTune(model, {
- *   lastN: 4, inputShape: [32, 32, 32, 1], method: 'hosvd', methodOptions: { epsilon: 0.8 },
+ *   lastN: 4, inputShape: [32, 64, 64, 1], method: 'hosvd', methodOptions: { epsilon: 0.8 },
  *   freshHead: true, numClasses: 5,
  * });
- * console.log(setup.trained.map((l) => l.name));
+ * console.log(setup.trained.map((l) => `${l.name}: ${l.method}`));
  * ```
  */
 export function prepareFineTune(model: ZooModel, options: PrepareFineTuneOptions): FineTuneSetup {
   registerBuiltinMethods();
   const method = options.method ?? 'vanilla';
-  const fallback = options.fallbackMethod ?? 'vanilla';
-  const plugin = getCompressor(method); // throws UnknownMethodError listing the registered names
+  const plugin = getMethod(method); // throws UnknownMethodError listing the registered names
+  const methodOptions = resolveOptions(plugin, options.methodOptions);
   const shape = options.inputShape;
   if (!Array.isArray(shape) || shape.length !== 4 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
     throw new ArgumentError(`prepareFineTune: inputShape must be [B, H, W, C] positive integers, got ${JSON.stringify(shape)}`);
   }
-  const total = model.layers().length;
-  const n = options.lastN === 'all' ? total : options.lastN;
-  if (!Number.isInteger(n) || n < 1 || n > total) {
-    throw new ArgumentError(`prepareFineTune: lastN must be an integer in 1..${total} (the model's conv/dense layers) or 'all', got ${String(options.lastN)}`);
+  const batchNorm = options.batchNorm ?? 'frozen';
+  if (!['trained', 'frozen-statistics', 'frozen'].includes(batchNorm)) {
+    throw new ArgumentError(`prepareFineTune: batchNorm must be 'trained', 'frozen-statistics' or 'frozen', got ${JSON.stringify(batchNorm)}`);
   }
   if (options.freshHead) model.resetClassifier(options.numClasses ?? model.config.numClasses, options.seed ?? 0);
   else if (options.numClasses != null && options.numClasses !== model.config.numClasses) {
     throw new ArgumentError(`prepareFineTune: numClasses ${options.numClasses} differs from the model's ${model.config.numClasses}; set freshHead: true to replace the classifier`);
   }
   const specs = model.layerSpecs(shape);
-  const first = total - n;
-  const trainedNames = new Set(specs.slice(first).map((s) => s.name));
+  const selection = selectFineTunedLayers(specs, options.lastN, options.classifier);
+  const compressedNames = new Set(selection.compressed.map((s) => s.name));
   for (const name of Object.keys(options.perLayerOptions ?? {})) {
-    if (!trainedNames.has(name)) {
-      throw new ArgumentError(`prepareFineTune: perLayerOptions names '${name}', which is not one of the last ${n} layers (${[...trainedNames].slice(0, 4).join(', ')}…)`);
+    if (!compressedNames.has(name)) {
+      throw new ArgumentError(`prepareFineTune: perLayerOptions names '${name}', which is not one of the ${compressedNames.size} fine-tuned layers (${[...compressedNames].join(', ')})`);
     }
   }
-  for (const rt of model.runtime.values()) rt.compressor?.dispose();
-  model.runtime.clear();
+  releaseRuntime(model);
+  const byName = new Map(model.layers().map((l) => [l.name, l]));
+  const first = selection.compressed[0]!.index;
   const trained: TrainedLayer[] = [];
   try {
-    for (const spec of specs) {
-      if (spec.index < first) {
-        model.runtime.set(spec.name, { mode: 'frozen' });
+    for (const spec of selection.frozen) model.runtime.set(spec.name, { mode: 'frozen' });
+    for (const spec of [...selection.compressed, ...selection.exact].sort((a, b) => a.index - b.index)) {
+      const inputGradient = spec.index !== first;
+      if (!compressedNames.has(spec.name)) {
+        model.runtime.set(spec.name, { mode: 'compressed', compressor: createLayerCompressor('vanilla', spec.geometry, {}), inputGradient });
+        trained.push({ name: spec.name, spec, method: 'vanilla', options: {}, role: 'exact' });
         continue;
       }
-      const supported = plugin.supports.includes(spec.geometry.kind);
-      let m = supported ? method : fallback;
-      let opts: Record<string, unknown> = supported ? { ...(options.perLayerOptions?.[spec.name] ?? options.methodOptions ?? {}) } : {};
-      if (m === 'asi' && opts.seed == null) opts = { ...opts, seed: ((options.seed ?? 0) + spec.index) >>> 0 };
-      let compressor;
-      try {
-        compressor = createLayerCompressor(m, spec.geometry, opts);
-      } catch (e) {
-        // A method may list 'dense' but need spatial inputs (gradient filter): a 2-D classifier
-        // then trains with the fallback method (reported in `trained[i].method`).
-        const flatDense = spec.geometry.kind === 'dense' && spec.geometry.inputShape.length === 2;
-        if (!flatDense || m === fallback || options.perLayerOptions?.[spec.name] != null) throw e;
-        m = fallback;
-        opts = {};
-        compressor = createLayerCompressor(m, spec.geometry, opts);
+      const reason = unsupportedReason(plugin, spec.geometry);
+      if (reason != null) {
+        model.runtime.set(spec.name, { mode: 'compressed', compressor: createLayerCompressor('vanilla', spec.geometry, {}), inputGradient });
+        trained.push({ name: spec.name, spec, method: 'vanilla', options: {}, role: 'exact', reason });
+        continue;
       }
-      model.runtime.set(spec.name, { mode: 'compressed', compressor, inputGradient: spec.index !== first });
-      trained.push({ name: spec.name, spec, method: m, options: opts });
+      const given = options.perLayerOptions?.[spec.name];
+      const layerOptions = given != null
+        ? resolveOptions(plugin, given)
+        : (plugin.layerOptions?.(methodOptions, { name: spec.name, index: spec.index, geometry: spec.geometry, seed: options.seed ?? 0 }) ?? methodOptions);
+      const runtime = makeRuntime(plugin, method, spec, layerOptions, byName.get(spec.name)!.weight, inputGradient);
+      model.runtime.set(spec.name, runtime);
+      trained.push({ name: spec.name, spec, method, options: { ...layerOptions }, role: 'compressed' });
     }
   } catch (e) {
-    for (const rt of model.runtime.values()) rt.compressor?.dispose();
-    model.runtime.clear();
+    releaseRuntime(model);
     throw e;
   }
-  model.batchNormFrozen = options.freezeBatchNorm ?? true;
-  return { trained, frozen: specs.slice(0, first).map((s) => s.name), specs };
+  model.batchNorm = batchNorm;
+  return { trained, frozen: selection.frozen.map((s) => s.name), specs };
+}
+
+function makeRuntime(
+  plugin: MethodPlugin,
+  method: string,
+  spec: ModelLayerSpec,
+  layerOptions: Record<string, unknown>,
+  weight: tf.Tensor,
+  inputGradient: boolean,
+): LayerRuntime {
+  let compressor: LayerCompressor | undefined;
+  let weights: WeightParameterization | undefined;
+  try {
+    compressor = createLayerCompressor(method, spec.geometry, layerOptions);
+    weights = plugin.weights?.create(weight, spec.geometry, layerOptions);
+    return { mode: 'compressed', compressor, inputGradient, weights };
+  } catch (e) {
+    compressor?.dispose();
+    throw e;
+  }
 }
 
 /**
- * Undoes {@link prepareFineTune}: disposes the compressors; every layer trains with plain ops
- * and BatchNorm uses batch statistics again.
+ * Undoes {@link prepareFineTune}: disposes the compressors and weight parameterisations (call
+ * `mergeWeights` first to keep what a weight-side method learned); every layer trains with plain
+ * ops and BatchNorm uses batch statistics again.
  *
  * @example
  * ```ts
@@ -147,7 +181,29 @@ export function prepareFineTune(model: ZooModel, options: PrepareFineTuneOptions
  * ```
  */
 export function resetFineTune(model: ZooModel): void {
-  for (const rt of model.runtime.values()) rt.compressor?.dispose();
-  model.runtime.clear();
-  model.batchNormFrozen = false;
+  releaseRuntime(model);
+  model.batchNorm = 'trained';
+}
+
+/**
+ * Writes the effective weight of every layer with a weight-side method into the layer's own
+ * weight (`merge`) and removes the weight side, so the model computes the same function without
+ * the method (to save or deploy it). Layers without a weight side are left as they are.
+ *
+ * @example
+ * ```ts
+ * mergeWeights(model);
+ * await saveCheckpoint(model, 'out/model');
+ * ```
+ */
+export function mergeWeights(model: ZooModel): void {
+  for (const layer of model.layers()) {
+    const weights = model.runtime.get(layer.name)?.weights;
+    if (weights == null) continue;
+    const merged = weights.merge(layer.weight);
+    layer.weight.assign(merged);
+    merged.dispose();
+    weights.dispose();
+    model.runtime.get(layer.name)!.weights = undefined;
+  }
 }

@@ -9,6 +9,7 @@ import { crossEntropy } from './loss';
 import { Optimizer, type OptimizerConfig, type OptimizerState } from './optimizers';
 import { learningRateAt, type ScheduleConfig } from './schedule';
 
+
 /** Outcome of one {@link Trainer.trainStep}. */
 export interface StepResult {
   /** Mean cross-entropy of the batch (nats). */
@@ -208,6 +209,7 @@ export class Trainer {
       gradNorm = tf.tidy(() => Math.sqrt(tf.addN([...named.values()].map((g) => tf.sum(tf.square(g)))).dataSync()[0]));
     }
     this.optimizer.apply(weights, toApply, learningRate);
+    for (const layer of this.model.layers()) this.model.runtime.get(layer.name)?.weights?.afterUpdate?.(layer.weight);
     const loss = value.dataSync()[0];
     tf.dispose([value, ...named.values()]);
     if (toApply !== named) tf.dispose([...toApply.values()]);
@@ -219,79 +221,86 @@ export class Trainer {
    * Returns the per-epoch history (all epochs so far).
    */
   async fit(data: LabeledImages, options: FitOptions = {}): Promise<EpochRecord[]> {
-    const c = this.config;
-    checkData(data, c.input, 'Trainer.fit');
-    const n = data.shape[0];
-    const perEpoch = this.stepsPerEpoch(n);
-    if (perEpoch === 0) throw new ArgumentError(`Trainer.fit: ${n} images give no full batch of ${c.batchSize}; lower batchSize or set dropLast: false`);
-    const total = perEpoch * c.epochs;
-    const peak = c.optimizer.learningRate;
-    const blocks = (c.cacheFrozenFeatures ?? true) && c.augment == null && this.epoch < c.epochs ? this.model.frozenPrefixBlocks() : 0;
-    const trainCache = blocks > 0 ? FrozenFeatureCache.build(this.model, data, c.input, blocks) : null;
-    if (trainCache && options.evalData) checkData(options.evalData, c.input, 'Trainer.fit (evalData)');
-    const evalCache = trainCache && options.evalData ? FrozenFeatureCache.build(this.model, options.evalData, c.input, blocks) : null;
+    const run = this.begin(data, { evalData: options.evalData });
     try {
-      return await this.fitLoop(data, options, perEpoch, total, peak, trainCache, evalCache);
+      while (!run.done && (options.stopAtStep == null || this.step < options.stopAtStep)) await run.next();
+      return this.history;
     } finally {
-      trainCache?.dispose();
-      evalCache?.dispose();
+      run.dispose();
     }
   }
 
-  private async fitLoop(
-    data: LabeledImages,
-    options: FitOptions,
-    perEpoch: number,
-    total: number,
-    peak: number,
-    trainCache: FrozenFeatureCache | null,
-    evalCache: FrozenFeatureCache | null,
-  ): Promise<EpochRecord[]> {
+  /**
+   * Starts (or continues) training on `data` one step at a time: the returned run builds the
+   * frozen-feature caches once and takes a step per {@link TrainingRun.next}. Dispose it when done.
+   *
+   * @example
+   * ```ts
+   * const run = trainer.begin(trainSet, { evalData: testSet });
+   * while (!run.done) { const { progress } = await run.next(); console.log(progress.loss); }
+   * run.dispose();
+   * ```
+   */
+  begin(data: LabeledImages, options: { evalData?: LabeledImages } = {}): TrainingRun {
+    return new TrainingRun(this, data, options.evalData);
+  }
+
+  /** Steps taken, epoch position and losses so far (used by {@link TrainingRun}). @internal */
+  advance(data: LabeledImages, perEpoch: number, total: number, cache: FrozenFeatureCache | null): StepProgress {
     const c = this.config;
     const n = data.shape[0];
-    while (this.epoch < c.epochs) {
-      if (options.stopAtStep != null && this.step >= options.stopAtStep) return this.history;
-      if (this.stepInEpoch === 0) {
-        this.epochSeed = this.orderRng.nextUint32();
-        this.epochLossSum = 0;
-        this.epochMsSum = 0;
-      }
-      const order = Array.from(new SeededRandom(this.epochSeed).permutation(n));
-      while (this.stepInEpoch < perEpoch) {
-        if (options.stopAtStep != null && this.step >= options.stopAtStep) return this.history;
-        const t0 = performance.now();
-        const start = this.stepInEpoch * c.batchSize;
-        const idx = order.slice(start, Math.min(n, start + c.batchSize));
-        const lr = learningRateAt(this.step, total, peak, c.schedule);
-        const { x, y } = trainCache ? trainCache.batch(idx) : makeBatch(data, idx, c.input, c.augment, this.augmentRng);
-        let res: StepResult;
-        try {
-          res = this.trainStep(x, y, lr, trainCache?.blocks ?? 0);
-        } finally {
-          tf.dispose([x, y]);
-        }
-        const ms = performance.now() - t0;
-        this.step++;
-        this.stepInEpoch++;
-        this.epochLossSum += res.loss;
-        this.epochMsSum += ms;
-        this.lastLr = lr;
-        c.onStep?.({
-          step: this.step, epoch: this.epoch, stepInEpoch: this.stepInEpoch, stepsPerEpoch: perEpoch, totalSteps: total,
-          loss: res.loss, learningRate: lr, gradNorm: res.gradNorm, msPerStep: ms,
-        });
-        if (this.step % 8 === 0) await new Promise((r) => setTimeout(r, 0));
-      }
-      const record: EpochRecord = {
-        epoch: this.epoch, loss: this.epochLossSum / perEpoch, msPerStep: this.epochMsSum / perEpoch, learningRate: this.lastLr,
-      };
-      if (options.evalData) record.eval = await evaluate(this.model, options.evalData, c.input, 256, evalCache);
-      this.history.push(record);
-      c.onEpoch?.(record);
-      this.epoch++;
-      this.stepInEpoch = 0;
+    if (this.stepInEpoch === 0) {
+      this.epochSeed = this.orderRng.nextUint32();
+      this.epochLossSum = 0;
+      this.epochMsSum = 0;
     }
-    return this.history;
+    const t0 = performance.now();
+    const order = new SeededRandom(this.epochSeed).permutation(n);
+    const start = this.stepInEpoch * c.batchSize;
+    const idx = Array.from(order.subarray(start, Math.min(n, start + c.batchSize)));
+    const lr = learningRateAt(this.step, total, c.optimizer.learningRate, c.schedule, perEpoch);
+    const { x, y } = cache ? cache.batch(idx) : makeBatch(data, idx, c.input, c.augment, this.augmentRng);
+    let res: StepResult;
+    try {
+      res = this.trainStep(x, y, lr, cache?.blocks ?? 0);
+    } finally {
+      tf.dispose([x, y]);
+    }
+    const ms = performance.now() - t0;
+    this.step++;
+    this.stepInEpoch++;
+    this.epochLossSum += res.loss;
+    this.epochMsSum += ms;
+    this.lastLr = lr;
+    const progress: StepProgress = {
+      step: this.step, epoch: this.epoch, stepInEpoch: this.stepInEpoch, stepsPerEpoch: perEpoch, totalSteps: total,
+      loss: res.loss, learningRate: lr, gradNorm: res.gradNorm, msPerStep: ms,
+    };
+    c.onStep?.(progress);
+    return progress;
+  }
+
+  /** Closes the current epoch (after its last step): records it, with evaluation. @internal */
+  async closeEpoch(perEpoch: number, evalData: LabeledImages | undefined, evalCache: FrozenFeatureCache | null): Promise<EpochRecord> {
+    const record: EpochRecord = {
+      epoch: this.epoch, loss: this.epochLossSum / perEpoch, msPerStep: this.epochMsSum / perEpoch, learningRate: this.lastLr,
+    };
+    if (evalData) record.eval = await evaluate(this.model, evalData, this.config.input, 256, evalCache);
+    this.history.push(record);
+    this.config.onEpoch?.(record);
+    this.epoch++;
+    this.stepInEpoch = 0;
+    return record;
+  }
+
+  /** Epochs completed, with their records (a copy). */
+  get epochs(): EpochRecord[] {
+    return this.history.map((h) => ({ ...h }));
+  }
+
+  /** True once every configured epoch is done. */
+  get finished(): boolean {
+    return this.epoch >= this.config.epochs;
   }
 
   /** Evaluates the model on `data` with this trainer's input spec. */
@@ -339,5 +348,88 @@ export class Trainer {
   /** Releases the optimizer's slots. */
   dispose(): void {
     this.optimizer.dispose();
+  }
+}
+
+/** What {@link TrainingRun.next} did. */
+export interface StepOutcome {
+  /** The step just taken. */
+  progress: StepProgress;
+  /** The epoch that step closed (with its evaluation), if it was the epoch's last step. */
+  epoch?: EpochRecord;
+}
+
+/**
+ * A trainer's run over one dataset, one step at a time ({@link Trainer.begin}): the output of the
+ * model's frozen leading blocks is computed once per image (when BatchNorm uses running
+ * statistics and there is no augmentation, see `FrozenFeatureCache`) and reused by every step and
+ * evaluation. Holds tensors until {@link TrainingRun.dispose}.
+ *
+ * @example
+ * ```ts
+ * const run = trainer.begin(trainSet, { evalData: testSet });
+ * while (!run.done) await run.next();
+ * run.dispose();
+ * ```
+ */
+export class TrainingRun {
+  /** Steps per epoch. */
+  readonly stepsPerEpoch: number;
+  /** Steps of the whole run (all epochs). */
+  readonly totalSteps: number;
+  private readonly trainCache: FrozenFeatureCache | null;
+  private readonly evalCache: FrozenFeatureCache | null;
+
+  /** @internal use {@link Trainer.begin} */
+  constructor(
+    private readonly trainer: Trainer,
+    private readonly data: LabeledImages,
+    private readonly evalData: LabeledImages | undefined,
+  ) {
+    const c = trainer.config;
+    checkData(data, c.input, 'Trainer.fit');
+    if (evalData) checkData(evalData, c.input, 'Trainer.fit (evalData)');
+    const n = data.shape[0];
+    this.stepsPerEpoch = trainer.stepsPerEpoch(n);
+    if (this.stepsPerEpoch === 0) throw new ArgumentError(`Trainer.fit: ${n} images give no full batch of ${c.batchSize}; lower batchSize or set dropLast: false`);
+    this.totalSteps = this.stepsPerEpoch * c.epochs;
+    const blocks = (c.cacheFrozenFeatures ?? true) && c.augment == null && !trainer.finished ? trainer.model.frozenPrefixBlocks() : 0;
+    this.trainCache = blocks > 0 ? FrozenFeatureCache.build(trainer.model, data, c.input, blocks) : null;
+    try {
+      this.evalCache = this.trainCache && evalData ? FrozenFeatureCache.build(trainer.model, evalData, c.input, blocks) : null;
+    } catch (e) {
+      this.trainCache?.dispose();
+      throw e;
+    }
+  }
+
+  /** True once every epoch is done. */
+  get done(): boolean {
+    return this.trainer.finished;
+  }
+
+  /** Takes one step; when it ends an epoch, records the epoch (evaluating `evalData`). */
+  async next(): Promise<StepOutcome> {
+    if (this.done) throw new ArgumentError('TrainingRun.next: every epoch is done');
+    const progress = this.trainer.advance(this.data, this.stepsPerEpoch, this.totalSteps, this.trainCache);
+    if (progress.step % 8 === 0) await new Promise((r) => setTimeout(r, 0));
+    if (progress.stepInEpoch < this.stepsPerEpoch) return { progress };
+    return { progress, epoch: await this.trainer.closeEpoch(this.stepsPerEpoch, this.evalData, this.evalCache) };
+  }
+
+  /**
+   * Evaluates the model now (inference mode) on `data`, default the run's evaluation data
+   * (through its feature cache when it has one).
+   */
+  evaluate(data?: LabeledImages, batchSize = 256): Promise<EvalResult> {
+    const d = data ?? this.evalData;
+    if (d == null) throw new ArgumentError('TrainingRun.evaluate: no data given and the run has no evaluation data');
+    return evaluate(this.trainer.model, d, this.trainer.config.input, batchSize, d === this.evalData ? this.evalCache : null);
+  }
+
+  /** Releases the feature caches. */
+  dispose(): void {
+    this.trainCache?.dispose();
+    this.evalCache?.dispose();
   }
 }

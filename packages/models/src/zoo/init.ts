@@ -1,8 +1,9 @@
 import { tf, type SeededRandom } from '@odl/backend';
 import type { Activation, BatchNormParams, ConvLayer, DenseLayer } from './types';
 
-/** A tensor of normal deviates with standard deviation `std`, drawn from `rng`. */
-export function normalTensor(shape: number[], std: number, rng: SeededRandom): tf.Tensor {
+/** A tensor of normal deviates with standard deviation `std`, drawn from `rng` (zeros without one). */
+export function normalTensor(shape: number[], std: number, rng: SeededRandom | null): tf.Tensor {
+  if (rng == null) return tf.zeros(shape);
   const n = shape.reduce((a, b) => a * b, 1);
   const v = new Float32Array(n);
   for (let i = 0; i < n; i++) v[i] = rng.nextNormal() * std;
@@ -31,7 +32,7 @@ export interface ConvSpec {
 }
 
 /** He-normal (fan-in) initialised conv layer with a fresh BatchNorm (γ=1, β=0, μ=0, σ²=1). */
-export function makeConv(spec: ConvSpec, rng: SeededRandom): ConvLayer {
+export function makeConv(spec: ConvSpec, rng: SeededRandom | null): ConvLayer {
   const k = spec.kernel;
   const groups = spec.depthwise ? 1 : (spec.groups ?? 1);
   const weightShape = spec.depthwise ? [k, k, spec.inChannels, 1] : [k, k, spec.inChannels / groups, spec.outChannels];
@@ -70,7 +71,7 @@ export function makeBatchNorm(name: string, channels: number): BatchNormParams {
 }
 
 /** Dense layer, weight normal with std √(1/I) (LeCun, keeps initial logits O(1)), zero bias. */
-export function makeDense(name: string, inFeatures: number, outFeatures: number, rng: SeededRandom): DenseLayer {
+export function makeDense(name: string, inFeatures: number, outFeatures: number, rng: SeededRandom | null): DenseLayer {
   return {
     type: 'dense',
     name,

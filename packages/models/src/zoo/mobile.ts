@@ -25,7 +25,7 @@ export const MCUNET_IN1_BLOCKS: readonly InvertedResidualSetting[] = (
   ] as const
 ).map(([expand, out, stride, kernel]) => ({ expand, out, stride, kernel }));
 
-function invertedResidual(prefix: string, inC: number, s: InvertedResidualSetting, rng: SeededRandom): InvertedResidual {
+function invertedResidual(prefix: string, inC: number, s: InvertedResidualSetting, rng: SeededRandom | null): InvertedResidual {
   const hidden = Math.round(inC * s.expand);
   let i = 0;
   const expand =
@@ -61,7 +61,7 @@ export function mcunetIn1(options: ZooOptions = {}): ZooModel {
   const numClasses = options.numClasses ?? 10;
   const seed = options.seed ?? 0;
   checkCommon('mcunetIn1', inputChannels, numClasses);
-  const rng = new SeededRandom(seed);
+  const rng = options.init === 'zeros' ? null : new SeededRandom(seed);
   const blocks: Block[] = [
     new ConvBlock(makeConv({ name: 'features.0.0', bnName: 'features.0.1', inChannels: inputChannels, outChannels: 16, kernel: 3, stride: 2, activation: 'relu6' }, rng)),
   ];
@@ -102,7 +102,7 @@ export function mobileNetV2(options: ZooOptions = {}): ZooModel {
   const seed = options.seed ?? 0;
   checkCommon('mobileNetV2', inputChannels, numClasses);
   if (!(width > 0)) throw new ArgumentError(`mobileNetV2: widthMultiplier must be > 0, got ${width}`);
-  const rng = new SeededRandom(seed);
+  const rng = options.init === 'zeros' ? null : new SeededRandom(seed);
   let c = makeDivisible(32 * width);
   const last = makeDivisible(1280 * Math.max(1, width));
   const blocks: Block[] = [

@@ -6,6 +6,7 @@ import { makeDense } from './init';
 import type { RunContext } from './ops';
 import type {
   ArchitectureName,
+  BatchNormMode,
   ConvLayer,
   DenseLayer,
   ForwardOptions,
@@ -44,8 +45,8 @@ const PLAIN: LayerRuntime = { mode: 'plain' };
 export class ZooModel {
   /** Per-layer run-time modes (set by `prepareFineTune`); absent layers run `'plain'`. */
   readonly runtime = new Map<string, LayerRuntime>();
-  /** BatchNorm statistics frozen (eval mode even when training). Set by `prepareFineTune`. */
-  batchNormFrozen = false;
+  /** How BatchNorm behaves in training passes (set by `prepareFineTune`); `'trained'` for a fresh model. */
+  batchNorm: BatchNormMode = 'trained';
   private readonly head: PoolDenseHead;
 
   /**
@@ -101,16 +102,19 @@ export class ZooModel {
   }
 
   /**
-   * The variables that gradients update, by name: weights and biases of every layer not
-   * frozen and, while BatchNorm statistics are not frozen, their BatchNorm γ and β.
+   * The variables that gradients update, by name: the weight (or, for a layer whose weight a
+   * method re-parameterises, that method's variables, `<layer>.<name>`) and bias of every layer
+   * not frozen, and their BatchNorm γ and β unless BatchNorm is `'frozen'`.
    */
   trainableWeights(): Map<string, tf.Variable> {
     const m = new Map<string, tf.Variable>();
     for (const l of this.layers()) {
       if (this.modeOf(l.name) === 'frozen') continue;
-      m.set(`${l.name}.weight`, l.weight);
+      const weights = this.runtime.get(l.name)?.weights;
+      if (weights != null) for (const [k, v] of Object.entries(weights.trainable)) m.set(`${l.name}.${k}`, v);
+      else m.set(`${l.name}.weight`, l.weight);
       if (l.bias) m.set(`${l.name}.bias`, l.bias);
-      if (l.type === 'conv' && l.bn && !this.batchNormFrozen) {
+      if (l.type === 'conv' && l.bn && this.batchNorm !== 'frozen') {
         m.set(`${l.bn.name}.weight`, l.bn.gamma);
         m.set(`${l.bn.name}.bias`, l.bn.beta);
       }
@@ -147,10 +151,10 @@ export class ZooModel {
 
   /**
    * Number of leading blocks whose output does not depend on anything trained: every layer in
-   * them is frozen and BatchNorm statistics are frozen (so each image's features depend on that
-   * image only). Their output can be computed once per image and reused across epochs
+   * them is frozen and BatchNorm uses its running statistics (so each image's features depend on
+   * that image only). Their output can be computed once per image and reused across epochs
    * ({@link ZooModel.frozenFeatures}, `forward(features, { fromBlock })`). 0 when BatchNorm is
-   * not frozen.
+   * `'trained'`.
    *
    * @example
    * ```ts
@@ -159,7 +163,7 @@ export class ZooModel {
    * ```
    */
   frozenPrefixBlocks(): number {
-    if (!this.batchNormFrozen) return 0;
+    if (this.batchNorm === 'trained') return 0;
     let n = 0;
     while (n < this.blocks.length && this.blocks[n]!.layers.every((l) => this.modeOf(l.name) === 'frozen')) n++;
     return n;
@@ -184,7 +188,7 @@ export class ZooModel {
     if (x.rank !== 4 || x.shape[3] !== this.config.inputChannels) {
       throw new ShapeError(`${this.config.architecture}.frozenFeatures: expected an NHWC batch [B, H, W, ${this.config.inputChannels}], got [${x.shape.join(', ')}]`);
     }
-    const ctx: RunContext = { training: false, batchNormFrozen: this.batchNormFrozen, runtime: (name) => this.runtime.get(name) ?? PLAIN };
+    const ctx: RunContext = { training: false, batchNorm: this.batchNorm, runtime: (name) => this.runtime.get(name) ?? PLAIN };
     return tf.tidy(() => {
       let y = x;
       for (let i = 0; i < blocks; i++) y = this.blocks[i]!.run(y, ctx);
@@ -195,7 +199,7 @@ export class ZooModel {
   private runBlocks(x: tf.Tensor4D, from: number, to: number, training: boolean): tf.Tensor2D {
     const ctx: RunContext = {
       training,
-      batchNormFrozen: this.batchNormFrozen,
+      batchNorm: this.batchNorm,
       runtime: (name) => this.runtime.get(name) ?? PLAIN,
     };
     let y = x;
@@ -206,7 +210,8 @@ export class ZooModel {
 
   /**
    * Every conv/dense layer in model order with its geometry for an input of shape
-   * `[B, H, W, C]` (computed analytically, no tensor is created).
+   * `[B, H, W, C]` (computed analytically, no tensor is created), its role and whether "the last
+   * N layers" counts it (the convolutions; docs/method.md §7).
    */
   layerSpecs(inputShape: number[]): ModelLayerSpec[] {
     if (inputShape.length !== 4 || inputShape[3] !== this.config.inputChannels) {
@@ -217,12 +222,12 @@ export class ZooModel {
     const specs: ModelLayerSpec[] = [];
     let shape = inputShape;
     for (const b of this.blocks) {
-      shape = b.trace(shape, (layer, geometry) => specs.push({ name: layer.name, index: specs.length, geometry }));
+      shape = b.trace(shape, (layer, geometry) => specs.push({ name: layer.name, index: specs.length, geometry, role: 'conv', compressible: true }));
       if (shape[1] < 1 || shape[2] < 1) {
         throw new ShapeError(`layerSpecs: input ${inputShape[1]}×${inputShape[2]} is too small for ${this.config.architecture}; use a larger resolution`);
       }
     }
-    specs.push({ name: this.classifier.name, index: specs.length, geometry: denseGeometry(this.classifier, inputShape[0]) });
+    specs.push({ name: this.classifier.name, index: specs.length, geometry: denseGeometry(this.classifier, inputShape[0]), role: 'classifier', compressible: false });
     return specs;
   }
 
@@ -247,9 +252,12 @@ export class ZooModel {
     return n;
   }
 
-  /** Disposes every variable and every compressor. */
+  /** Disposes every variable, every compressor and every weight parameterisation. */
   dispose(): void {
-    for (const rt of this.runtime.values()) rt.compressor?.dispose();
+    for (const rt of this.runtime.values()) {
+      rt.compressor?.dispose();
+      rt.weights?.dispose();
+    }
     this.runtime.clear();
     for (const v of this.namedWeights().values()) v.dispose();
   }

@@ -3,24 +3,24 @@
 import { tf } from '@odl/backend';
 import { compressedConv2d, compressedDense, compressedDepthwiseConv2d, frozenBatchNorm, relu6Masked, reluMasked } from '@odl/core';
 import { withoutTape } from '../finetune/no-tape';
-import type { BatchNormParams, ConvLayer, DenseLayer, LayerRuntime } from './types';
+import type { BatchNormMode, BatchNormParams, ConvLayer, DenseLayer, LayerRuntime } from './types';
 
 /** tfjs' explicit NHWC padding from `[[top, bottom], [left, right]]`. */
 export function tfPad(pad: [[number, number], [number, number]]): [[number, number], [number, number], [number, number], [number, number]] {
   return [[0, 0], pad[0], pad[1], [0, 0]];
 }
 
-/** Convolution with stock ops (no BatchNorm, no activation). */
-export function plainConv(layer: ConvLayer, x: tf.Tensor4D): tf.Tensor4D {
+/** Convolution with stock ops (no BatchNorm, no activation), with `weight` (default the layer's). */
+export function plainConv(layer: ConvLayer, x: tf.Tensor4D, weight: tf.Tensor = layer.weight): tf.Tensor4D {
   let y: tf.Tensor4D;
   if (layer.kind === 'depthwise') {
-    y = tf.depthwiseConv2d(x, layer.weight as tf.Tensor4D, layer.strides, tfPad(layer.pad) as never, 'NHWC', layer.dilations) as tf.Tensor4D;
+    y = tf.depthwiseConv2d(x, weight as tf.Tensor4D, layer.strides, tfPad(layer.pad) as never, 'NHWC', layer.dilations) as tf.Tensor4D;
   } else if (layer.groups === 1) {
-    y = tf.conv2d(x, layer.weight as tf.Tensor4D, layer.strides, tfPad(layer.pad), 'NHWC', layer.dilations);
+    y = tf.conv2d(x, weight as tf.Tensor4D, layer.strides, tfPad(layer.pad), 'NHWC', layer.dilations);
   } else {
     const g = layer.groups;
     const xs = tf.split(x, g, 3);
-    const ws = tf.split(layer.weight as tf.Tensor4D, g, 3);
+    const ws = tf.split(weight as tf.Tensor4D, g, 3);
     y = tf.concat(xs.map((xi, i) => tf.conv2d(xi as tf.Tensor4D, ws[i] as tf.Tensor4D, layer.strides, tfPad(layer.pad), 'NHWC', layer.dilations)), 3);
   }
   return layer.bias ? (tf.add(y, layer.bias) as tf.Tensor4D) : y;
@@ -57,7 +57,27 @@ export function activate(x: tf.Tensor4D, act: ConvLayer['activation'], masked: b
   return (masked ? reluMasked(x) : tf.relu(x)) as tf.Tensor4D;
 }
 
-/** Eval-mode BatchNorm of a trained layer: keeps only C floats for backward (@odl/core). */
+/**
+ * Eval-mode BatchNorm whose γ and β train (the paper's fine-tuning, docs/method.md §7):
+ * `x·a + b` with `a = γ/√(σ²+ε)`, `b = β − μ·a`. The product keeps `x` for γ's gradient.
+ */
+function batchNormFrozenStatistics(x: tf.Tensor4D, bn: BatchNormParams): tf.Tensor4D {
+  const a = tf.mul(tf.rsqrt(tf.add(bn.movingVariance, bn.epsilon)), bn.gamma);
+  return tf.add(tf.mul(x, a), tf.sub(bn.beta, tf.mul(bn.movingMean, a))) as tf.Tensor4D;
+}
+
+/** BatchNorm of a trained layer in a training pass, in the model's mode. */
+function batchNormTraining(x: tf.Tensor4D, bn: BatchNormParams, mode: BatchNormMode): tf.Tensor4D {
+  if (mode === 'trained') return batchNormTrain(x, bn);
+  return mode === 'frozen-statistics' ? batchNormFrozenStatistics(x, bn) : frozenBn(x, bn);
+}
+
+/** The weight a trained layer computes with: its own, or a weight-side method's effective one. */
+function layerWeight(layer: ConvLayer | DenseLayer, rt: LayerRuntime): tf.Tensor {
+  return rt.weights != null ? rt.weights.weight(layer.weight) : layer.weight;
+}
+
+/** Eval-mode BatchNorm of a trained layer with γ/β frozen: keeps only C floats for backward (@odl/core). */
 function frozenBn(x: tf.Tensor4D, bn: BatchNormParams): tf.Tensor4D {
   return frozenBatchNorm(x, {
     mean: bn.movingMean as tf.Tensor1D,
@@ -71,16 +91,17 @@ function frozenBn(x: tf.Tensor4D, bn: BatchNormParams): tf.Tensor4D {
 function compressedConv(layer: ConvLayer, x: tf.Tensor4D, rt: LayerRuntime): tf.Tensor4D {
   const opts = { strides: layer.strides, pad: layer.pad, dilations: layer.dilations, inputGradient: rt.inputGradient ?? true };
   const bias = layer.bias as tf.Tensor1D | null;
-  if (layer.kind === 'depthwise') return compressedDepthwiseConv2d(x, layer.weight as tf.Tensor4D, bias, opts, rt.compressor!);
-  return compressedConv2d(x, layer.weight as tf.Tensor4D, bias, { ...opts, groups: layer.groups }, rt.compressor!);
+  const weight = layerWeight(layer, rt) as tf.Tensor4D;
+  if (layer.kind === 'depthwise') return compressedDepthwiseConv2d(x, weight, bias, opts, rt.compressor!);
+  return compressedConv2d(x, weight, bias, { ...opts, groups: layer.groups }, rt.compressor!);
 }
 
 /** Context of one forward pass. */
 export interface RunContext {
   /** Training pass (see `ForwardOptions.training`). */
   training: boolean;
-  /** BatchNorm statistics frozen (fine-tuning). */
-  batchNormFrozen: boolean;
+  /** How BatchNorm behaves in training passes. */
+  batchNorm: BatchNormMode;
   /** Run-time mode of a layer by name. */
   runtime(name: string): LayerRuntime;
 }
@@ -90,30 +111,29 @@ export function runConv(layer: ConvLayer, x: tf.Tensor4D, ctx: RunContext): tf.T
   const rt = ctx.runtime(layer.name);
   if (rt.mode === 'frozen' || !ctx.training) {
     const f = () => {
-      let y = plainConv(layer, x);
+      let y = plainConv(layer, x, rt.weights != null ? rt.weights.weight(layer.weight) : layer.weight);
       if (layer.bn) y = batchNormEval(y, layer.bn);
       return activate(y, layer.activation, false);
     };
     return rt.mode === 'frozen' ? withoutTape(f) : f();
   }
-  const batchStats = !ctx.batchNormFrozen;
   if (rt.mode === 'plain') {
-    let y = plainConv(layer, x);
-    if (layer.bn) y = batchStats ? batchNormTrain(y, layer.bn) : batchNormEval(y, layer.bn);
+    let y = plainConv(layer, x, layerWeight(layer, rt));
+    if (layer.bn) y = batchNormTraining(y, layer.bn, ctx.batchNorm);
     return activate(y, layer.activation, false);
   }
   let y = compressedConv(layer, x, rt);
-  if (layer.bn) y = batchStats ? batchNormTrain(y, layer.bn) : frozenBn(y, layer.bn);
+  if (layer.bn) y = batchNormTraining(y, layer.bn, ctx.batchNorm);
   return activate(y, layer.activation, true);
 }
 
 /** Runs a dense layer in its run-time mode. */
 export function runDense(layer: DenseLayer, x: tf.Tensor2D, ctx: RunContext): tf.Tensor2D {
   const rt = ctx.runtime(layer.name);
-  const plain = () => tf.add(tf.matMul(x, layer.weight as tf.Tensor2D), layer.bias) as tf.Tensor2D;
+  const plain = () => tf.add(tf.matMul(x, layerWeight(layer, rt) as tf.Tensor2D), layer.bias) as tf.Tensor2D;
   if (rt.mode === 'frozen') return withoutTape(plain);
   if (rt.mode === 'compressed' && ctx.training) {
-    return compressedDense(x, layer.weight as tf.Tensor2D, layer.bias as tf.Tensor1D, rt.compressor!, {
+    return compressedDense(x, layerWeight(layer, rt) as tf.Tensor2D, layer.bias as tf.Tensor1D, rt.compressor!, {
       inputGradient: rt.inputGradient ?? true,
     }) as tf.Tensor2D;
   }

@@ -10,7 +10,7 @@ function resnet(architecture: 'resnet18' | 'resnet34', depths: number[], options
   const seed = options.seed ?? 0;
   if (!Number.isInteger(inputChannels) || inputChannels < 1) throw new ArgumentError(`${architecture}: inputChannels must be a positive integer, got ${inputChannels}`);
   if (!Number.isInteger(numClasses) || numClasses < 1) throw new ArgumentError(`${architecture}: numClasses must be a positive integer, got ${numClasses}`);
-  const rng = new SeededRandom(seed);
+  const rng = options.init === 'zeros' ? null : new SeededRandom(seed);
   const stem = makeConv({ name: 'conv1', bnName: 'bn1', inChannels: inputChannels, outChannels: 64, kernel: 7, stride: 2, activation: 'relu' }, rng);
   const blocks: Block[] = [new ConvBlock(stem, true)];
   let c = 64;

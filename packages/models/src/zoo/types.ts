@@ -1,5 +1,5 @@
 import type { tf } from '@odl/backend';
-import type { LayerCompressor, LayerGeometry } from '@odl/core';
+import type { LayerCompressor, LayerGeometry, WeightParameterization } from '@odl/core';
 
 /** Activation applied after a convolution's BatchNorm. */
 export type Activation = 'relu6' | 'relu' | 'none';
@@ -92,14 +92,26 @@ export interface LayerRuntime {
    * layer: its input gradient is skipped.
    */
   inputGradient?: boolean;
+  /**
+   * The weight side of a method that re-parameterises the weight (docs/architecture.md §3): its
+   * variables train instead of the layer's weight, and the forward uses its effective weight.
+   */
+  weights?: WeightParameterization;
 }
+
+/**
+ * How BatchNorm behaves while training (docs/method.md §7):
+ * - `'trained'`: batch statistics, running statistics updated, γ/β trained (training from scratch);
+ * - `'frozen-statistics'`: running statistics (eval mode), γ/β of the fine-tuned layers trained (the paper's);
+ * - `'frozen'`: running statistics and γ/β frozen (the lightest: a BatchNorm keeps C floats for backward).
+ */
+export type BatchNormMode = 'trained' | 'frozen-statistics' | 'frozen';
 
 /** Options of a model's `forward`. */
 export interface ForwardOptions {
   /**
-   * Training pass. With `true`, BatchNorm uses batch statistics and updates its running
-   * statistics, unless the model's BatchNorm is frozen (`model.batchNormFrozen`, set by
-   * `prepareFineTune`). Default `false` (inference).
+   * Training pass. With `true`, BatchNorm follows the model's `batchNorm` mode (batch statistics
+   * only in `'trained'` mode). Default `false` (inference).
    */
   training?: boolean;
   /**
@@ -109,7 +121,13 @@ export interface ForwardOptions {
   fromBlock?: number;
 }
 
-/** One conv/dense layer of a model with its geometry, as listed by `layerSpecs`. */
+/** What a layer is in its model: a convolution of the feature extractor, or the classifier. */
+export type LayerRole = 'conv' | 'classifier';
+
+/**
+ * One conv/dense layer of a model with its geometry, as listed by `layerSpecs`: the model
+ * description that the zoo, the profiler and the fine-tuning session share (docs/architecture.md §4).
+ */
 export interface ModelLayerSpec {
   /** Layer name (module path). */
   name: string;
@@ -117,6 +135,13 @@ export interface ModelLayerSpec {
   index: number;
   /** Geometry of the layer for the given input shape (contract of @odl/core). */
   geometry: LayerGeometry;
+  /** What the layer is. */
+  role: LayerRole;
+  /**
+   * Counted by "the last N layers" (docs/method.md §7): the convolutions of a CNN, depthwise and
+   * pointwise alike; not the classifier, which trains exactly unless asked otherwise.
+   */
+  compressible: boolean;
 }
 
 /** Names of the architectures of the zoo. */
@@ -132,4 +157,9 @@ export interface ZooOptions {
   seed?: number;
   /** MobileNetV2 only: width multiplier (channels rounded to multiples of 8). Default 1. */
   widthMultiplier?: number;
+  /**
+   * Weight initialisation: `'he-normal'` (default, seeded) or `'zeros'` (fast; for describing an
+   * architecture's shapes or loading weights right after).
+   */
+  init?: 'he-normal' | 'zeros';
 }

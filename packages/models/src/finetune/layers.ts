@@ -1,0 +1,56 @@
+import { ArgumentError } from '@odl/backend';
+import type { ModelLayerSpec } from '../zoo/types';
+
+/**
+ * How the classifier trains when it comes after the fine-tuned layers: `'exact'` (default, as in
+ * the paper: plain backpropagation, neither compressed nor counted) or `'method'` (compressed by
+ * the run's method like the other fine-tuned layers, and counted among the last N).
+ */
+export type ClassifierTraining = 'exact' | 'method';
+
+/** The layers of a model split by how a fine-tuning run treats them. */
+export interface FineTunedLayers {
+  /** The last N compressible layers, in model order: trained through the run's method. */
+  compressed: ModelLayerSpec[];
+  /** Layers after the first fine-tuned one that the method does not take (the classifier): trained exactly. */
+  exact: ModelLayerSpec[];
+  /** Every layer before the first fine-tuned one: frozen, run off the gradient tape. */
+  frozen: ModelLayerSpec[];
+}
+
+/**
+ * "The last N layers" of a model, with one meaning everywhere (the session, the profiler, the
+ * CLI, the web demo; docs/method.md §7): the last N compressible layers in model order (the
+ * convolutions of a CNN, depthwise and pointwise alike). Every layer before the first of them is
+ * frozen; the classifier after them trains exactly unless `classifier` is `'method'`, which makes
+ * it one of the N.
+ *
+ * @param specs - the model's layers in order (`model.layerSpecs(inputShape)` or `describeModel(…)`)
+ * @param lastN - N, or `'all'` for every compressible layer
+ * @example
+ * ```ts
+ * const { compressed, exact } = selectFineTunedLayers(model.layerSpecs([128, 64, 64, 1]), 2);
+ * compressed.map((l) => l.name); // ['features.14.conv.1.0', 'features.14.conv.2'] (MCUNet-in1)
+ * exact.map((l) => l.name);      // ['classifier']
+ * ```
+ */
+export function selectFineTunedLayers(specs: readonly ModelLayerSpec[], lastN: number | 'all', classifier: ClassifierTraining = 'exact'): FineTunedLayers {
+  if (classifier !== 'exact' && classifier !== 'method') {
+    throw new ArgumentError(`classifier must be 'exact' or 'method', got ${JSON.stringify(classifier)}`);
+  }
+  const candidates = specs.filter((s) => s.compressible || (classifier === 'method' && s.role === 'classifier'));
+  const n = lastN === 'all' ? candidates.length : lastN;
+  if (!Number.isInteger(n) || n < 1 || n > candidates.length) {
+    throw new ArgumentError(
+      `lastN must be an integer in 1..${candidates.length} (the model's ${classifier === 'method' ? 'convolutions and classifier' : 'convolutions'}) or 'all', got ${String(lastN)}`,
+    );
+  }
+  const compressed = candidates.slice(candidates.length - n);
+  const first = compressed[0]!.index;
+  const chosen = new Set(compressed.map((s) => s.name));
+  return {
+    compressed,
+    exact: specs.filter((s) => s.index > first && !chosen.has(s.name)),
+    frozen: specs.filter((s) => s.index < first),
+  };
+}
