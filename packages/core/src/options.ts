@@ -178,6 +178,33 @@ export function resolveOptions<O = Record<string, unknown>>(plugin: Pick<MethodP
 }
 
 /**
+ * Rejects keys a method does not declare: throws {@link MethodOptionError} naming the first
+ * unknown key, the closest declared one and every declared name. A compressor's `create` calls it
+ * so that a typo never falls back silently to a default; declared options it does not read
+ * itself (a planner's options, `costOnly` ones) pass, so one options object flows from the user
+ * to every layer (docs/architecture.md §3). `undefined` values count as absent.
+ *
+ * @param method - the method's name, for the message
+ * @param specs - the method's declared options
+ * @param options - the options given (`null`/`undefined`: none)
+ * @example
+ * ```ts
+ * rejectUnknownOptions('hosvd', hosvdPlugin.options, { epsilonn: 0.9 }); // throws: unknown option 'epsilonn' (did you mean 'epsilon'?)
+ * ```
+ */
+export function rejectUnknownOptions(method: string, specs: readonly Pick<OptionSpec, 'name'>[], options: unknown): void {
+  if (options == null) return;
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new MethodOptionError(method, '(options)', `options must be an object, got ${JSON.stringify(options)}`);
+  }
+  const known = specs.map((s) => s.name);
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined || known.includes(key)) continue;
+    throw new MethodOptionError(method, key, `unknown option '${key}'${suggest(key, known)}; options of '${method}': ${known.length > 0 ? known.join(', ') : '(none)'}`);
+  }
+}
+
+/**
  * Parses an option's value from text (a CLI flag, a form field): numbers, `true`/`false`,
  * comma-separated lists. Throws {@link MethodOptionError} for text that does not fit.
  *
