@@ -59,6 +59,8 @@ export interface NumberListOptionSpec extends OptionBase {
   readonly min?: number;
   /** Largest value of each entry. */
   readonly max?: number;
+  /** `min` is exclusive for every entry (e.g. a grid of ε in (0, 1]). Default false. */
+  readonly minExclusive?: boolean;
 }
 
 /** One of a fixed set of strings. */
