@@ -174,7 +174,7 @@ export interface CalibrationLayer {
   /** The gradient of the loss with respect to the layer's output (owned by the caller). */
   dy: tf.Tensor;
   /**
-   * Position of the layer among the model's layers, 0-based, as {@link LayerContext.index}
+   * Position of the layer among the model's layers, 0-based, as `LayerContext.index`
    * (per-layer options such as seeds derive from it). Default: its position in the request.
    */
   index?: number;

@@ -151,7 +151,7 @@ export function checkOptionValue(method: string, spec: OptionSpec, value: unknow
  * @example
  * ```ts
  * resolveOptions(getMethod('hosvd'), { epsilon: 0.9 }); // { epsilon: 0.9, path: 'gram' }
- * resolveOptions(getMethod('hosvd'), { epsilonn: 0.9 }); // throws: unknown option 'epsilonn'; options of 'hosvd': epsilon, path
+ * resolveOptions(getMethod('hosvd'), { epsilonn: 0.9 }); // throws: unknown option 'epsilonn' (did you mean 'epsilon'?); options of 'hosvd': epsilon, path, ranks
  * ```
  */
 export function resolveOptions<O = Record<string, unknown>>(plugin: Pick<MethodPlugin<O>, 'name' | 'options'>, options: Record<string, unknown> = {}): O {

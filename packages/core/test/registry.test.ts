@@ -243,6 +243,9 @@ describe('declared options', () => {
     expectOptionError(() => resolveOptions(declared, { ranks: [] }), 'ranks', /non-empty list of integers/);
     expectOptionError(() => resolveOptions(declared, { ranks: 4 }), 'ranks', /non-empty list/);
     expectOptionError(() => resolveOptions(declared, { epsilons: [0.5, 2] }), 'epsilons', /epsilons\[1\] must be in \[0, 1\], got 2/);
+    const grid = { ...declared, options: [{ name: 'grid', type: 'number-list', min: 0, minExclusive: true, max: 1, doc: 'ε grid' }] } as MethodPlugin;
+    expectOptionError(() => resolveOptions(grid, { grid: [0.5, 0] }), 'grid', /grid\[1\] must be in \(0, 1\], got 0/);
+    expect(resolveOptions(grid, { grid: [1e-9, 1] })).toEqual({ grid: [1e-9, 1] });
     expectOptionError(() => resolveOptions(declared, { path: 'qr' }), 'path', /path must be one of 'gram', 'svd', got "qr"/);
     expectOptionError(() => resolveOptions(declared, { warmStart: 'yes' }), 'warmStart', /warmStart must be true or false/);
     expect(new MethodOptionError('m', 'o', 'detail').message).toBe('m: detail');

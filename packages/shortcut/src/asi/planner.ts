@@ -87,7 +87,7 @@ export function planAsiRanks(request: PlanRequest<AsiOptions>): PlanResult<AsiOp
 }
 
 /**
- * ASI's {@link MethodPlanner}: something to plan when `ranks` is absent; {@link planAsiRanks}
+ * ASI's `MethodPlanner` (`@odl/core`): something to plan when `ranks` is absent; {@link planAsiRanks}
  * chooses them.
  *
  * @example

@@ -18,7 +18,10 @@ import { asiLayerOptions, asiPlanner } from './planner';
  * registerShortcut(); // now getMethod('asi') === asiPlugin
  * ```
  */
-export const asiPlugin: ActivationMethodPlugin<AsiOptions> & { readonly planner: MethodPlanner<AsiOptions> } = {
+export const asiPlugin: ActivationMethodPlugin<AsiOptions> & {
+  /** ASI's planner: the ranks of every layer under a budget (docs/method.md §5). */
+  readonly planner: MethodPlanner<AsiOptions>;
+} = {
   specificationVersion: SPECIFICATION_VERSION,
   name: 'asi',
   description: 'Activation Subspace Iteration: warm-started Tucker compression with fixed per-mode ranks',
