@@ -18,6 +18,7 @@ const odlPackages = ['backend', 'core', 'lowrank', 'shortcut', 'profiler', 'data
 export default defineConfig({
   resolve: {
     alias: [
+      { find: /^@odl\/core\/testing$/, replacement: resolve(root, 'packages/core/src/testing/index.ts') },
       ...odlPackages.map((p) => ({ find: new RegExp(`^@odl/${p}$`), replacement: resolve(root, `packages/${p}/src/index.ts`) })),
       { find: /^@tensorflow\/tfjs-core$/, replacement: resolve(pkgDir('@tensorflow/tfjs-core'), 'dist/index.js') },
       { find: /^@tensorflow\/tfjs-backend-wasm$/, replacement: resolve(pkgDir('@tensorflow/tfjs-backend-wasm'), 'dist/index.js') },

@@ -173,6 +173,11 @@ export interface CalibrationLayer {
   input: tf.Tensor;
   /** The gradient of the loss with respect to the layer's output (owned by the caller). */
   dy: tf.Tensor;
+  /**
+   * Position of the layer among the model's layers, 0-based, as `LayerContext.index`
+   * (per-layer options such as seeds derive from it). Default: its position in the request.
+   */
+  index?: number;
 }
 
 /** What a {@link MethodPlanner} is asked. */
@@ -315,6 +320,22 @@ export interface MethodPlugin<O = Record<string, unknown>> {
    */
   costOptionsFor?(geometry: LayerGeometry, options: O, activation: tf.Tensor): O;
 }
+
+/**
+ * A {@link MethodPlugin} with an activation side: its `create` is present (every built-in
+ * compressing method: ASI, HOSVD_ε, SVD_ε, the gradient filter, vanilla).
+ *
+ * @typeParam O - the method's options.
+ * @example
+ * ```ts
+ * const plugin: ActivationMethodPlugin<{ rank: number }> = { ...myPlugin, create: (g, o) => new MyCompressor(g, o) };
+ * plugin.create(geometry, { rank: 4 }); // no `!` needed
+ * ```
+ */
+export type ActivationMethodPlugin<O = Record<string, unknown>> = MethodPlugin<O> & {
+  /** Makes the compressor of one layer (activation side). Throws a typed error for invalid options. */
+  create(geometry: LayerGeometry, options: O): LayerCompressor;
+};
 
 /**
  * The version-1 shape of a plugin (`apiVersion: 1`), accepted only through `adaptV1Plugin`.

@@ -1,6 +1,6 @@
 export * from './contract';
 export { UnknownMethodError, DuplicateMethodError, SpecificationVersionError, InvalidPluginError, UnsupportedLayerError, MethodOptionError } from './errors';
-export { resolveOptions, checkOptionValue, parseOptionText, optionFlag, describeOption } from './options';
+export { resolveOptions, checkOptionValue, parseOptionText, optionFlag, describeOption, rejectUnknownOptions } from './options';
 export type { OptionSpec, OptionValue, NumberOptionSpec, IntegerListOptionSpec, NumberListOptionSpec, EnumOptionSpec, BooleanOptionSpec } from './options';
 export { suggest } from './did-you-mean';
 export {
@@ -28,7 +28,8 @@ export {
   registerModuleMethods,
 } from './registry';
 export type { V1Adaptation } from './registry';
-export { VanillaCompressor, vanillaPlugin, layerMacs } from './vanilla';
+export { VanillaCompressor, vanillaPlugin, layerMacs, paperVanilla, exactVanilla, vanillaCost } from './vanilla';
+export * from './cost/index';
 export { compressedConv2d, compressedDepthwiseConv2d, compressedDense } from './ops/layers';
 export type { CompressedOpOptions, CompressedConvOptions } from './ops/layers';
 export { layerForward, exactWeightGradient, exactInputGradient } from './ops/exact';
@@ -36,8 +37,13 @@ export { isRecordingGradients } from './ops/run-compressed';
 export { projectOntoFactors, composeTucker, tuckerDims } from './tucker/core';
 export { sequentialModeOrder } from './tucker/sequential-order';
 export type { TuckerFactors } from './tucker/core';
-export { tuckerConv2dWeightGradient } from './tucker/conv';
+export { tuckerConv2dWeightGradient, depthwiseChannelsFirst } from './tucker/conv';
 export { tuckerDenseWeightGradient } from './tucker/dense';
+export { exactTuckerConvBackward, paperTuckerConvBackward } from './tucker/conv-cost';
+export { exactTuckerDenseBackward, paperTuckerDenseBackward } from './tucker/dense-cost';
+export { exactTuckerBackward, paperTuckerBackward } from './tucker/cost';
+export { explainedVarianceRank, explainedSubspace, hosvdFactors, hosvdRanks } from './tucker/hosvd';
+export type { SpectrumPath, ExplainedSubspace, HosvdFactors } from './tucker/hosvd';
 export { tuckerCompressedActivation, unpackTucker, tensorBytes, tuckerStorageCount } from './tucker/activation';
 export type { TuckerMeta, UnpackedTucker, TuckerStorage, TuckerStorageCount } from './tucker/activation';
 export { TuckerCompressor } from './tucker/compressor';

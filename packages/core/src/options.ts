@@ -59,6 +59,8 @@ export interface NumberListOptionSpec extends OptionBase {
   readonly min?: number;
   /** Largest value of each entry. */
   readonly max?: number;
+  /** `min` is exclusive for every entry (e.g. a grid of ε in (0, 1]). Default false. */
+  readonly minExclusive?: boolean;
 }
 
 /** One of a fixed set of strings. */
@@ -149,7 +151,7 @@ export function checkOptionValue(method: string, spec: OptionSpec, value: unknow
  * @example
  * ```ts
  * resolveOptions(getMethod('hosvd'), { epsilon: 0.9 }); // { epsilon: 0.9, path: 'gram' }
- * resolveOptions(getMethod('hosvd'), { epsilonn: 0.9 }); // throws: unknown option 'epsilonn'; options of 'hosvd': epsilon, path
+ * resolveOptions(getMethod('hosvd'), { epsilonn: 0.9 }); // throws: unknown option 'epsilonn' (did you mean 'epsilon'?); options of 'hosvd': epsilon, path, ranks
  * ```
  */
 export function resolveOptions<O = Record<string, unknown>>(plugin: Pick<MethodPlugin<O>, 'name' | 'options'>, options: Record<string, unknown> = {}): O {
@@ -175,6 +177,33 @@ export function resolveOptions<O = Record<string, unknown>>(plugin: Pick<MethodP
     if (out[spec.name] === undefined && spec.default !== undefined) out[spec.name] = Array.isArray(spec.default) ? [...spec.default] : spec.default;
   }
   return out as O;
+}
+
+/**
+ * Rejects keys a method does not declare: throws {@link MethodOptionError} naming the first
+ * unknown key, the closest declared one and every declared name. A compressor's `create` calls it
+ * so that a typo never falls back silently to a default; declared options it does not read
+ * itself (a planner's options, `costOnly` ones) pass, so one options object flows from the user
+ * to every layer (docs/architecture.md §3). `undefined` values count as absent.
+ *
+ * @param method - the method's name, for the message
+ * @param specs - the method's declared options
+ * @param options - the options given (`null`/`undefined`: none)
+ * @example
+ * ```ts
+ * rejectUnknownOptions('hosvd', hosvdPlugin.options, { epsilonn: 0.9 }); // throws: unknown option 'epsilonn' (did you mean 'epsilon'?)
+ * ```
+ */
+export function rejectUnknownOptions(method: string, specs: readonly Pick<OptionSpec, 'name'>[], options: unknown): void {
+  if (options == null) return;
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new MethodOptionError(method, '(options)', `options must be an object, got ${JSON.stringify(options)}`);
+  }
+  const known = specs.map((s) => s.name);
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined || known.includes(key)) continue;
+    throw new MethodOptionError(method, key, `unknown option '${key}'${suggest(key, known)}; options of '${method}': ${known.length > 0 ? known.join(', ') : '(none)'}`);
+  }
 }
 
 /**

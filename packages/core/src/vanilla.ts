@@ -1,7 +1,11 @@
 import { tf } from '@odl/backend';
-import { SPECIFICATION_VERSION, type CompressedActivation, type MethodPlugin, type CostMode, type LayerCompressor, type LayerCost, type LayerGeometry } from './contract';
+import { SPECIFICATION_VERSION, type ActivationMethodPlugin, type CompressedActivation, type CostMode, type LayerCompressor, type LayerGeometry } from './contract';
+import { prod } from './cost/dims';
+import { exactLayerTerms, paperLayerTerms } from './cost/layer-terms';
+import { fromTerms, type DetailedLayerCost } from './cost/terms';
 import { convParams, normalizeGeometry } from './geometry';
 import { exactWeightGradient } from './ops/exact';
+import { rejectUnknownOptions } from './options';
 import { tensorBytes } from './tucker/activation';
 
 /**
@@ -48,8 +52,10 @@ export class VanillaCompressor implements LayerCompressor {
 }
 
 /**
- * Multiply-accumulates of one layer's forward pass. `ignoreGroups` counts a grouped or depthwise
- * conv as if it were dense over all input channels (the reference code's "paper" accounting).
+ * Multiply-accumulates of one layer's forward pass, over its output positions. `ignoreGroups`
+ * counts a grouped or depthwise conv as if it were dense over all input channels. (The paper
+ * accounting of docs/method.md §6 is {@link paperVanilla}: it also costs a strided convolution's
+ * forward on the input size.)
  *
  * @example
  * ```ts
@@ -67,18 +73,45 @@ export function layerMacs(geometry: LayerGeometry, ignoreGroups = false): number
 }
 
 /**
- * Cost of a vanilla step. `exact`: 2 FLOPs per MAC, forward + weight gradient + input gradient,
- * groups counted right. `paper`: MACs, groups ignored, no input gradient (DESIGN §6).
+ * Paper-mode cost of vanilla training: the reference code's accounting (docs/method.md §6). A
+ * convolution counts multiply-adds with groups ignored, KH·KW·C′·C·H·W·B forward (the INPUT H, W,
+ * even when strided) and KH·KW·C·C′·H′·W′·B for the weight gradient; a dense layer counts
+ * R·O·(2I−1) forward and O·I·(2R−1) backward (R = B·N or B·H·W rows); no input gradient.
+ *
+ * @example
+ * ```ts
+ * paperVanilla(conv2dGeometry([2, 8, 8, 4], [3, 3, 4, 6], { strides: 2, pad: [[1, 1], [1, 1]] })).forwardFlops; // 9·6·4·8·8·2 = 27648
+ * ```
  */
-function vanillaCost(geometry: LayerGeometry, _options: Record<string, unknown>, mode: CostMode): LayerCost {
-  const g = normalizeGeometry(geometry);
-  const activationElements = g.inputShape.reduce((a, b) => a * b, 1);
-  if (mode === 'paper') {
-    const macs = layerMacs(g, true);
-    return { activationElements, forwardFlops: macs, backwardFlops: macs };
-  }
-  const flops = 2 * layerMacs(g);
-  return { activationElements, forwardFlops: flops, backwardFlops: 2 * flops };
+export function paperVanilla(g: LayerGeometry): DetailedLayerCost {
+  const t = paperLayerTerms(g);
+  return fromTerms(prod(g.inputShape), [t.forward, t.weightGradient]);
+}
+
+/**
+ * Exact-mode cost of vanilla training (docs/method.md §6): 2 FLOPs per multiply-add, groups
+ * counted right; forward, weight gradient and input gradient cost the same.
+ *
+ * @example
+ * ```ts
+ * exactVanilla(denseGeometry([4, 3], [3, 2])).backwardFlops; // weight + input gradient: 2·(2·4·3·2) = 96
+ * ```
+ */
+export function exactVanilla(g: LayerGeometry): DetailedLayerCost {
+  const t = exactLayerTerms(g);
+  return fromTerms(prod(g.inputShape), [t.forward, t.weightGradient, t.inputGradient]);
+}
+
+/**
+ * The cost model of the `'vanilla'` method: {@link paperVanilla} or {@link exactVanilla}.
+ *
+ * @example
+ * ```ts
+ * vanillaCost(geometry, {}, 'paper').forwardFlops;
+ * ```
+ */
+export function vanillaCost(geometry: LayerGeometry, _options: Record<string, unknown>, mode: CostMode): DetailedLayerCost {
+  return mode === 'paper' ? paperVanilla(geometry) : exactVanilla(geometry);
 }
 
 /**
@@ -86,15 +119,18 @@ function vanillaCost(geometry: LayerGeometry, _options: Record<string, unknown>,
  *
  * @example
  * ```ts
- * const c = vanillaPlugin.create!(denseGeometry([4, 8], [8, 3]), {});
+ * const c = vanillaPlugin.create(denseGeometry([4, 8], [8, 3]), {});
  * ```
  */
-export const vanillaPlugin: MethodPlugin<Record<string, unknown>> = {
+export const vanillaPlugin: ActivationMethodPlugin<Record<string, unknown>> = {
   specificationVersion: SPECIFICATION_VERSION,
   name: 'vanilla',
   description: 'Stores the layer input as is; exact weight gradient (the reference)',
   supports: ['conv2d', 'depthwise', 'dense'],
   options: [],
-  create: (geometry) => new VanillaCompressor(geometry),
+  create: (geometry, options) => {
+    rejectUnknownOptions('vanilla', [], options);
+    return new VanillaCompressor(geometry);
+  },
   cost: vanillaCost,
 };

@@ -1,7 +1,6 @@
 import { measureSavedForBackward, setupBackend, tf } from '@odl/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  COMPRESSOR_API_VERSION,
   compressedConv2d,
   compressedDense,
   compressedDepthwiseConv2d,
@@ -13,9 +12,11 @@ import {
   exactInputGradient,
   exactWeightGradient,
   layerForward,
-  registerCompressor,
+  registerMethod,
+  SPECIFICATION_VERSION,
   TuckerCompressor,
-  unregisterCompressor,
+  unregisterMethod,
+  vanillaPlugin,
   type CompressedActivation,
   type LayerCompressor,
   type LayerGeometry,
@@ -217,11 +218,13 @@ for (const backend of ['cpu', 'wasm'] as const) {
         // a smaller last batch is accepted
         expect(compressedConv2d(randn([1, 5, 5, 3]) as tf.Tensor4D, w, null, {}, comp).shape).toEqual([1, 5, 5, 4]);
         // a compressor returning a wrong-shaped gradient is caught
-        registerCompressor({
+        registerMethod({
+          specificationVersion: SPECIFICATION_VERSION,
           name: 'broken-test',
-          apiVersion: COMPRESSOR_API_VERSION,
           description: 'returns a wrong weight gradient',
           supports: ['conv2d'],
+          options: [],
+          cost: vanillaPlugin.cost,
           create: (geom) => ({
             ...createLayerCompressor('vanilla', geom),
             method: 'broken-test',
@@ -235,12 +238,12 @@ for (const backend of ['cpu', 'wasm'] as const) {
         });
         const broken = createLayerCompressor('broken-test', g);
         expect(() => tf.grads((ww) => tf.sum(compressedConv2d(x, ww as tf.Tensor4D, null, {}, broken)))([w])).toThrow(/weight gradient of shape \[1\]/);
-        unregisterCompressor('broken-test');
+        unregisterMethod('broken-test');
       });
     });
   });
 }
 
 afterAll(() => {
-  unregisterCompressor('broken-test');
+  unregisterMethod('broken-test');
 });

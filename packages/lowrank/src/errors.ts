@@ -1,9 +1,10 @@
-import { ArgumentError } from '@odl/backend';
+import { MethodOptionError } from '@odl/core';
 
 /**
  * An option given to a low-rank baseline (`'hosvd'`, `'svd'`, `'gradient-filter'`) is invalid:
- * ε outside (0, 1], a radius below 1, an unknown path, or an unsupported layer. `method` and
- * `option` name the culprit; the message says what values are accepted.
+ * ε outside (0, 1], a radius below 1, an unknown path or option, or an unsupported layer. A
+ * `MethodOptionError` of `@odl/core` (so an `ArgumentError`): `method` and `option` name the
+ * culprit; the message says what values are accepted.
  *
  * @example
  * ```ts
@@ -11,15 +12,4 @@ import { ArgumentError } from '@odl/backend';
  * catch (e) { if (e instanceof LowrankOptionError) console.error(e.option); } // 'epsilon'
  * ```
  */
-export class LowrankOptionError extends ArgumentError {
-  /** Registry name of the method whose option is wrong, e.g. `'hosvd'`. */
-  readonly method: string;
-  /** Name of the offending option, e.g. `'epsilon'`, or `'geometry'` for an unsupported layer. */
-  readonly option: string;
-
-  constructor(method: string, option: string, message: string) {
-    super(`${method}: ${message}`);
-    this.method = method;
-    this.option = option;
-  }
-}
+export class LowrankOptionError extends MethodOptionError {}

@@ -1,7 +1,16 @@
 import { tf } from '@odl/backend';
-import type { CompressedActivation, CompressorPlugin, CompressorState, LayerCompressor, LayerGeometry } from '@odl/core';
-import { COMPRESSOR_API_VERSION, normalizeGeometry } from '@odl/core';
+import {
+  normalizeGeometry,
+  SPECIFICATION_VERSION,
+  type ActivationMethodPlugin,
+  type CompressedActivation,
+  type CompressorState,
+  type LayerCompressor,
+  type LayerGeometry,
+  type OptionSpec,
+} from '@odl/core';
 import { LowrankOptionError } from './errors';
+import { gradientFilterCost } from './gradient-filter-cost';
 import { blockMean, blockSum, centredBlocks, type AxisBlocks } from './internal/blocks';
 import { checkInput, FLOAT32_BYTES } from './internal/input-check';
 import { checkKind, checkKnownKeys, checkRadius } from './internal/options';
@@ -16,6 +25,35 @@ export interface GradientFilterOptions {
 const METHOD = 'gradient-filter';
 const DEFAULT_RADIUS = 2;
 const SUPPORTS = ['conv2d', 'depthwise', 'dense'] as const;
+
+/**
+ * The options `'gradient-filter'` declares (docs/architecture.md §3): `radius`.
+ *
+ * @example
+ * ```ts
+ * GRADIENT_FILTER_OPTIONS[0].default; // 2
+ * ```
+ */
+export const GRADIENT_FILTER_OPTIONS: readonly OptionSpec[] = [
+  { name: 'radius', type: 'integer', default: DEFAULT_RADIUS, min: 1, doc: 'block size r in output pixels: the input is sum-pooled over (r·s)×(r·s) blocks, dy averaged over r×r' },
+];
+
+/**
+ * Why the gradient filter cannot serve a layer, or `null` when it can: a dense layer needs a 4-D
+ * input `[B, H, W, I]` (spatial blocks to pool over).
+ *
+ * @example
+ * ```ts
+ * gradientFilterUnsupportedReason(denseGeometry([32, 160], [160, 5])); // 'dense layers need a 4-D input …'
+ * ```
+ */
+export function gradientFilterUnsupportedReason(geometry: LayerGeometry): string | null {
+  if (geometry.kind !== 'dense' || geometry.inputShape.length === 4) return null;
+  return (
+    `dense layers need a 4-D input [B, H, W, I] (spatial blocks to pool over); got a rank-${geometry.inputShape.length} input. ` +
+    "Use 'hosvd' or 'svd' for 2-D/3-D dense inputs"
+  );
+}
 
 /** The block grids of a layer under the gradient filter. */
 export interface GradientFilterPlan {
@@ -44,14 +82,8 @@ export interface GradientFilterPlan {
  * ```
  */
 export function gradientFilterPlan(geometry: LayerGeometry, radius: number): GradientFilterPlan {
-  if (geometry.kind === 'dense' && geometry.inputShape.length !== 4) {
-    throw new LowrankOptionError(
-      METHOD,
-      'geometry',
-      `dense layers need a 4-D input [B, H, W, I] (spatial blocks to pool over); got a rank-${geometry.inputShape.length} input. ` +
-        "Use 'hosvd' or 'svd' for 2-D/3-D dense inputs",
-    );
-  }
+  const reason = gradientFilterUnsupportedReason(geometry);
+  if (reason != null) throw new LowrankOptionError(METHOD, 'geometry', reason);
   const [, h, w] = geometry.inputShape;
   const [, ho, wo] = geometry.outputShape;
   const [sh, sw] = geometry.kind === 'dense' ? [1, 1] : (geometry.strides ?? [1, 1]);
@@ -161,23 +193,28 @@ export class GradientFilterCompressor implements LayerCompressor {
 /**
  * Gradient filtering (Yang et al., CVPR 2023) with block size `radius`: stores the input
  * sum-pooled over (r·s)×(r·s) blocks and forms a patch-constant weight gradient (see
- * {@link GradientFilterCompressor}). Supports conv2d (grouped too), depthwise and 4-D dense inputs.
+ * {@link GradientFilterCompressor}). Supports conv2d (grouped too), depthwise and 4-D dense
+ * inputs (`unsupportedReason` says why a 2-D/3-D dense input is not served). Options:
+ * {@link GradientFilterOptions} ({@link GRADIENT_FILTER_OPTIONS}).
  *
  * @example
  * ```ts
  * registerLowrank();
- * const compressor = getCompressor('gradient-filter').create(geometry, { radius: 2 });
+ * const compressor = createLayerCompressor('gradient-filter', geometry, { radius: 2 });
  * ```
  */
-export const gradientFilterPlugin: CompressorPlugin<GradientFilterOptions> = {
+export const gradientFilterPlugin: ActivationMethodPlugin<GradientFilterOptions> = {
+  specificationVersion: SPECIFICATION_VERSION,
   name: METHOD,
-  apiVersion: COMPRESSOR_API_VERSION,
   description: 'Gradient filter (Yang et al. 2023): block-summed input, block-averaged output gradient, tap-invariant weight gradient',
   supports: SUPPORTS,
+  options: GRADIENT_FILTER_OPTIONS,
   create(geometry: LayerGeometry, options: GradientFilterOptions = {}): LayerCompressor {
-    checkKnownKeys(METHOD, options, ['radius']);
+    checkKnownKeys(METHOD, options, GRADIENT_FILTER_OPTIONS);
     const radius = checkRadius(METHOD, options.radius, DEFAULT_RADIUS);
     checkKind(METHOD, geometry, SUPPORTS);
     return new GradientFilterCompressor(geometry, radius);
   },
+  cost: gradientFilterCost,
+  unsupportedReason: gradientFilterUnsupportedReason,
 };

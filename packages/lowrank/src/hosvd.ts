@@ -1,12 +1,22 @@
-import { tf, unfold } from '@odl/backend';
-import type { CompressedActivation, CompressorPlugin, CompressorState, LayerCompressor, LayerGeometry, TuckerFactors } from '@odl/core';
-import { COMPRESSOR_API_VERSION, TuckerCompressor } from '@odl/core';
+import type { tf } from '@odl/backend';
+import {
+  hosvdFactors,
+  hosvdRanks,
+  SPECIFICATION_VERSION,
+  TuckerCompressor,
+  type ActivationMethodPlugin,
+  type CompressedActivation,
+  type CompressorState,
+  type LayerCompressor,
+  type LayerGeometry,
+  type OptionSpec,
+  type SpectrumPath,
+  type TuckerFactors,
+} from '@odl/core';
+import { hosvdCost } from './hosvd-cost';
 import { checkInput } from './internal/input-check';
-import { checkEpsilon, checkKind, checkKnownKeys, checkPath, type SpectrumPath } from './internal/options';
-import { leadingLeftSubspace } from './internal/spectrum';
+import { checkEpsilon, checkKind, checkKnownKeys, checkPath } from './internal/options';
 import { rejectNonEmptyState } from './internal/stateless';
-
-export type { SpectrumPath } from './internal/options';
 
 /** Options of the `'hosvd'` method (HOSVD_ε). */
 export interface HosvdOptions {
@@ -22,48 +32,32 @@ export interface HosvdOptions {
    * A_(n), as in the paper (much slower, more accurate for tiny singular values).
    */
   path?: SpectrumPath;
+  /**
+   * Cost only: the per-mode ranks to count when costing without data (NHWC for convolutions),
+   * e.g. those {@link hosvdPlugin}'s `costOptionsFor` measured on a batch. Training never reads
+   * them: HOSVD_ε chooses its ranks from ε on every batch.
+   */
+  ranks?: number[];
 }
 
 const METHOD = 'hosvd';
 const DEFAULT_EPSILON = 0.8;
 const SUPPORTS = ['conv2d', 'depthwise', 'dense'] as const;
 
-/** Per-mode factors and ranks of HOSVD_ε applied to one activation. */
-export interface HosvdFactors {
-  /** U_n (d_n × k_n, orthonormal columns), one per mode, owned by the caller. */
-  factors: tf.Tensor2D[];
-  /** k_n, one per mode. */
-  ranks: number[];
-}
-
 /**
- * The HOSVD_ε factors of `input`: for every mode n, the leading left singular vectors of the
- * unfolding A_(n) whose cumulative Σσ² first reaches ε of the total. Used by the `'hosvd'`
- * compressor and by rank selection (the ranks of one calibration batch).
+ * The options `'hosvd'` declares (docs/architecture.md §3): `epsilon`, `path`, and the cost-only
+ * `ranks`.
  *
- * @param input - the activation (any rank ≥ 1)
- * @param epsilon - explained-variance fraction in (0, 1]
- * @param path - `'gram'` (default) or `'svd'`, see {@link HosvdOptions.path}
  * @example
  * ```ts
- * const { factors, ranks } = hosvdFactors(tf.randomNormal([8, 6, 6, 4]), 0.9);
- * factors.forEach((u) => u.dispose());
+ * HOSVD_OPTIONS.map((o) => o.name); // ['epsilon', 'path', 'ranks']
  * ```
  */
-export function hosvdFactors(input: tf.Tensor, epsilon: number, path: SpectrumPath = 'gram'): HosvdFactors {
-  const eps = checkEpsilon(METHOD, epsilon, DEFAULT_EPSILON);
-  const spectrumPath = checkPath(METHOD, path);
-  const factors: tf.Tensor2D[] = [];
-  const ranks: number[] = [];
-  for (let mode = 0; mode < input.rank; mode++) {
-    const unfolding = unfold(input, mode);
-    const subspace = leadingLeftSubspace(unfolding, eps, spectrumPath);
-    unfolding.dispose();
-    factors.push(subspace.u);
-    ranks.push(subspace.rank);
-  }
-  return { factors, ranks };
-}
+export const HOSVD_OPTIONS: readonly OptionSpec[] = [
+  { name: 'epsilon', type: 'number', default: DEFAULT_EPSILON, min: 0, minExclusive: true, max: 1, doc: 'fraction of explained variance Σσ² each mode keeps, recomputed every step (1: exact)' },
+  { name: 'path', type: 'enum', values: ['gram', 'svd'], default: 'gram', doc: "how singular vectors are found: 'gram' (eigenvectors of the d×d Gram matrix, fast) or 'svd' (full SVD, as the paper)" },
+  { name: 'ranks', type: 'integer-list', min: 1, costOnly: true, doc: 'cost only: ranks per mode (NHWC) to count without data; training chooses them from epsilon' },
+];
 
 /**
  * One layer's HOSVD_ε compressor. Stateless across steps (every step decomposes afresh), so
@@ -106,7 +100,7 @@ export class HosvdCompressor extends TuckerCompressor {
     return super.compress(input);
   }
 
-  /** The HOSVD_ε factors of the input (see {@link hosvdFactors}). */
+  /** The HOSVD_ε factors of the input (`hosvdFactors` of `@odl/core`). */
   protected computeFactors(input: tf.Tensor): TuckerFactors {
     const { factors, ranks } = hosvdFactors(input, this.epsilon, this.path);
     this.ranks = ranks;
@@ -137,24 +131,36 @@ export class HosvdCompressor extends TuckerCompressor {
 /**
  * HOSVD_ε (NeurIPS 2024): every step, each mode keeps the leading singular vectors reaching a
  * fraction ε of explained variance; the weight gradient is contracted from core and factors.
- * Options: {@link HosvdOptions}. Supports conv2d (grouped too), depthwise and dense (2-D to 4-D).
+ * Options: {@link HosvdOptions} ({@link HOSVD_OPTIONS}). Supports conv2d (grouped too), depthwise
+ * and dense (2-D to 4-D). Its ranks depend on the data, so its cost counts the `ranks` given, and
+ * `costOptionsFor` measures them on a batch.
  *
  * @example
  * ```ts
  * registerLowrank();
- * const compressor = getCompressor('hosvd').create(geometry, { epsilon: 0.8 });
+ * const compressor = createLayerCompressor('hosvd', geometry, { epsilon: 0.8 });
+ * const cost = hosvdPlugin.cost(geometry, hosvdPlugin.costOptionsFor(geometry, { epsilon: 0.8 }, activation), 'exact');
  * ```
  */
-export const hosvdPlugin: CompressorPlugin<HosvdOptions> = {
+export const hosvdPlugin: ActivationMethodPlugin<HosvdOptions> & Required<Pick<ActivationMethodPlugin<HosvdOptions>, 'costOptionsFor'>> = {
+  specificationVersion: SPECIFICATION_VERSION,
   name: METHOD,
-  apiVersion: COMPRESSOR_API_VERSION,
   description: 'HOSVD_eps: per-mode truncated HOSVD at explained variance eps, recomputed every step',
   supports: SUPPORTS,
+  options: HOSVD_OPTIONS,
   create(geometry: LayerGeometry, options: HosvdOptions = {}): LayerCompressor {
-    checkKnownKeys(METHOD, options, ['epsilon', 'path']);
+    checkKnownKeys(METHOD, options, HOSVD_OPTIONS);
     const epsilon = checkEpsilon(METHOD, options.epsilon, DEFAULT_EPSILON);
     const path = checkPath(METHOD, options.path);
     checkKind(METHOD, geometry, SUPPORTS);
     return new HosvdCompressor(geometry, epsilon, path);
+  },
+  cost: hosvdCost,
+  costOptionsFor(geometry: LayerGeometry, options: HosvdOptions, activation: tf.Tensor): HosvdOptions {
+    checkKnownKeys(METHOD, options, HOSVD_OPTIONS);
+    checkInput(METHOD, geometry, activation);
+    const epsilon = checkEpsilon(METHOD, options.epsilon, DEFAULT_EPSILON);
+    const path = checkPath(METHOD, options.path);
+    return { ...options, ranks: hosvdRanks(activation, epsilon, path) };
   },
 };

@@ -1,10 +1,21 @@
+/**
+ * @odl/lowrank: vanilla's baselines as method plugins of `@odl/core` (contract version 2):
+ * HOSVD_ε, SVD_ε and the gradient filter, each with its options, its compressor and its cost
+ * model (docs/architecture.md §2).
+ *
+ * @packageDocumentation
+ */
 export { LowrankOptionError } from './errors';
-export { explainedVarianceRank } from './explained-variance';
-export { hosvdPlugin, HosvdCompressor, hosvdFactors } from './hosvd';
-export type { HosvdOptions, HosvdFactors, SpectrumPath } from './hosvd';
-export { svdPlugin, SvdCompressor } from './svd';
+export { hosvdPlugin, HosvdCompressor, HOSVD_OPTIONS } from './hosvd';
+export type { HosvdOptions } from './hosvd';
+export { paperHosvd, exactHosvd, hosvdCost } from './hosvd-cost';
+export { svdPlugin, SvdCompressor, SVD_OPTIONS, svdRank } from './svd';
 export type { SvdOptions } from './svd';
-export { gradientFilterPlugin, GradientFilterCompressor, gradientFilterPlan } from './gradient-filter';
+export { paperSvd, exactSvd, svdCost, svdShape } from './svd-cost';
+export type { SvdStorage } from './svd-cost';
+export { gradientFilterPlugin, GradientFilterCompressor, gradientFilterPlan, gradientFilterUnsupportedReason, GRADIENT_FILTER_OPTIONS } from './gradient-filter';
 export type { GradientFilterOptions, GradientFilterPlan } from './gradient-filter';
+export { paperGradientFilter, exactGradientFilter, gradientFilterCost, gradientFilterPooled } from './gradient-filter-cost';
+export type { GradientFilterPooled } from './gradient-filter-cost';
 export type { AxisBlocks } from './internal/blocks';
 export { registerLowrank, lowrankPlugins, LowrankRegistrationError } from './register';

@@ -1,11 +1,18 @@
 import { OdlError } from '@odl/backend';
-import { getCompressor, hasCompressor, registerCompressor, type CompressorPlugin } from '@odl/core';
+import { getMethod, hasMethod, registerMethod, type ActivationMethodPlugin } from '@odl/core';
 import { gradientFilterPlugin } from './gradient-filter';
 import { hosvdPlugin } from './hosvd';
 import { svdPlugin } from './svd';
 
-/** The plugins of this package, in registration order. */
-export const lowrankPlugins: readonly CompressorPlugin<any>[] = [hosvdPlugin, svdPlugin, gradientFilterPlugin];
+/**
+ * The plugins of this package, in registration order.
+ *
+ * @example
+ * ```ts
+ * lowrankPlugins.map((p) => p.name); // ['hosvd', 'svd', 'gradient-filter']
+ * ```
+ */
+export const lowrankPlugins: readonly ActivationMethodPlugin<any>[] = [hosvdPlugin, svdPlugin, gradientFilterPlugin];
 
 /**
  * Registers `'hosvd'`, `'svd'` and `'gradient-filter'` with `@odl/core`'s registry. Idempotent:
@@ -26,13 +33,13 @@ export const lowrankPlugins: readonly CompressorPlugin<any>[] = [hosvdPlugin, sv
 export function registerLowrank(): string[] {
   const added: string[] = [];
   for (const plugin of lowrankPlugins) {
-    if (hasCompressor(plugin.name)) {
-      if (getCompressor(plugin.name) !== plugin) {
+    if (hasMethod(plugin.name)) {
+      if (getMethod(plugin.name) !== plugin) {
         throw new LowrankRegistrationError(plugin.name);
       }
       continue;
     }
-    registerCompressor(plugin);
+    registerMethod(plugin);
     added.push(plugin.name);
   }
   return added;
@@ -55,7 +62,7 @@ export class LowrankRegistrationError extends OdlError {
     super(
       'duplicate-method',
       `registerLowrank: the name '${method}' is already registered by a different plugin (two copies of @odl/lowrank?); ` +
-        `call unregisterCompressor('${method}') first or load a single copy`,
+        `call unregisterMethod('${method}') first or load a single copy`,
     );
     this.method = method;
   }

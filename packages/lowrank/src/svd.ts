@@ -1,10 +1,21 @@
 import { tf } from '@odl/backend';
-import type { CompressedActivation, CompressorPlugin, CompressorState, LayerCompressor, LayerGeometry } from '@odl/core';
-import { COMPRESSOR_API_VERSION, exactWeightGradient, normalizeGeometry } from '@odl/core';
+import {
+  exactWeightGradient,
+  explainedSubspace,
+  normalizeGeometry,
+  SPECIFICATION_VERSION,
+  type ActivationMethodPlugin,
+  type CompressedActivation,
+  type CompressorState,
+  type LayerCompressor,
+  type LayerGeometry,
+  type OptionSpec,
+  type SpectrumPath,
+} from '@odl/core';
 import { checkInput, FLOAT32_BYTES } from './internal/input-check';
-import { checkEpsilon, checkKind, checkKnownKeys, checkPath, type SpectrumPath } from './internal/options';
-import { leadingLeftSubspace } from './internal/spectrum';
+import { checkEpsilon, checkKind, checkKnownKeys, checkPath } from './internal/options';
 import { rejectNonEmptyState } from './internal/stateless';
+import { svdCost } from './svd-cost';
 
 /** Options of the `'svd'` method (SVD_ε). */
 export interface SvdOptions {
@@ -12,11 +23,56 @@ export interface SvdOptions {
   epsilon?: number;
   /** `'gram'` (default: eigenvectors of the B × B Gram matrix) or `'svd'` (full SVD of the B × rest unfolding). */
   path?: SpectrumPath;
+  /**
+   * Cost only: the rank of the batch-mode unfolding to count when costing without data (e.g.
+   * what {@link svdPlugin}'s `costOptionsFor` measured on a batch). Training never reads it:
+   * SVD_ε chooses the rank from ε on every batch.
+   */
+  rank?: number;
 }
 
 const METHOD = 'svd';
 const DEFAULT_EPSILON = 0.8;
 const SUPPORTS = ['conv2d', 'depthwise', 'dense'] as const;
+
+/**
+ * The options `'svd'` declares (docs/architecture.md §3): `epsilon`, `path`, and the cost-only
+ * `rank`.
+ *
+ * @example
+ * ```ts
+ * SVD_OPTIONS.map((o) => o.name); // ['epsilon', 'path', 'rank']
+ * ```
+ */
+export const SVD_OPTIONS: readonly OptionSpec[] = [
+  { name: 'epsilon', type: 'number', default: DEFAULT_EPSILON, min: 0, minExclusive: true, max: 1, doc: 'fraction of explained variance Σσ² of the batch-mode unfolding kept, recomputed every step (1: exact)' },
+  { name: 'path', type: 'enum', values: ['gram', 'svd'], default: 'gram', doc: "how singular vectors are found: 'gram' (eigenvectors of the B×B Gram matrix, fast) or 'svd' (full SVD)" },
+  { name: 'rank', type: 'integer', min: 1, costOnly: true, doc: 'cost only: rank of the batch-mode unfolding to count without data; training chooses it from epsilon' },
+];
+
+/**
+ * The rank SVD_ε keeps for one activation: the explained-variance rank of its batch-mode
+ * unfolding A_(0) (B × rest), the same rule and path as the compressor (`explainedSubspace` of
+ * `@odl/core`, mode 0 of HOSVD_ε).
+ *
+ * @param activation - the layer input (not disposed)
+ * @param epsilon - explained-variance fraction in (0, 1]
+ * @param path - `'gram'` (default) or `'svd'`
+ * @example
+ * ```ts
+ * svdRank(tf.randomNormal([16, 8, 8, 4]), 0.9); // between 1 and 16
+ * ```
+ */
+export function svdRank(activation: tf.Tensor, epsilon: number, path: SpectrumPath = 'gram'): number {
+  const unfolding = tf.reshape(activation, [activation.shape[0], -1]) as tf.Tensor2D;
+  try {
+    const { u, rank } = explainedSubspace(unfolding, epsilon, path);
+    u.dispose();
+    return rank;
+  } finally {
+    unfolding.dispose();
+  }
+}
 
 /**
  * One layer's SVD_ε compressor. The activation is flattened to its batch-mode unfolding
@@ -60,7 +116,7 @@ export class SvdCompressor implements LayerCompressor {
     checkInput(METHOD, this.geometry, input);
     const batch = input.shape[0];
     const unfolding = tf.reshape(input, [batch, -1]) as tf.Tensor2D;
-    const { u, rank } = leadingLeftSubspace(unfolding, this.epsilon, this.path);
+    const { u, rank } = explainedSubspace(unfolding, this.epsilon, this.path);
     const projected = tf.tidy(() => tf.matMul(tf.transpose(u), unfolding));
     unfolding.dispose();
     this.rank = rank;
@@ -93,24 +149,34 @@ export class SvdCompressor implements LayerCompressor {
 
 /**
  * SVD_ε: truncated SVD of the batch-mode unfolding (B × rest) at explained variance ε; backward
- * rebuilds the activation and uses the exact weight gradient. Options: {@link SvdOptions}.
+ * rebuilds the activation and uses the exact weight gradient. Options: {@link SvdOptions}
+ * ({@link SVD_OPTIONS}). Its rank depends on the data, so its cost counts the `rank` given, and
+ * `costOptionsFor` measures it on a batch.
  *
  * @example
  * ```ts
  * registerLowrank();
- * const compressor = getCompressor('svd').create(geometry, { epsilon: 0.9 });
+ * const compressor = createLayerCompressor('svd', geometry, { epsilon: 0.9 });
  * ```
  */
-export const svdPlugin: CompressorPlugin<SvdOptions> = {
+export const svdPlugin: ActivationMethodPlugin<SvdOptions> & Required<Pick<ActivationMethodPlugin<SvdOptions>, 'costOptionsFor'>> = {
+  specificationVersion: SPECIFICATION_VERSION,
   name: METHOD,
-  apiVersion: COMPRESSOR_API_VERSION,
   description: 'SVD_eps: truncated SVD of the batch-mode unfolding at explained variance eps; backward rebuilds the activation',
   supports: SUPPORTS,
+  options: SVD_OPTIONS,
   create(geometry: LayerGeometry, options: SvdOptions = {}): LayerCompressor {
-    checkKnownKeys(METHOD, options, ['epsilon', 'path']);
+    checkKnownKeys(METHOD, options, SVD_OPTIONS);
     const epsilon = checkEpsilon(METHOD, options.epsilon, DEFAULT_EPSILON);
     const path = checkPath(METHOD, options.path);
     checkKind(METHOD, geometry, SUPPORTS);
     return new SvdCompressor(geometry, epsilon, path);
+  },
+  cost: svdCost,
+  costOptionsFor(geometry: LayerGeometry, options: SvdOptions, activation: tf.Tensor): SvdOptions {
+    checkKnownKeys(METHOD, options, SVD_OPTIONS);
+    checkInput(METHOD, geometry, activation);
+    const epsilon = checkEpsilon(METHOD, options.epsilon, DEFAULT_EPSILON);
+    return { ...options, rank: svdRank(activation, epsilon, checkPath(METHOD, options.path)) };
   },
 };

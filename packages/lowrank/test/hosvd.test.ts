@@ -1,6 +1,7 @@
 import { setupBackend, tf } from '@odl/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { explainedVarianceRank, HosvdCompressor, hosvdPlugin, LowrankOptionError } from '../src';
+import { explainedVarianceRank } from '@odl/core';
+import { HosvdCompressor, hosvdPlugin, LowrankOptionError } from '../src';
 import { CASES } from './cases';
 import { denseGeometry, gaussian, modeProductF64, randn, randomOrthonormal, relFro, tuckerComposeF64, vanillaWeightGradient } from './helpers';
 

@@ -4,7 +4,8 @@ import {
   compressedDense,
   compressedDepthwiseConv2d,
   createLayerCompressor,
-  getCompressor,
+  getMethod,
+  UnsupportedLayerError,
   type LayerCompressor,
   type LayerGeometry,
 } from '@odl/core';
@@ -41,14 +42,17 @@ const METHODS: { method: string; options: Record<string, unknown>; applies: (g: 
 describe('registry', () => {
   it('registerLowrank is idempotent and exposes the three methods by name', () => {
     expect(registerLowrank()).toEqual([]);
-    expect(getCompressor('hosvd')).toBe(hosvdPlugin);
-    expect(getCompressor('svd')).toBe(svdPlugin);
-    expect(getCompressor('gradient-filter')).toBe(gradientFilterPlugin);
+    expect(getMethod('hosvd')).toBe(hosvdPlugin);
+    expect(getMethod('svd')).toBe(svdPlugin);
+    expect(getMethod('gradient-filter')).toBe(gradientFilterPlugin);
   });
   it('createLayerCompressor passes options through and surfaces typed errors', () => {
     const g = CASES.find((c) => c.name === 'dense 2-D')!.geometry;
     expect(() => createLayerCompressor('hosvd', g, { epsilon: 0 })).toThrow(LowrankOptionError);
-    expect(() => createLayerCompressor('gradient-filter', g, {})).toThrow(LowrankOptionError);
+    // a 2-D dense input: the plugin's unsupportedReason says why, before any compressor is made
+    expect(() => createLayerCompressor('gradient-filter', g, {})).toThrow(UnsupportedLayerError);
+    expect(() => createLayerCompressor('gradient-filter', g, {})).toThrow(/cannot serve this dense layer: dense layers need a 4-D input/);
+    expect(() => gradientFilterPlugin.create(g, {})).toThrow(LowrankOptionError);
   });
 });
 

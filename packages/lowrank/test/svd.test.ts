@@ -1,6 +1,7 @@
 import { setupBackend, tf } from '@odl/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { explainedVarianceRank, LowrankOptionError, SvdCompressor, svdPlugin } from '../src';
+import { explainedVarianceRank } from '@odl/core';
+import { LowrankOptionError, SvdCompressor, svdPlugin } from '../src';
 import { CASES } from './cases';
 import { denseGeometry, gaussian, randn, randomOrthonormal, relFro, vanillaWeightGradient } from './helpers';
 

@@ -1,6 +1,7 @@
 // Regenerates docs/profiler-tables.md from the profiler's analytic cost model.
 // Usage (from the repository root): node packages/profiler/scripts/profiler-tables.mjs [output.md]
-// Bundles the sources with esbuild (no build step needed), then calls profilerTablesMarkdown().
+// Bundles the sources with esbuild (no build step needed), then calls tablesMarkdown() of
+// ./table-methods.ts (the methods counted, registered there; profilerTablesMarkdown() of @odl/profiler).
 import { build } from 'esbuild';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,7 @@ const odl = ['backend', 'core', 'lowrank', 'shortcut', 'profiler', 'datasets', '
 try {
   await build({
     stdin: {
-      contents: `export { profilerTablesMarkdown, writeFileAtomic } from '@odl/profiler';`,
+      contents: `export { writeFileAtomic } from '@odl/profiler'; export { tablesMarkdown } from './packages/profiler/scripts/table-methods.ts';`,
       resolveDir: root,
       loader: 'ts',
     },
@@ -28,8 +29,8 @@ try {
     alias: Object.fromEntries(odl.map((p) => [`@odl/${p}`, join(root, `packages/${p}/src/index.ts`)])),
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
-  const { profilerTablesMarkdown, writeFileAtomic } = await import(pathToFileURL(bundle).href);
-  await writeFileAtomic(out, profilerTablesMarkdown());
+  const { tablesMarkdown, writeFileAtomic } = await import(pathToFileURL(bundle).href);
+  await writeFileAtomic(out, tablesMarkdown());
   console.log(`wrote ${out}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -7,8 +7,8 @@ import { formatCompact } from './report/format';
 import { markdownTable } from './report/tables';
 
 /**
- * The fixed, illustrative rank setting of the generated tables (not measured: no ImageNet data
- * is available offline). NHWC ranks `[kB, kH, kW, kC]` = `[4, min(4, H), min(4, W), min(16, C)]`
+ * A fixed, illustrative per-mode rank setting for tables of Tucker methods (not measured: no
+ * ImageNet data is available offline). NHWC ranks `[kB, kH, kW, kC]` = `[4, min(4, H), min(4, W), min(16, C)]`
  * for convolutions, `[4, …, min(16, I)]` for dense layers (middle axes min(4, d)).
  *
  * @example
@@ -21,8 +21,20 @@ export function illustrativeRanks(g: LayerGeometry): number[] {
   return s.map((d, i) => (i === 0 ? Math.min(4, d) : i === s.length - 1 ? Math.min(16, d) : Math.min(4, d)));
 }
 
+/** One method column of the generated tables. */
+export interface TableMethod {
+  /** Registry name of a registered method. */
+  method: string;
+  /** Label in the table. */
+  label: string;
+  /** Options of the method for one layer. */
+  options: (spec: LayerSpec) => Record<string, unknown>;
+}
+
 /** Options of the generated tables. */
 export interface PaperTablesOptions {
+  /** The methods, one column each, counted through the registry (register them first). */
+  methods: readonly TableMethod[];
   /** Models; default all four. */
   models?: SpecModelName[];
   /** Resolution; default 224. */
@@ -33,14 +45,13 @@ export interface PaperTablesOptions {
   lastN?: number[];
 }
 
-/** One method column of the generated tables. */
-export interface TableMethod {
-  /** Registry name. */
-  method: string;
-  /** Label in the table. */
-  label: string;
-  /** Options of the method for one layer. */
-  options: (spec: LayerSpec) => Record<string, unknown>;
+/** Options of {@link profilerTablesMarkdown}. */
+export interface ProfilerTablesMarkdownOptions extends PaperTablesOptions {
+  /**
+   * Lines printed after the introduction, before the tables (what the accounting modes count for
+   * these methods, which options the columns use), each as it is; default none.
+   */
+  notes?: readonly string[];
 }
 
 /** One generated table entry: a model, N and method, counted in both modes. */
@@ -59,25 +70,21 @@ export interface PaperTableEntry {
   exact: ModelCostTable;
 }
 
-/** The methods of the generated tables with their options (SVD rank 4, filter radius 2, illustrative ranks). */
-export const TABLE_METHODS: readonly TableMethod[] = [
-  { method: 'vanilla', label: 'vanilla', options: () => ({}) },
-  { method: 'asi', label: 'ASI', options: (s) => ({ ranks: illustrativeRanks(s.geometry) }) },
-  { method: 'hosvd', label: 'HOSVD_ε', options: (s) => ({ ranks: illustrativeRanks(s.geometry) }) },
-  { method: 'svd', label: 'SVD_ε (k=4)', options: () => ({ rank: 4 }) },
-  { method: 'gradient-filter', label: 'gradient filter (r=2)', options: () => ({ radius: 2 }) },
-];
-
 /**
- * Builds every cost table of the generated document (built-in formulas only, so the tables do
- * not change when a plugin's own cost() changes).
+ * Builds every cost table of the generated document: per model, N and method, the
+ * {@link profileModel} totals in paper and exact accounting, each layer's cost asked of the
+ * method's registered plugin.
  *
  * @example
  * ```ts
- * const tables = paperTables({ models: ['resnet18'], lastN: [2] });
+ * registerShortcut();
+ * const tables = paperTables({ models: ['resnet18'], lastN: [2], methods: [{ method: 'asi', label: 'ASI', options: (s) => ({ ranks: illustrativeRanks(s.geometry) }) }] });
  * ```
  */
-export function paperTables(o: PaperTablesOptions = {}): PaperTableEntry[] {
+export function paperTables(o: PaperTablesOptions): PaperTableEntry[] {
+  if (o == null || !Array.isArray(o.methods) || o.methods.length === 0) {
+    throw new ArgumentError("paperTables: give the methods to count, e.g. { methods: [{ method: 'vanilla', label: 'vanilla', options: () => ({}) }] } (registered methods only)");
+  }
   const models = o.models ?? (Object.keys(MODEL_SPECS) as SpecModelName[]);
   const out: PaperTableEntry[] = [];
   for (const model of models) {
@@ -85,8 +92,8 @@ export function paperTables(o: PaperTablesOptions = {}): PaperTableEntry[] {
     if (!gen) throw new ArgumentError(`unknown model '${model}'; choose one of ${Object.keys(MODEL_SPECS).join(', ')}`);
     const layers = gen({ resolution: o.resolution ?? 224, batch: o.batch ?? 128 });
     for (const lastN of o.lastN ?? [2, 4]) {
-      for (const m of TABLE_METHODS) {
-        const run = (mode: CostMode) => profileModel({ layers, method: m.method, lastN, options: m.options, mode, source: 'builtin' });
+      for (const m of o.methods) {
+        const run = (mode: CostMode) => profileModel({ layers, method: m.method, lastN, options: m.options, mode });
         out.push({ model, lastN, method: m.method, label: m.label, paper: run('paper'), exact: run('exact') });
       }
     }
@@ -96,14 +103,15 @@ export function paperTables(o: PaperTablesOptions = {}): PaperTableEntry[] {
 
 /**
  * The Markdown document `docs/profiler-tables.md`: per model and N, activation memory and
- * paper-mode / exact-mode FLOPs of one training step per method.
+ * paper-mode / exact-mode FLOPs of one training step per method ({@link paperTables}), after an
+ * introduction and the caller's notes.
  *
  * @example
  * ```ts
- * await writeFileAtomic('docs/profiler-tables.md', profilerTablesMarkdown());
+ * await writeFileAtomic('docs/profiler-tables.md', profilerTablesMarkdown({ methods, notes }));
  * ```
  */
-export function profilerTablesMarkdown(o: PaperTablesOptions = {}): string {
+export function profilerTablesMarkdown(o: ProfilerTablesMarkdownOptions): string {
   const res = o.resolution ?? 224;
   const batch = o.batch ?? 128;
   const all = paperTables(o);
@@ -116,13 +124,7 @@ export function profilerTablesMarkdown(o: PaperTablesOptions = {}): string {
     '(depthwise and pointwise counted alike; the classifier is not counted). Activation memory = elements kept for backward × 4 bytes.',
     'FLOPs are forward + backward of the fine-tuned layers only.',
     '',
-    '- **paper** mode follows the reference code of ASI (ICML 2025) / HOSVD_ε (NeurIPS 2024): MACs for conv, groups ignored, no input gradients, no core formation, SVD costed max²·min.',
-    '- **exact** mode: 2 FLOPs per multiply-add, groups counted, every contraction (compression, orthonormalisation, core formation, Tucker backward, reconstruction, input gradient) counted; ASI at a warm step of its default sequential schedule.',
-    '',
-    '**Ranks used** (a fixed illustrative setting, *not* measured — no ImageNet data is available offline): ASI and HOSVD_ε both use',
-    'NHWC ranks `[kB, kH, kW, kC] = [4, min(4, H), min(4, W), min(16, C)]` (NCHW order of the reference: `[4, min(16, C), min(4, H), min(4, W)]`);',
-    'with real data HOSVD_ε at ε = 0.8 picks its own ranks per batch. SVD_ε keeps rank 4 of the batch unfolding; the gradient filter uses radius 2.',
-    '',
+    ...(o.notes ?? []),
   ];
   const models = [...new Set(all.map((t) => t.model))];
   for (const model of models) {

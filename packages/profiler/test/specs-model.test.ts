@@ -1,5 +1,11 @@
-import { describe, expect, it } from 'vitest';
-import { convDims, lastLayers, mcunetIn1Specs, mobilenetV2Specs, profileModel, resnet18Specs, resnet34Specs, MODEL_SPECS } from '@odl/profiler';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { convDims } from '@odl/core';
+import { registerShortcut } from '@odl/shortcut';
+import { lastLayers, mcunetIn1Specs, mobilenetV2Specs, profileModel, resnet18Specs, resnet34Specs, MODEL_SPECS } from '@odl/profiler';
+
+beforeAll(() => {
+  registerShortcut();
+});
 
 describe('spec generators', () => {
   it('every generated geometry is self-consistent (output follows from input, kernel, stride, padding)', () => {
@@ -44,7 +50,7 @@ describe('profileModel', () => {
   const layers = mcunetIn1Specs({ resolution: 224, batch: 128 });
 
   it('vanilla, last 2 layers: 128·7·7·576 + 128·7·7·576 elements = 7225344 (27.5625 MiB)', () => {
-    const t = profileModel({ layers, method: 'vanilla', lastN: 2, source: 'builtin' });
+    const t = profileModel({ layers, method: 'vanilla', lastN: 2 });
     expect(t.rows.map((r) => r.name)).toEqual(['blocks.13.depthwise', 'blocks.13.project']);
     expect(t.total.activationElements).toBe(2 * 128 * 49 * 576);
     expect(t.total.activationMiB).toBe(27.5625);
@@ -57,20 +63,19 @@ describe('profileModel', () => {
       lastN: 3,
       options: [{ ranks: [4, 4, 4, 13] }, { ranks: [4, 4, 4, 16] }, { ranks: [4, 4, 4, 16] }],
       mode: 'paper',
-      source: 'builtin',
     });
     expect(t.rows[0].activationElements).toBe(2648);
     expect(t.rows[0].forwardFlops).toBe(376_924_501);
     expect(t.total.forwardFlops).toBe(t.rows.reduce((a, r) => a + r.forwardFlops, 0));
     expect(t.total.totalFlops).toBe(t.total.forwardFlops + t.total.backwardFlops);
-    const small = profileModel({ layers, method: 'vanilla', lastN: 1, batch: 2, source: 'builtin' });
+    const small = profileModel({ layers, method: 'vanilla', lastN: 1, batch: 2 });
     expect(small.batch).toBe(2);
     expect(small.total.activationElements).toBe(2 * 49 * 576);
   });
 
   it('errors name the layer and the fix', () => {
-    expect(() => profileModel({ layers, method: 'asi', lastN: 2, options: [{ ranks: [1, 1, 1, 1] }], source: 'builtin' })).toThrow(/one options object per fine-tuned layer/);
-    expect(() => profileModel({ layers, method: 'asi', lastN: 1, source: 'builtin' })).toThrow(/layer 'blocks.13.project': asi cost needs options.ranks/);
+    expect(() => profileModel({ layers, method: 'asi', lastN: 2, options: [{ ranks: [1, 1, 1, 1] }]  })).toThrow(/one options object per fine-tuned layer/);
+    expect(() => profileModel({ layers, method: 'asi', lastN: 1  })).toThrow(/layer 'blocks.13.project': asi cost needs options.ranks/);
     expect(() => profileModel({ layers, method: 'vanilla', lastN: 0 })).toThrow(/positive integer/);
   });
 });

@@ -10,8 +10,8 @@
  * step keeps HOSVD's quality at the same memory.
  */
 import { setupBackend, tf } from '@odl/backend';
-import { composeTucker, conv2dGeometry, unpackTucker, type CompressedActivation, type LayerCompressor } from '@odl/core';
-import { hosvdFactors, hosvdPlugin } from '@odl/lowrank';
+import { composeTucker, conv2dGeometry, hosvdFactors, unpackTucker, type CompressedActivation, type LayerCompressor } from '@odl/core';
+import { hosvdPlugin } from '@odl/lowrank';
 import { asiPlugin } from '../src/index';
 
 /** One measured quantity. */

@@ -1,11 +1,14 @@
 /**
- * @odl/shortcut: ASI (Activation Subspace Iteration) and memory-budgeted rank selection.
+ * @odl/shortcut: ASI (Activation Subspace Iteration) as a method plugin of `@odl/core` (contract
+ * version 2): its compressor, options, cost model and planner (memory-budgeted rank selection).
  *
  * @packageDocumentation
  */
 export { asiPlugin } from './asi/plugin';
 export { AsiCompressor, type AsiModeStart } from './asi/compressor';
-export { validateAsiOptions, type AsiOptions, type AsiSchedule } from './asi/options';
+export { validateAsiOptions, ASI_OPTIONS, RANK_SELECTION_EPSILONS, type AsiOptions, type AsiCompressorOptions, type AsiSchedule } from './asi/options';
+export { paperAsi, exactAsi, asiCost } from './asi/cost';
+export { asiPlanner, planAsiRanks, asiLayerOptions, type AsiPlanDetails } from './asi/planner';
 export { registerShortcut } from './register';
 export { BudgetTooSmallError, PerplexityTableError } from './errors';
 export {

@@ -1,20 +1,22 @@
-import { getCompressor, hasCompressor, registerCompressor } from '@odl/core';
+import { getMethod, hasMethod, registerMethod } from '@odl/core';
 import { asiPlugin } from './asi/plugin';
 
 /**
- * Registers the `'asi'` plugin with @odl/core's compressor registry so that layers, the trainer,
- * the profiler and the CLI find it by name. Idempotent: calling it again does nothing. Importing
- * @odl/shortcut does not register anything by itself (the package is side-effect free).
+ * Registers the `'asi'` plugin with @odl/core's method registry so that the session, the
+ * profiler, the CLI and the web demo find it by name. Idempotent: calling it again does nothing;
+ * a different plugin already registered as `'asi'` makes it throw `DuplicateMethodError`
+ * (nothing is overwritten). Importing @odl/shortcut does not register anything by itself (the
+ * package is side-effect free).
  *
  * @example
  * ```ts
  * import { registerShortcut } from '@odl/shortcut';
- * import { getCompressor } from '@odl/core';
+ * import { getMethod } from '@odl/core';
  * registerShortcut();
- * getCompressor('asi').description;
+ * getMethod('asi').description;
  * ```
  */
 export function registerShortcut(): void {
-  if (hasCompressor('asi') && (getCompressor('asi') as unknown) === asiPlugin) return;
-  registerCompressor(asiPlugin);
+  if (hasMethod(asiPlugin.name) && (getMethod(asiPlugin.name) as unknown) === asiPlugin) return;
+  registerMethod(asiPlugin);
 }

@@ -7,8 +7,31 @@ import { tuckerDims, type TuckerFactors } from './core';
 const NO_PAD: [[number, number], [number, number]] = [[0, 0], [0, 0]];
 
 /**
+ * The branch of {@link tuckerConv2dWeightGradient} for a depthwise layer: true when the channels
+ * go back to C first (`Z3 ×_C U_C`, then the depthwise weight gradient itself), false when the
+ * weight gradient runs on K3 channels and is then contracted on the channel diagonal. Channels go
+ * first when the channel multiplier is 1 and the spatially expanded `Z3` (K0 × Hp × Wp positions)
+ * spans no more batch × spatial positions than the input (B × H × W) does: that way is
+ * K0·Hp·Wp·K3·C + taps·K0·H′·W′·C multiply-adds instead of taps·K3·K0·H′·W′·C, with no intermediate
+ * larger than the input. The contraction and its exact cost (`exactTuckerConvBackward`) both call
+ * this predicate, so changing the branch changes the count.
+ *
+ * @param multiplier - the depthwise channel multiplier M (`weightShape[3]`)
+ * @param k0 - the batch rank K0 (the core's batch size)
+ * @param padded - `[Hp, Wp]`, the padded input height and width
+ * @param input - `[B, H, W]`, the input's batch, height and width
+ * @example
+ * ```ts
+ * depthwiseChannelsFirst(1, 4, [9, 9], [32, 7, 7]); // true: 4·81 = 324 ≤ 32·49 = 1568
+ * ```
+ */
+export function depthwiseChannelsFirst(multiplier: number, k0: number, padded: readonly [number, number], input: readonly number[]): boolean {
+  return multiplier === 1 && k0 * padded[0] * padded[1] <= input[0]! * input[1]! * input[2]!;
+}
+
+/**
  * Weight gradient of a conv2d or depthwise layer straight from a Tucker-compressed input
- * (DESIGN §3), never rebuilding the activation:
+ * (docs/method.md §3), never rebuilding the activation:
  *
  * 1. `Z1 = dy ×_B U_Bᵀ` (batch B → K0);
  * 2. `Ū_H`, `Ū_W` = `U_H`, `U_W` with the conv's padding rows (zeros) added;
@@ -65,10 +88,9 @@ export function tuckerConv2dWeightGradient(core: tf.Tensor, factors: TuckerFacto
       const M = geometry.weightShape[3];
       const weightShape = geometry.weightShape as [number, number, number, number];
       if (UC == null) return depthwiseWeightGradient(Z3b, Z1, weightShape, strides, NO_PAD, dilations);
-      if (M === 1 && Z3b.size / K3 <= B * H * W) {
+      if (depthwiseChannelsFirst(M, Z3b.shape[0], [Z3b.shape[1], Z3b.shape[2]], [B, H, W])) {
         // 5 before 4: channels back to C first (Z3 ×_C U_C, no larger than the input the Tucker
-        // form describes), then the depthwise weight gradient itself — K0·Hp·Wp·K3·C + taps·K0·H'·W'·C
-        // multiply-adds instead of taps·K3·K0·H'·W'·C.
+        // form describes), then the depthwise weight gradient itself.
         return depthwiseWeightGradient(modeProduct(Z3b, 3, UC) as tf.Tensor4D, Z1, weightShape, strides, NO_PAD, dilations);
       }
       // 4-5. Z4[kh,kw,k,c·M+m] contracted with U_C[c,k] on the channel diagonal

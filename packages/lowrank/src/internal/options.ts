@@ -1,17 +1,17 @@
-import type { LayerGeometry, LayerKind } from '@odl/core';
+import { suggest, type LayerGeometry, type LayerKind, type OptionSpec, type SpectrumPath } from '@odl/core';
 import { LowrankOptionError } from '../errors';
-
-/** How the leading singular vectors of an unfolding are computed. */
-export type SpectrumPath = 'gram' | 'svd';
 
 const KNOWN_PATHS: readonly SpectrumPath[] = ['gram', 'svd'];
 
-/** Rejects keys a method does not know (a typo would otherwise silently fall back to a default). */
-export function checkKnownKeys(method: string, options: object, known: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
-      throw new LowrankOptionError(method, key, `unknown option '${key}'; known options are ${known.map((k) => `'${k}'`).join(', ')}`);
-    }
+/**
+ * Rejects keys a method does not declare (a typo would otherwise silently fall back to a
+ * default). Declared options the compressor does not read (`costOnly` ones) pass.
+ */
+export function checkKnownKeys(method: string, options: object, specs: readonly OptionSpec[]): void {
+  const known = specs.map((s) => s.name);
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined || known.includes(key)) continue;
+    throw new LowrankOptionError(method, key, `unknown option '${key}'${suggest(key, known)}; known options are ${known.map((k) => `'${k}'`).join(', ')}`);
   }
 }
 
@@ -55,4 +55,11 @@ export function checkKind(method: string, geometry: LayerGeometry, supports: rea
       `layer kind '${geometry.kind}' is not supported; supported kinds are ${supports.join(', ')}`,
     );
   }
+}
+
+/** The paper-mode SVD convention (docs/method.md §6): max²·min for convolutions, max·min² for dense layers. */
+export function paperSvdFlops(kind: LayerKind, rows: number, cols: number): number {
+  const hi = Math.max(rows, cols);
+  const lo = Math.min(rows, cols);
+  return kind === 'dense' ? hi * lo * lo : hi * hi * lo;
 }

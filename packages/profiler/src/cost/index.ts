@@ -1,14 +1,2 @@
-export * from './types';
-export { convDims, denseDims, prod } from './dims';
-export type { ConvDims, DenseDims } from './dims';
-export { clampRanks, nchwRanksToNhwc, nhwcRanksToNchw, ranksFromSpectra } from './ranks';
-export { gradientFilterPooled, svdShape, tuckerElements } from './common';
-export type { GradientFilterPooled, SvdStorage } from './common';
-export { paperVanilla, paperAsi, paperHosvd, paperSvd, paperGradientFilter } from './paper';
-export { exactVanilla, exactAsi, exactHosvd, exactSvd, exactGradientFilter, qrFlops, symEigFlops, coreFormationFlops } from './exact';
-export { BUILTIN_COST_MODELS } from './builtin';
-export type { CostModel } from './builtin';
-export { registryLookup, registeredMethods } from './plugins';
-export type { PluginLookup } from './plugins';
 export { layerCost, activationBytesOf } from './layer-cost';
-export type { CostSource, LayerCostOptions } from './layer-cost';
+export type { LayerCostOptions } from './layer-cost';

@@ -1,62 +1,43 @@
 import { ArgumentError } from '@odl/backend';
-import type { CostMode, LayerCost, LayerGeometry } from '@odl/core';
-import type { DetailedLayerCost } from './types';
-import { BUILTIN_COST_MODELS } from './builtin';
-import { registryLookup, type PluginLookup } from './plugins';
-
-/** Where a cost comes from: a registered plugin's `cost()`, or the profiler's built-in formulas. */
-export type CostSource = 'auto' | 'plugin' | 'builtin';
+import { getMethod, resolveOptions, unsupportedReason, UnsupportedLayerError, type CostMode, type DetailedLayerCost, type LayerCost, type LayerGeometry } from '@odl/core';
 
 /** Options of {@link layerCost}. */
 export interface LayerCostOptions {
-  /** Accounting mode; default `'exact'`. */
+  /** Accounting mode (docs/method.md §6); default `'exact'`. */
   mode?: CostMode;
-  /**
-   * `'auto'` (default): the registered plugin's `cost()` when it declares one, else the built-in
-   * model; `'plugin'`: the plugin's only; `'builtin'`: the built-in formulas only.
-   */
-  source?: CostSource;
-  /** How plugins are found; default: @odl/core's registry. */
-  lookup?: PluginLookup;
 }
 
 /**
- * Analytic cost of one layer under one method: activation elements kept for backward and
- * forward/backward FLOPs of one training step.
+ * Analytic cost of one layer under one method for one training step: activation elements (and
+ * bytes) kept for backward, forward and backward FLOPs, and the terms when the method lists them.
+ * The profiler holds no formula: it asks the method registered under `method` (`getMethod` of
+ * `@odl/core`; register the methods first, e.g. `registerShortcut()`, `registerLowrank()`), after
+ * validating the options against the method's declarations (`resolveOptions`: defaults filled,
+ * an undeclared option refused) and checking that the method serves the layer
+ * (`UnsupportedLayerError` with its reason otherwise). Data-dependent methods (HOSVD_ε, SVD_ε)
+ * count the ranks given in their cost-only options (their `costOptionsFor` measures them).
  *
+ * @param geometry - the layer
+ * @param method - the registry name of the method
+ * @param options - the method's options for this layer
+ * @param opts - the accounting mode
  * @example
  * ```ts
+ * registerShortcut();
  * const g = { kind: 'conv2d', inputShape: [128, 7, 7, 96], weightShape: [1, 1, 96, 576], outputShape: [128, 7, 7, 576] } as const;
  * layerCost(g, 'asi', { ranks: [4, 4, 4, 13] }, { mode: 'paper' }).backwardFlops; // 16653200
  * ```
  */
-export function layerCost(geometry: LayerGeometry, method: string, options: unknown = {}, opts: LayerCostOptions = {}): DetailedLayerCost {
+export function layerCost(geometry: LayerGeometry, method: string, options: Record<string, unknown> = {}, opts: LayerCostOptions = {}): DetailedLayerCost {
   const mode = opts.mode ?? 'exact';
   if (mode !== 'exact' && mode !== 'paper') throw new ArgumentError(`cost mode must be 'exact' or 'paper', got '${String(mode)}'`);
-  const source = opts.source ?? 'auto';
-  if (source !== 'builtin') {
-    const plugin = (opts.lookup ?? registryLookup)(method);
-    if (plugin?.cost) {
-      const c = plugin.cost(geometry, options as Record<string, unknown>, mode);
-      const out: DetailedLayerCost = { activationElements: c.activationElements, forwardFlops: c.forwardFlops, backwardFlops: c.backwardFlops, terms: [] };
-      if (c.activationBytes != null) out.activationBytes = c.activationBytes;
-      return out;
-    }
-    if (source === 'plugin') {
-      throw new ArgumentError(
-        plugin
-          ? `plugin '${method}' declares no cost(); use source 'auto' or 'builtin', or add cost() to the plugin`
-          : `no plugin named '${method}' is registered; register it or use source 'builtin'`,
-      );
-    }
-  }
-  const model = BUILTIN_COST_MODELS[method];
-  if (!model) {
-    throw new ArgumentError(
-      `no cost model for method '${method}': built-in ones are ${Object.keys(BUILTIN_COST_MODELS).join(', ')}; a plugin can declare cost() to be profiled`,
-    );
-  }
-  return model(geometry, options, mode);
+  const plugin = getMethod(method);
+  const reason = unsupportedReason(plugin, geometry);
+  if (reason != null) throw new UnsupportedLayerError(method, geometry.kind, plugin.supports, reason);
+  const c = plugin.cost(geometry, resolveOptions(plugin, options), mode);
+  const out: DetailedLayerCost = { activationElements: c.activationElements, forwardFlops: c.forwardFlops, backwardFlops: c.backwardFlops, terms: c.terms ?? [] };
+  if (c.activationBytes != null) out.activationBytes = c.activationBytes;
+  return out;
 }
 
 /**

@@ -1,10 +1,8 @@
 import { ArgumentError } from '@odl/backend';
-import type { CostMode, LayerGeometry } from '@odl/core';
+import type { CostMode, CostTerm, LayerGeometry } from '@odl/core';
 import type { LayerSpec } from '../specs/layer-spec';
 import { lastLayers } from '../specs/layer-spec';
-import { activationBytesOf, layerCost, type CostSource } from '../cost/layer-cost';
-import type { PluginLookup } from '../cost/plugins';
-import type { CostTerm } from '../cost/types';
+import { activationBytesOf, layerCost } from '../cost/layer-cost';
 
 /** Bytes in a mebibyte. */
 export const BYTES_PER_MIB = 1024 * 1024;
@@ -16,20 +14,16 @@ export type LayerOptionsInput = Record<string, unknown> | Record<string, unknown
 export interface ModelCostRequest {
   /** Every conv/dense layer of the model, in model order. */
   layers: readonly LayerSpec[];
-  /** Registry name of the method (`'vanilla'`, `'asi'`, `'hosvd'`, `'svd'`, `'gradient-filter'`, or a plugin). */
+  /** Registry name of a registered method (its plugin's `cost` counts each layer, see {@link layerCost}). */
   method: string;
   /** Number of fine-tuned layers: the last N of `layers`. */
   lastN: number;
-  /** Method options (ranks NHWC per layer for ASI/HOSVD, `rank` for SVD, `radius` for the filter). */
+  /** The method's options, validated against its declarations (e.g. per-layer ranks of a Tucker method). */
   options?: LayerOptionsInput;
   /** Overrides the batch size of every geometry. */
   batch?: number;
   /** Accounting mode; default `'exact'`. */
   mode?: CostMode;
-  /** Cost source (see {@link layerCost}); default `'auto'`. */
-  source?: CostSource;
-  /** Plugin lookup; default @odl/core's registry. */
-  lookup?: PluginLookup;
   /** Bytes per stored element; default 4 (float32). */
   bytesPerElement?: number;
 }
@@ -58,7 +52,7 @@ export interface LayerCostRow {
   backwardFlops: number;
   /** Forward + backward. */
   totalFlops: number;
-  /** Terms of the cost (empty when a plugin's cost() supplied it). */
+  /** Terms of the cost (empty when the method's cost model does not list them). */
   terms: CostTerm[];
 }
 
@@ -137,10 +131,12 @@ export function sumRows(rows: readonly Pick<LayerCostRow, 'activationElements' |
 
 /**
  * Analytic per-layer and total activation memory and FLOPs of one training step that
- * fine-tunes the last N conv/dense layers with one method.
+ * fine-tunes the last N conv/dense layers with one registered method (each layer's cost asked of
+ * the method's plugin through {@link layerCost}).
  *
  * @example
  * ```ts
+ * registerShortcut();
  * const table = profileModel({ layers: mcunetIn1Specs(), method: 'asi', lastN: 2, options: { ranks: [4, 4, 4, 13] }, mode: 'paper' });
  * table.total.activationMiB;
  * ```
@@ -156,7 +152,7 @@ export function profileModel(req: ModelCostRequest): ModelCostTable {
     const options = optionsFor(req.options, spec, i, tuned.length);
     let c;
     try {
-      c = layerCost(geometry, req.method, options, { mode, source: req.source, lookup: req.lookup });
+      c = layerCost(geometry, req.method, options, { mode });
     } catch (e) {
       if (e instanceof Error) e.message = `layer '${spec.name}': ${e.message}`;
       throw e;

@@ -1,26 +1,22 @@
-import { tf, ArgumentError, ShapeError, leadingSingularVectors } from '@odl/backend';
+import { tf, ArgumentError, ShapeError } from '@odl/backend';
 import {
   exactWeightGradient,
+  hosvdFactors,
   projectOntoFactors,
   tuckerConv2dWeightGradient,
   tuckerDenseWeightGradient,
   tuckerStorageCount,
-  type LayerGeometry,
+  type CalibrationLayer as CoreCalibrationLayer,
   type TuckerStorage,
 } from '@odl/core';
-import { CyclicUnfoldings } from '../asi/unfoldings';
 import { DEFAULT_EPSILONS, PERPLEXITY_TABLE_SCHEMA_VERSION, type PerplexityCandidate, type PerplexityTable } from './table';
 
-/** One layer to measure: its geometry, its input on the calibration batch, and its output gradient. */
-export interface CalibrationLayer {
-  /** Layer name (the key of the rank plan). */
-  name: string;
-  /** Geometry of the layer for the calibration batch (`inputShape` = the input's shape). */
-  geometry: LayerGeometry;
-  /** The layer input A on the calibration batch. Not disposed. */
-  input: tf.Tensor;
-  /** Output gradient of the layer on the calibration batch (shape = `geometry.outputShape`). Not disposed. */
-  dy: tf.Tensor;
+/**
+ * One layer to measure: its geometry, its input on the calibration batch, and its output
+ * gradient (the `CalibrationLayer` of `@odl/core`'s planner contract, optionally with the exact
+ * weight gradient).
+ */
+export interface CalibrationLayer extends CoreCalibrationLayer {
   /**
    * The exact weight gradient, or a function computing it. Default: `exactWeightGradient` of
    * @odl/core from `input` and `dy`.
@@ -42,9 +38,11 @@ export interface MeasurePerplexityOptions {
 }
 
 /**
- * Measures, for each layer and each ε, the HOSVD_ε ranks of the layer input (one per mode), the
- * memory they need (Π k + Σ d·k elements, 4 bytes each in float32 storage) and the perplexity
- * ‖ΔΘ_exact − ΔΘ_lowrank‖_F of the weight gradient computed from the Tucker form (DESIGN §5).
+ * Measures, for each layer and each ε, the HOSVD_ε ranks of the layer input (one per mode,
+ * `hosvdFactors` of `@odl/core`, the same HOSVD_ε as `@odl/lowrank`'s compressor; a rank is
+ * capped at ASI's effective rank min(k, d, numel/d)), the memory they need (Π k + Σ d·k
+ * elements, 4 bytes each in float32 storage) and the perplexity ‖ΔΘ_exact − ΔΘ_lowrank‖_F of the
+ * weight gradient computed from the Tucker form (docs/method.md §5).
  *
  * @example
  * ```ts
@@ -73,11 +71,13 @@ export function measurePerplexity(layers: readonly CalibrationLayer[], options: 
     const exactNorm = tf.tidy(() => tf.norm(exact).dataSync()[0]);
     const candidates: PerplexityCandidate[] = epsilons.map((epsilon) =>
       tf.tidy(() => {
-        const unfold = new CyclicUnfoldings(layer.input);
-        const factors = layer.input.shape.map((_, n) =>
-          leadingSingularVectors(unfold.unfolding(n), { explainedVariance: epsilon, method: options.method ?? 'gram' }).u,
-        );
-        unfold.releaseAll();
+        const numel = layer.input.size;
+        // ASI's effective rank is min(k, d, numel/d): at ε = 1 the Gram path keeps all d_n
+        // directions, the ones beyond numel/d_n have no energy and ASI would not store them.
+        const factors = hosvdFactors(layer.input, epsilon, options.method ?? 'gram').factors.map((u) => {
+          const k = Math.min(u.shape[1], numel / u.shape[0]);
+          return k < u.shape[1] ? (tf.slice(u, [0, 0], [-1, k]) as tf.Tensor2D) : u;
+        });
         const core = projectOntoFactors(layer.input, factors);
         const approx =
           geometry.kind === 'dense'

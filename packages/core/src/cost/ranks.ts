@@ -1,11 +1,15 @@
 import { ArgumentError } from '@odl/backend';
+import { explainedVarianceRank } from '../tucker/hosvd';
 import { prod } from './dims';
 
 /**
  * Clamps per-mode ranks of a Tucker decomposition to what the tensor allows:
- * `k_n = min(r_n, d_n, numel / d_n)` (DESIGN §3). Ranks are given in the tensor's own axis
- * order (NHWC for convolutions: `[kB, kH, kW, kC]`).
+ * `k_n = min(r_n, d_n, numel / d_n)` (docs/method.md §3). Ranks are given in the tensor's own
+ * axis order (NHWC for convolutions: `[kB, kH, kW, kC]`).
  *
+ * @param shape - the activation's shape
+ * @param ranks - requested rank per mode (positive integers)
+ * @returns the effective rank per mode
  * @example
  * ```ts
  * clampRanks([128, 7, 7, 96], [4, 10, 4, 13]); // [4, 7, 4, 13]
@@ -26,7 +30,7 @@ export function clampRanks(shape: readonly number[], ranks: readonly number[]): 
 
 /**
  * Converts conv ranks from the reference code's NCHW mode order `[K0 (B), K1 (C), K2 (H), K3 (W)]`
- * to ours, NHWC `[kB, kH, kW, kC]`.
+ * to odl's NHWC order `[kB, kH, kW, kC]`.
  *
  * @example
  * ```ts
@@ -39,7 +43,7 @@ export function nchwRanksToNhwc(ranks: readonly number[]): [number, number, numb
 }
 
 /**
- * Converts conv ranks from NHWC `[kB, kH, kW, kC]` (ours) to the reference code's NCHW order
+ * Converts conv ranks from odl's NHWC order `[kB, kH, kW, kC]` to the reference code's NCHW order
  * `[kB, kC, kH, kW]`.
  *
  * @example
@@ -53,9 +57,10 @@ export function nhwcRanksToNchw(ranks: readonly number[]): [number, number, numb
 }
 
 /**
- * The HOSVD_ε rank rule: for each mode, the smallest k whose leading squared singular values
- * reach the fraction ε of the total (Σ_{i<k} σ_i² ≥ ε·Σ σ_i²). `spectra[n]` holds the singular
- * values of the mode-n unfolding, in any order.
+ * The HOSVD_ε rank rule on given spectra (docs/method.md §4): for each mode, the smallest k whose
+ * leading squared singular values reach the fraction ε of the total, Σ_{i<k} σ_i² ≥ ε·Σ σ_i²
+ * ({@link explainedVarianceRank}, the rule the HOSVD_ε factors use; ε = 1 keeps every direction).
+ * `spectra[n]` holds the singular values of the mode-n unfolding, in any order.
  *
  * @example
  * ```ts
@@ -63,18 +68,30 @@ export function nhwcRanksToNchw(ranks: readonly number[]): [number, number, numb
  * ```
  */
 export function ranksFromSpectra(spectra: readonly (readonly number[])[], epsilon: number): number[] {
-  if (!(epsilon > 0 && epsilon <= 1)) throw new ArgumentError(`epsilon must be in (0, 1], got ${epsilon}`);
   return spectra.map((s, mode) => {
     if (s.length === 0) throw new ArgumentError(`spectrum of mode ${mode} is empty`);
-    const sq = s.map((v) => v * v).sort((a, b) => b - a);
-    const total = sq.reduce((a, b) => a + b, 0);
-    if (total === 0) return 1;
-    let acc = 0;
-    for (let k = 0; k < sq.length; k++) {
-      acc += sq[k];
-      // relative tolerance so that exact ties (ε·total reached in exact arithmetic) count as reached
-      if (acc >= epsilon * total * (1 - 1e-12)) return k + 1;
-    }
-    return sq.length;
+    return explainedVarianceRank(s.map((v) => v * v), epsilon);
   });
+}
+
+/**
+ * Reads the per-mode `ranks` a Tucker method's cost model needs, with a typed error naming the
+ * fix (ranks are inputs of an analytic count; a data-dependent method measures them with its
+ * `costOptionsFor` on a batch).
+ *
+ * @param method - the method's name, for the message
+ * @param options - the method's options
+ * @example
+ * ```ts
+ * requireRanks('asi', { ranks: [4, 4, 4, 13] }); // [4, 4, 4, 13]
+ * ```
+ */
+export function requireRanks(method: string, options: unknown): number[] {
+  const r = (options as { ranks?: unknown } | undefined)?.ranks;
+  if (!Array.isArray(r)) {
+    throw new ArgumentError(
+      `${method} cost needs options.ranks (one rank per activation axis, NHWC for convolutions); analytic tables take ranks as inputs — measure them on a calibration batch with the method's costOptionsFor`,
+    );
+  }
+  return r as number[];
 }

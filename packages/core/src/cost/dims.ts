@@ -1,5 +1,5 @@
 import { ShapeError } from '@odl/backend';
-import type { LayerGeometry } from '@odl/core';
+import type { LayerGeometry } from '../contract';
 
 /** Every size of a convolution layer the cost formulas need, in NHWC terms. */
 export interface ConvDims {
@@ -60,7 +60,8 @@ function positiveInts(name: string, v: number[], n: number): void {
 }
 
 /**
- * Reads the sizes of a conv2d or depthwise geometry and resolves its padding to pixels.
+ * Reads the sizes of a conv2d or depthwise geometry and resolves its padding to pixels; throws
+ * `ShapeError` when the output does not follow from the input, kernel, strides and padding.
  *
  * @example
  * ```ts
@@ -150,7 +151,7 @@ export function denseDims(g: LayerGeometry): DenseDims {
 }
 
 /**
- * Product of a list of sizes.
+ * Product of a list of sizes (1 for an empty list).
  *
  * @example
  * ```ts
