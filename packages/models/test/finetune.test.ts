@@ -12,7 +12,8 @@ describe('prepareFineTune', () => {
 
   it('trains only the last N layers; frozen weights and every BatchNorm statistic stay unchanged; tensor count flat', async () => {
     const model = mcunetIn1({ inputChannels: 1, numClasses: 5, seed: 2 });
-    const setup = prepareFineTune(model, { lastN: 4, inputShape: [8, 32, 32, 1], method: 'vanilla', freshHead: true, numClasses: 3, seed: 5 });
+    const setup = prepareFineTune(model, { lastN: 3, inputShape: [8, 32, 32, 1], method: 'vanilla', freshHead: true, numClasses: 3, seed: 5 });
+    expect(setup.trained.map((l) => l.role)).toEqual(['compressed', 'compressed', 'compressed', 'exact']);
     expect(setup.trained.map((l) => l.name)).toEqual(['features.14.conv.0.0', 'features.14.conv.1.0', 'features.14.conv.2', 'classifier']);
     expect(setup.frozen.length).toBe(39);
     expect(model.config.numClasses).toBe(3);
@@ -51,9 +52,9 @@ describe('prepareFineTune', () => {
       tapeKernels = state.activeTape!.map((n) => n.kernelName);
       return y;
     }, [...model.trainableWeights().values()]);
-    // only the classifier's compressed op and the loss are recorded; no conv of the frozen part
+    // the last conv's and the classifier's compressed ops and the loss are recorded; no stock conv of the frozen part
     expect(tapeKernels.filter((k) => /Conv2D|DepthwiseConv|FusedBatchNorm|Relu6/i.test(k))).toEqual([]);
-    expect(Object.keys(grads).length).toBe(2);
+    expect(Object.keys(grads).length).toBe(3); // the last conv's weight, the classifier's weight and bias
     tf.dispose([value, x, ...Object.values(grads)]);
     model.dispose();
     expect(withoutTape(() => 3)).toBe(3);

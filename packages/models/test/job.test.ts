@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupBackend, tf } from '@odl/backend';
+import { getMethod, resolveOptions } from '@odl/core';
 import { captureLayerTensors, finetune, loadCheckpoint, mcunetIn1, saveCheckpoint } from '@odl/models';
-import { layerCost, measuredHosvdRanks } from '@odl/profiler';
+import { activationBytesOf, layerCost } from '@odl/profiler';
 import { syntheticImages } from './helpers';
 
 describe('finetune job', () => {
@@ -22,7 +23,7 @@ describe('finetune job', () => {
     const train = syntheticImages(32, 28, 4, 1);
     const test = syntheticImages(16, 28, 4, 2);
     const calibration = syntheticImages(16, 28, 5, 3);
-    const common = { model: join(dir, 'base'), train, test, calibration, lastN: 4, epochs: 1, batchSize: 8, seed: 3 };
+    const common = { model: join(dir, 'base'), train, test, calibration, lastN: 3, epochs: 1, batchSize: 8, seed: 3 };
     const before = tf.memory().numTensors;
     const v = await finetune({ ...common, method: 'vanilla' });
     expect(tf.memory().numTensors).toBe(before);
@@ -31,16 +32,17 @@ describe('finetune job', () => {
     expect(v.top1).toBeGreaterThanOrEqual(0);
     expect(v.top1).toBeLessThanOrEqual(1);
     expect(v.layers.map((l) => l.name)).toEqual(['features.14.conv.0.0', 'features.14.conv.1.0', 'features.14.conv.2', 'classifier']);
-    // vanilla analytic = the trained layers' inputs: [8,1,1,96] + [8,1,1,576] + [8,1,1,576] + [8,160] floats
-    expect(v.activationBytes.analytic).toBe(4 * 8 * (96 + 576 + 576 + 160));
+    expect(v.layers.map((l) => l.role)).toEqual(['compressed', 'compressed', 'compressed', 'exact']);
+    // vanilla analytic = the compressed layers' inputs: [8,1,1,96] + [8,1,1,576] + [8,1,1,576] floats (the classifier trains exactly, uncounted)
+    expect(v.activationBytes.analytic).toBe(4 * 8 * (96 + 576 + 576));
     expect(v.activationBytes.measured).toBeGreaterThan(0);
     expect(v.trainingFlops).toBeGreaterThan(0);
 
     const budget = Math.floor(v.activationBytes.analytic / 4);
     const a = await finetune({ ...common, method: 'asi', budgetBytes: budget });
     expect(tf.memory().numTensors).toBe(before);
-    expect(a.rankPlan!.totalBytes).toBeLessThanOrEqual(budget);
-    expect(a.layers.every((l) => Array.isArray(l.options.ranks))).toBe(true);
+    expect(a.plan!.totalBytes).toBeLessThanOrEqual(budget);
+    expect(a.layers.filter((l) => l.role === 'compressed').every((l) => Array.isArray(l.options.ranks))).toBe(true);
     expect(a.activationBytes.analytic).toBeLessThan(v.activationBytes.analytic);
     expect(a.activationBytes.measured).toBeLessThan(v.activationBytes.measured);
   });
@@ -49,18 +51,19 @@ describe('finetune job', () => {
     const train = syntheticImages(32, 28, 4, 1);
     const test = syntheticImages(16, 28, 4, 2);
     const calibration = syntheticImages(16, 28, 5, 3);
-    const common = { model: join(dir, 'base'), train, test, calibration, lastN: 4, epochs: 1, batchSize: 8, seed: 3, method: 'asi' };
-    const budget = Math.floor((4 * 8 * (96 + 576 + 576 + 160)) / 6);
+    const common = { model: join(dir, 'base'), train, test, calibration, lastN: 3, epochs: 1, batchSize: 8, seed: 3, method: 'asi' };
+    const budget = Math.floor((4 * 8 * (96 + 576 + 576)) / 6);
     const before = tf.memory().numTensors;
     const f = await finetune({ ...common, budgetBytes: budget });
     const q = await finetune({ ...common, budgetBytes: budget, methodOptions: { storage: 'int8' } });
     expect(tf.memory().numTensors).toBe(before);
-    expect(q.layers.every((l) => l.options.storage === 'int8')).toBe(true);
-    expect(q.rankPlan!.totalBytes).toBeLessThanOrEqual(budget);
+    const compressed = (r: typeof f) => r.layers.filter((l) => l.role === 'compressed');
+    expect(compressed(q).every((l) => l.options.storage === 'int8')).toBe(true);
+    expect(q.plan!.totalBytes).toBeLessThanOrEqual(budget);
     // the analytic count is the plan's bytes: the same int8 accounting on both sides
-    expect(q.activationBytes.analytic).toBe(q.rankPlan!.totalBytes);
+    expect(q.activationBytes.analytic).toBe(q.plan!.totalBytes);
     // the same budget buys larger ranks in int8
-    const elements = (r: typeof f) => r.layers.reduce((s, l) => s + (l.options.ranks as number[]).reduce((p, k) => p * k, 1), 0);
+    const elements = (r: typeof f) => compressed(r).reduce((s, l) => s + (l.options.ranks as number[]).reduce((p, k) => p * k, 1), 0);
     expect(elements(q)).toBeGreaterThan(elements(f));
     expect(q.activationBytes.measured).toBeGreaterThan(0);
     expect(Number.isFinite(q.history[0]!.loss)).toBe(true);
@@ -79,15 +82,15 @@ describe('finetune job', () => {
       model.resetClassifier(train.numClasses, 1);
       const layers = captureLayerTensors(model, { lastN: 3, images: train, input, batchSize: 8 });
       let expected = 0;
+      const plugin = getMethod(method);
       for (const l of layers) {
-        const ranks = measuredHosvdRanks(l.input, epsilon);
-        const options = method === 'svd' ? { epsilon, rank: ranks[0] } : { epsilon, ranks };
-        expected += 4 * layerCost(l.geometry, method, options, { mode: 'exact' }).activationElements;
+        const options = plugin.costOptionsFor!(l.geometry, resolveOptions(plugin, { epsilon }), l.input);
+        expected += activationBytesOf(layerCost(l.geometry, method, options, { mode: 'exact' }));
       }
       tf.dispose(layers.flatMap((l) => [l.input, l.dy]));
       model.dispose();
       expect(r.activationBytes.analytic).toBe(expected);
-      expect(r.activationBytes.analytic).toBeLessThan(4 * 8 * (576 + 576 + 160));
+      expect(r.activationBytes.analytic).toBeLessThan(4 * 8 * (96 + 576 + 576));
     });
   }
 });

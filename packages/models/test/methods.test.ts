@@ -23,7 +23,7 @@ describe('every registered method trains the last 12 layers of MCUNet-in1 (1×1 
       const shape: [number, number, number, number] = [8, 32, 32, 1];
       const specs = model.layerSpecs(shape).slice(-12);
       const perLayerOptions = method === 'asi' ? Object.fromEntries(specs.map((s) => [s.name, { ranks: asiRanks(s) }])) : undefined;
-      const setup = prepareFineTune(model, { lastN: 12, inputShape: shape, method, methodOptions, perLayerOptions });
+      const setup = prepareFineTune(model, { lastN: 12, classifier: 'method', inputShape: shape, method, methodOptions, perLayerOptions });
       expect(setup.trained.length).toBe(12);
       expect(setup.trained.slice(0, 11).every((l) => l.method === method)).toBe(true);
       // the gradient filter needs spatial inputs: the 2-D classifier falls back to vanilla

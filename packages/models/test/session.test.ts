@@ -21,7 +21,7 @@ const train = syntheticImages(32, 28, 4, 1);
 const test = syntheticImages(16, 28, 4, 2);
 
 /** A config on a fresh tiny model (the caller disposes `model`). */
-function tiny(overrides: FinetuneConfig = {}): FinetuneConfig & { model: ReturnType<typeof mcunetIn1> } {
+function tiny(overrides: Omit<FinetuneConfig, 'model'> = {}): FinetuneConfig & { model: ReturnType<typeof mcunetIn1> } {
   const model = mcunetIn1({ inputChannels: 1, numClasses: 5, seed: 5 });
   return { model, input, train, test, lastN: 2, epochs: 1, batchSize: 8, seed: 3, ...overrides };
 }
@@ -39,6 +39,9 @@ async function withSession<T>(config: FinetuneConfig & { model: ReturnType<typeo
 const values = (t: tf.Tensor) => Array.from(t.dataSync());
 
 describe('"the last N layers": one meaning', () => {
+  beforeAll(async () => {
+    await setupBackend({ prefer: ['wasm'] });
+  });
   it('the last N convolutions; the classifier trains exactly unless asked; the rest is frozen', () => {
     const model = mcunetIn1({ inputChannels: 1, numClasses: 5, seed: 1 });
     const specs = model.layerSpecs([8, 32, 32, 1]);
@@ -259,7 +262,9 @@ describe('a weight-side method: its variables train in place of the weight, and 
     weights: {
       create(base: tf.Tensor): WeightParameterization {
         const out = base.shape[base.rank - 1]!;
-        const s = tf.variable(tf.ones([out]), true);
+        const init = tf.ones([out]);
+        const s = tf.variable(init, true);
+        init.dispose();
         return {
           trainable: { scale: s },
           weight: (w) => tf.mul(w, s),

@@ -30,7 +30,7 @@ function config(): TrainerConfig {
 
 function fresh(layers = asiLayers): ZooModel {
   const model = mcunetIn1({ inputChannels: 1, numClasses: 5, seed: 3 });
-  prepareFineTune(model, { lastN: 3, inputShape: shape, method: 'asi', perLayerOptions: layers, freshHead: true, numClasses: 3, seed: 4 });
+  prepareFineTune(model, { lastN: 3, classifier: 'method', inputShape: shape, method: 'asi', perLayerOptions: layers, freshHead: true, numClasses: 3, seed: 4 });
   return model;
 }
 

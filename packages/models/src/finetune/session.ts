@@ -273,7 +273,7 @@ export class FineTuneSession {
   /** The run's name in reports. */
   readonly label: string;
   private readonly trainer: Trainer;
-  private run: TrainingRun | null = null;
+  private training: TrainingRun | null = null;
   private readonly listeners = new Map<keyof SessionEvents, Set<Listener<never>>>();
   private readonly cost: SessionCost;
   private lastEval: (EvalResult & { step: number }) | null = null;
@@ -452,8 +452,8 @@ export class FineTuneSession {
 
   private ensureRun(): TrainingRun {
     if (this.disposed) throw new ArgumentError('FineTuneSession: the session is disposed');
-    this.run ??= this.trainer.begin(this.train, { evalData: this.evaluateEveryEpoch ? this.test : undefined });
-    return this.run;
+    this.training ??= this.trainer.begin(this.train, { evalData: this.evaluateEveryEpoch ? this.test : undefined });
+    return this.training;
   }
 
   /** Takes one training step (closing the epoch, with its evaluation, when it is the last of one). */
@@ -546,8 +546,8 @@ export class FineTuneSession {
   }
 
   private disposeRun(): void {
-    this.run?.dispose();
-    this.run = null;
+    this.training?.dispose();
+    this.training = null;
     this.trainer.dispose();
     this.disposed = true;
   }
