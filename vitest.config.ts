@@ -12,7 +12,7 @@ const odlPackages = ['backend', 'core', 'lowrank', 'shortcut', 'profiler', 'data
 /**
  * One vitest configuration for the whole workspace.
  *
- * tfjs is aliased to its ESM build and pre-bundled once (DESIGN §9): that gives exactly one copy
+ * tfjs is aliased to its ESM build and pre-bundled once (docs/traps.md): that gives exactly one copy
  * of tfjs-core and lets the extension-less gradient modules load. `@odl/*` resolve to sources.
  */
 export default defineConfig({

@@ -71,7 +71,7 @@ export default defineConfig({
       // pngjs is only loaded by @odl/datasets' Node decoder; browsers decode with createImageBitmap.
       { find: /^pngjs$/, replacement: resolve(here, 'src/shims/no-pngjs.ts') },
     ],
-    // One tfjs-core for the app, the gradients and every backend (DESIGN §9).
+    // One tfjs-core for the app, the gradients and every backend (docs/traps.md).
     dedupe: ['@tensorflow/tfjs-core'],
   },
   worker: { format: 'es', plugins: () => [nodeBuiltinsStub()] },

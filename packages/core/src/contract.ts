@@ -116,7 +116,7 @@ export interface LayerCompressor {
   dispose(): void;
 }
 
-/** Accounting modes of the cost model (DESIGN §6). */
+/** Accounting modes of the cost model (docs/method.md §6). */
 export type CostMode = 'paper' | 'exact';
 
 /** Analytic cost of one layer under one method for one training step. */
@@ -152,7 +152,7 @@ export interface CompressorPlugin<O = Record<string, unknown>> {
   create(geometry: LayerGeometry, options: O): LayerCompressor;
   /**
    * Optional analytic cost model, so the profiler can count this method with no change to the
-   * profiler (DESIGN §6: `'paper'` counts MACs the reference code's way, `'exact'` 2 FLOPs per MAC
+   * profiler (docs/method.md §6: `'paper'` counts MACs the reference code's way, `'exact'` 2 FLOPs per MAC
    * with input gradients and every contraction).
    */
   cost?(geometry: LayerGeometry, options: O, mode: CostMode): LayerCost;

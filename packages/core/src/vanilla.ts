@@ -68,7 +68,7 @@ export function layerMacs(geometry: LayerGeometry, ignoreGroups = false): number
 
 /**
  * Cost of a vanilla step. `exact`: 2 FLOPs per MAC, forward + weight gradient + input gradient,
- * groups counted right. `paper`: MACs, groups ignored, no input gradient (DESIGN §6).
+ * groups counted right. `paper`: MACs, groups ignored, no input gradient (docs/method.md §6).
  */
 function vanillaCost(geometry: LayerGeometry, _options: Record<string, unknown>, mode: CostMode): LayerCost {
   const g = normalizeGeometry(geometry);

@@ -24,7 +24,7 @@ Options:
   --json               print {table, plan} as JSON on stdout
   --help`;
 
-/** `odl ranks`: the perplexity table (DESIGN §5) and the exact budgeted choice. */
+/** `odl ranks`: the perplexity table (docs/method.md §5) and the exact budgeted choice. */
 export async function runRanks(argv: string[]): Promise<void> {
   const o = parseOptions(argv, {
     model: { type: 'string' },

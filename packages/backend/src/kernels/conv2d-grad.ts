@@ -1,4 +1,4 @@
-// Gradients of a 2-D convolution, expressed as forward convolutions (DESIGN §9): the backends'
+// Gradients of a 2-D convolution, expressed as forward convolutions (docs/traps.md): the backends'
 // forward Conv2D is fast everywhere, their backprop kernels are slow (cpu, wasm) or missing (wasm).
 import { tf } from '../engine';
 import {

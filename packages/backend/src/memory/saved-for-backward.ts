@@ -32,7 +32,7 @@ export interface SavedForBackward {
  * start: every tape node's `saved` tensors (inputs/outputs named by the kernel's gradient, and
  * whatever `tf.customGrad` functions pass to `save()`), counted ONCE per buffer (dataId). This is
  * the activation memory of training, unlike `tf.memory().numBytes`, which counts shared buffers
- * more than once (DESIGN §9). On the cpu backend a saved clone shares its input's buffer; on wasm
+ * more than once (docs/traps.md). On the cpu backend a saved clone shares its input's buffer; on wasm
  * a clone is a copy, so the saved copies are what is counted there.
  *
  * Backward itself is not run: the saved tensors and the output are disposed afterwards, so the

@@ -72,7 +72,7 @@ export function tuckerCompose(core: tf.Tensor, factors: TuckerFactors): tf.Tenso
 
 /**
  * Elements stored by a Tucker decomposition of a tensor of `shape` with per-mode `ranks`:
- * Π k_n + Σ d_n·k_n (DESIGN §2). A `null` rank means an identity mode: k_n = d_n and no factor
+ * Π k_n + Σ d_n·k_n (docs/method.md §2). A `null` rank means an identity mode: k_n = d_n and no factor
  * is stored. Multiply by 4 for float32 bytes.
  *
  * @example

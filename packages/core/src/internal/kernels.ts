@@ -123,9 +123,9 @@ export function freshRightOperand(b: tf.Tensor): tf.Tensor {
 /**
  * Mode product `t ×_axis M` with `M` of shape `[d', d_axis]`; when `transposeM` is true, `M` is
  * given as `[d_axis, d']` and `Mᵀ` is applied. The last axis is one matMul with `t` as the LEFT
- * operand (wasm re-packs the right operand of every new tensor, DESIGN §9); any other axis reads
+ * operand (wasm re-packs the right operand of every new tensor, docs/traps.md); any other axis reads
  * `t` in place (`modeCombine` of @odl/backend: no transpose of `t`). Transposes of `M` are
- * explicit (wasm's matMul with transpose flags is ~10× slower, DESIGN §9).
+ * explicit (wasm's matMul with transpose flags is ~10× slower, docs/traps.md).
  */
 export function modeProduct(t: tf.Tensor, axis: number, M: tf.Tensor2D, transposeM = false): tf.Tensor {
   return tf.tidy(() => {

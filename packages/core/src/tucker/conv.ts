@@ -8,7 +8,7 @@ const NO_PAD: [[number, number], [number, number]] = [[0, 0], [0, 0]];
 
 /**
  * Weight gradient of a conv2d or depthwise layer straight from a Tucker-compressed input
- * (DESIGN §3), never rebuilding the activation:
+ * (docs/method.md §3), never rebuilding the activation:
  *
  * 1. `Z1 = dy ×_B U_Bᵀ` (batch B → K0);
  * 2. `Ū_H`, `Ū_W` = `U_H`, `U_W` with the conv's padding rows (zeros) added;

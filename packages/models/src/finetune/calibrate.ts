@@ -13,7 +13,7 @@ export const RANK_SELECTION_EPSILONS: readonly number[] = [0.4, 0.5, 0.6, 0.7, 0
 export interface SelectRanksOptions {
   /** Number of trained layers (the last N conv/dense layers). */
   lastN: number;
-  /** Calibration images (DESIGN §5: a batch of the pretraining data). */
+  /** Calibration images (docs/method.md §5: a batch of the pretraining data). */
   calibration: LabeledImages;
   /** Input preparation. */
   input: InputSpec;
@@ -90,7 +90,7 @@ class CapturingCompressor implements LayerCompressor {
 }
 
 /**
- * Chooses ASI ranks for the last N layers on one calibration batch (DESIGN §5): records each
+ * Chooses ASI ranks for the last N layers on one calibration batch (docs/method.md §5): records each
  * layer's input and output gradient with exact (vanilla) training ops, measures the HOSVD_ε
  * ranks, memory and gradient perplexity for each ε (@odl/shortcut `measurePerplexity`), then
  * picks one ε per layer minimising total perplexity within `budgetBytes` (`chooseRanks`, exact

@@ -58,7 +58,7 @@ export interface FineTuneSetup {
 }
 
 /**
- * Prepares a model for fine-tuning its last N conv/dense layers (DESIGN §7): those layers run
+ * Prepares a model for fine-tuning its last N conv/dense layers (docs/method.md §7): those layers run
  * through @odl/core's compressed ops, each with its own compressor created by name from the
  * registry; every layer before the first of them is frozen (no gradient, run off the gradient
  * tape so nothing is saved); BatchNorm statistics are frozen; trained layers use the

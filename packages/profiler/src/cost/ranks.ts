@@ -3,7 +3,7 @@ import { prod } from './dims';
 
 /**
  * Clamps per-mode ranks of a Tucker decomposition to what the tensor allows:
- * `k_n = min(r_n, d_n, numel / d_n)` (DESIGN §3). Ranks are given in the tensor's own axis
+ * `k_n = min(r_n, d_n, numel / d_n)` (docs/method.md §3). Ranks are given in the tensor's own axis
  * order (NHWC for convolutions: `[kB, kH, kW, kC]`).
  *
  * @example

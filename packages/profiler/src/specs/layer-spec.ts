@@ -93,7 +93,7 @@ export class SpecBuilder {
 }
 
 /**
- * The last `n` layers of a model (the fine-tuned ones, DESIGN §7); all when `n` ≥ the count.
+ * The last `n` layers of a model (the fine-tuned ones, docs/method.md §7); all when `n` ≥ the count.
  *
  * @example
  * ```ts

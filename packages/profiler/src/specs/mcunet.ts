@@ -1,7 +1,7 @@
 import type { LayerSpec, SpecOptions } from './layer-spec';
 import { SpecBuilder } from './layer-spec';
 
-/** MCUNet-in1 inverted-residual blocks: (expand ratio, out channels, stride, kernel) (DESIGN §7). */
+/** MCUNet-in1 inverted-residual blocks: (expand ratio, out channels, stride, kernel) (docs/method.md §7). */
 export const MCUNET_IN1_BLOCKS: readonly (readonly [number, number, number, number])[] = [
   [1, 8, 1, 3], [4, 16, 2, 3], [3, 16, 1, 3], [3, 24, 2, 7], [5, 24, 1, 3], [5, 40, 2, 3], [4, 40, 1, 7],
   [4, 48, 1, 5], [3, 48, 1, 3], [4, 48, 1, 3], [5, 96, 2, 7], [4, 96, 1, 5], [4, 96, 1, 5], [6, 160, 1, 3],

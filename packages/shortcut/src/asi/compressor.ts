@@ -27,7 +27,7 @@ import { CyclicUnfoldings, tuckerCoreLeft } from './unfoldings';
 export type AsiModeStart = 'cold' | 'warm';
 
 /**
- * ASI compressor of one layer (DESIGN §3): per mode, one subspace-iteration step from the previous
+ * ASI compressor of one layer (docs/method.md §3): per mode, one subspace-iteration step from the previous
  * step's factor (warm) or a Gaussian sketch (cold), an orthonormal basis, then the Tucker core.
  * The factors stay as the layer's state for the next step.
  *
@@ -140,7 +140,7 @@ export class AsiCompressor extends TuckerCompressor {
   }
 
   /**
-   * One ASI step per mode (DESIGN §3, step 2): warm P = A_(n)(A_(n)ᵀ U_prev) when the previous
+   * One ASI step per mode (docs/method.md §3, step 2): warm P = A_(n)(A_(n)ᵀ U_prev) when the previous
    * factor has the right shape, else cold P = A_(n) Ω; U_n = orthonormal basis of P. Runs inside a
    * tidy. The unfoldings come from cyclic permutations of A (see ./unfoldings).
    */

@@ -25,7 +25,7 @@ export interface AsiOptions {
    *   visited before it (the sequentially truncated HOSVD), in the order with the fewest
    *   multiply-adds (`sequentialModeOrder` of @odl/core): only the first step reads the full
    *   activation, in place. See docs/asi-schedules.md.
-   * - `'independent'`: every mode from the full activation, as in the paper (DESIGN §3).
+   * - `'independent'`: every mode from the full activation, as in the paper (docs/method.md §3).
    */
   schedule?: AsiSchedule;
   /**

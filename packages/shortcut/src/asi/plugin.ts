@@ -3,7 +3,7 @@ import { AsiCompressor } from './compressor';
 import type { AsiOptions } from './options';
 
 /**
- * The `'asi'` compressor plugin (Activation Subspace Iteration, DESIGN §3): stores each layer input
+ * The `'asi'` compressor plugin (Activation Subspace Iteration, docs/method.md §3): stores each layer input
  * as a Tucker core and factors tracked across steps by one subspace-iteration step, and forms the
  * weight gradient from them without rebuilding the activation.
  *

@@ -44,7 +44,7 @@ export interface MeasurePerplexityOptions {
 /**
  * Measures, for each layer and each ε, the HOSVD_ε ranks of the layer input (one per mode), the
  * memory they need (Π k + Σ d·k elements, 4 bytes each in float32 storage) and the perplexity
- * ‖ΔΘ_exact − ΔΘ_lowrank‖_F of the weight gradient computed from the Tucker form (DESIGN §5).
+ * ‖ΔΘ_exact − ΔΘ_lowrank‖_F of the weight gradient computed from the Tucker form (docs/method.md §5).
  *
  * @example
  * ```ts

@@ -3,7 +3,7 @@ import type { LayerGeometry, TuckerStorage } from '@odl/core';
 /** Schema version of a saved {@link PerplexityTable}; bumped on incompatible changes. */
 export const PERPLEXITY_TABLE_SCHEMA_VERSION = 1 as const;
 
-/** Default explained-variance thresholds ε measured per layer (DESIGN §5). */
+/** Default explained-variance thresholds ε measured per layer (docs/method.md §5). */
 export const DEFAULT_EPSILONS: readonly number[] = [0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 
 /**
