@@ -23,4 +23,32 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
+  {
+    // tfjs' engine internals are read in one place: @odl/backend (packages/backend/src/memory/
+    // engine-internals.ts, which exports typed helpers: runKernel, savedOnActiveTape,
+    // activeTapeNodes, withoutTape, isRecordingGradients, …).
+    files: ['**/*.ts', '**/*.mts', '**/*.js', '**/*.mjs'],
+    ignores: [
+      'packages/backend/src/**',
+      // Checks that exactly one tfjs engine is loaded: the engine's identity is its subject.
+      'packages/backend/test/engine.test.ts',
+    ],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.name='tf'][property.name='engine']",
+          message: "tf.engine() is read only inside @odl/backend; use its typed helpers (runKernel, savedOnActiveTape, activeTapeNodes, withoutTape, isRecordingGradients) or add one to packages/backend/src/memory/engine-internals.ts.",
+        },
+        {
+          selector: "Identifier[name=/^(_tfGlobals|_tfengine|activeTape|gradRegistry|registeredVariables|kernelDepth|gradientDepth)$/]",
+          message: "tfjs engine internals are read only inside @odl/backend (packages/backend/src/memory/engine-internals.ts); use or add a typed helper there.",
+        },
+        {
+          selector: "Literal[value=/^(_tfGlobals|_tfengine|gradRegistry)$/]",
+          message: "tfjs engine internals are read only inside @odl/backend (packages/backend/src/memory/engine-internals.ts); use or add a typed helper there.",
+        },
+      ],
+    },
+  },
 );

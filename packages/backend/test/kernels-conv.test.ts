@@ -6,6 +6,7 @@ import {
   conv2dWeightGradient,
   depthwiseConv2dInputGradient,
   depthwiseConv2dWeightGradient,
+  runKernel,
   setupBackend,
   tf,
 } from '../src/index';
@@ -160,8 +161,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
 
     it('registered kernels (reached through the engine) match the reference', async () => {
       await setupBackend({ prefer: [backend] });
-      const run = (name: string, inputs: tf.NamedTensorMap, attrs: Record<string, unknown>) =>
-        tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+      const run = runKernel;
       convCases.forEach((c, i) => {
         if (c.d[0] !== 1 || c.d[1] !== 1) return; // the Conv2D backprop kernels have no dilation attribute
         const d = data(c, false, 500 + i);
@@ -207,10 +207,10 @@ describe('NCHW data', () => {
     const d = data(c, false, 1500);
     const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NCHW', dimRoundingMode: undefined, filterShape: d.filterShape };
     const inputs = { x: tf.transpose(d.x, [0, 3, 1, 2]), dy: tf.transpose(d.dy, [0, 3, 1, 2]) };
-    const dw = tf.engine().runKernel('Conv2DBackpropFilter', inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const dw = runKernel('Conv2DBackpropFilter', inputs, attrs);
     expect(relError(dw.dataSync(), refConvWeightGrad(d.g, c.n, d.xv, d.dyv))).toBeLessThan(TOL);
     await setupBackend({ prefer: ['wasm'] });
-    expect(() => tf.engine().runKernel('Conv2DBackpropFilter', inputs, attrs as unknown as tf.NamedAttrMap)).toThrow(/only NHWC/);
+    expect(() => runKernel('Conv2DBackpropFilter', inputs, attrs)).toThrow(/only NHWC/);
     tf.dispose([d.x, d.dy, d.w, dw, inputs.x, inputs.dy]);
   });
 });

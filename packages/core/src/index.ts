@@ -16,7 +16,6 @@ export { VanillaCompressor, vanillaPlugin, layerMacs } from './vanilla';
 export { compressedConv2d, compressedDepthwiseConv2d, compressedDense } from './ops/layers';
 export type { CompressedOpOptions, CompressedConvOptions } from './ops/layers';
 export { layerForward, exactWeightGradient, exactInputGradient } from './ops/exact';
-export { isRecordingGradients } from './ops/run-compressed';
 export { projectOntoFactors, composeTucker, tuckerDims } from './tucker/core';
 export { sequentialModeOrder } from './tucker/sequential-order';
 export type { TuckerFactors } from './tucker/core';

@@ -1,4 +1,4 @@
-import { tf } from '@odl/backend';
+import { activeTapeNodes, tf } from '@odl/backend';
 
 /** ‖a − b‖_F / ‖b‖_F, computed in float64 on the host. */
 export function relErr(a: tf.Tensor, b: tf.Tensor): number {
@@ -69,10 +69,6 @@ export function weightedSum(y: tf.Tensor, R: tf.Tensor): tf.Scalar {
   return f(y) as tf.Scalar;
 }
 
-interface TapeNode {
-  saved?: tf.Tensor[];
-}
-
 /**
  * Unique buffers saved on the gradient tape, read at the start of backward (FALLBACK for
  * @odl/backend's measureSavedForBackward): runs `loss` under `tf.variableGrads` with a probe.
@@ -83,8 +79,7 @@ export function savedAtBackwardStart(loss: () => tf.Scalar): { bytes: number; da
   const probe = tf.customGrad((yy: tf.Tensor | tf.GradSaveFunc) => ({
     value: tf.clone(yy as tf.Tensor),
     gradFunc: (dy: tf.Tensor) => {
-      const tape = (tf.engine() as unknown as { state: { activeTape: TapeNode[] } }).state.activeTape;
-      for (const node of tape) {
+      for (const node of activeTapeNodes()) {
         for (const t of node.saved ?? []) {
           if (dataIds.has(t.dataId)) continue;
           dataIds.add(t.dataId);

@@ -12,7 +12,6 @@ export { mcunetIn1, mobileNetV2, makeDivisible, MCUNET_IN1_BLOCKS } from './zoo/
 export type { InvertedResidualSetting } from './zoo/mobile';
 export { resnet18, resnet34 } from './zoo/resnet';
 export { createModel, ARCHITECTURES } from './zoo/index';
-export { withoutTape } from './finetune/no-tape';
 export { Trainer } from './train/trainer';
 export type { TrainerConfig, TrainerState, StepProgress, StepResult, EpochRecord, FitOptions } from './train/trainer';
 export { Optimizer } from './train/optimizers';

@@ -1,6 +1,7 @@
 // Shapes, paddings and low-level forward-convolution calls shared by the gradient kernels.
 import { tf } from '../engine';
 import { ArgumentError, ShapeError } from '../errors';
+import { runKernel } from '../memory/engine-internals';
 
 /**
  * Explicit per-side padding of an NHWC convolution, as tfjs writes it:
@@ -159,7 +160,7 @@ export function forwardConv2d(
   dilations: [number, number],
 ): tf.Tensor4D {
   const attrs = { strides, pad, dataFormat: 'NHWC', dilations, dimRoundingMode: undefined };
-  return tf.engine().runKernel('Conv2D', { x, filter }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  return runKernel('Conv2D', { x, filter }, attrs) as tf.Tensor4D;
 }
 
 /** Runs the backend's forward DepthwiseConv2dNative kernel directly (see {@link forwardConv2d}). */
@@ -171,7 +172,7 @@ export function forwardDepthwiseConv2d(
   dilations: [number, number],
 ): tf.Tensor4D {
   const attrs = { strides, pad, dilations, dimRoundingMode: undefined };
-  return tf.engine().runKernel('DepthwiseConv2dNative', { x, filter }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  return runKernel('DepthwiseConv2dNative', { x, filter }, attrs) as tf.Tensor4D;
 }
 
 /**

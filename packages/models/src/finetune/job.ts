@@ -1,7 +1,7 @@
-import { ArgumentError, tf } from '@odl/backend';
+import { ArgumentError, savedOnActiveTape, tf } from '@odl/backend';
 import type { TuckerStorage } from '@odl/core';
 import { loadEmbeddedFashionMnist } from '@odl/datasets';
-import { measuredHosvdRanks, profileModel, savedOnActiveTape } from '@odl/profiler';
+import { measuredHosvdRanks, profileModel } from '@odl/profiler';
 import type { RankPlan } from '@odl/shortcut';
 import { loadCheckpoint } from '../io/checkpoint';
 import { loadPretrainedMcunet } from '../pretrained';

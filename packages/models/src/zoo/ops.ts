@@ -1,8 +1,7 @@
 // Forward execution of one conv/dense layer in each of its modes. 'compressed' delegates to
 // @odl/core's compressed ops; frozen and plain layers use stock tfjs ops.
-import { tf } from '@odl/backend';
+import { tf, withoutTape } from '@odl/backend';
 import { compressedConv2d, compressedDense, compressedDepthwiseConv2d, frozenBatchNorm, relu6Masked, reluMasked } from '@odl/core';
-import { withoutTape } from '../finetune/no-tape';
 import type { BatchNormParams, ConvLayer, DenseLayer, LayerRuntime } from './types';
 
 /** tfjs' explicit NHWC padding from `[[top, bottom], [left, right]]`. */
