@@ -13,12 +13,14 @@ const odlPackages = ['backend', 'core', 'lowrank', 'shortcut', 'profiler', 'data
  * One vitest configuration for the whole workspace.
  *
  * tfjs is aliased to its ESM build and pre-bundled once (docs/traps.md): that gives exactly one copy
- * of tfjs-core and lets the extension-less gradient modules load. `@odl/*` resolve to sources.
+ * of tfjs-core and lets the extension-less gradient modules load. `@odl/*` (and the Node-only
+ * subpath `@odl/backend/node`) resolve to sources.
  */
 export default defineConfig({
   resolve: {
     alias: [
       ...odlPackages.map((p) => ({ find: new RegExp(`^@odl/${p}$`), replacement: resolve(root, `packages/${p}/src/index.ts`) })),
+      { find: /^@odl\/backend\/node$/, replacement: resolve(root, 'packages/backend/src/node/index.ts') },
       { find: /^@tensorflow\/tfjs-core$/, replacement: resolve(pkgDir('@tensorflow/tfjs-core'), 'dist/index.js') },
       { find: /^@tensorflow\/tfjs-backend-wasm$/, replacement: resolve(pkgDir('@tensorflow/tfjs-backend-wasm'), 'dist/index.js') },
       { find: /^@tensorflow\/tfjs-backend-cpu$/, replacement: resolve(pkgDir('@tensorflow/tfjs-backend-cpu'), 'dist/index.js') },

@@ -67,6 +67,7 @@ export default defineConfig({
   resolve: {
     alias: [
       ...odlPackages.map((p) => ({ find: new RegExp(`^@odl/${p}$`), replacement: resolve(root, `packages/${p}/src/index.ts`) })),
+      { find: /^@odl\/backend\/node$/, replacement: resolve(root, 'packages/backend/src/node/index.ts') },
       { find: /^@odl\/datasets\/data\/(.*)$/, replacement: resolve(root, 'packages/datasets/data/$1') },
       // pngjs is only loaded by @odl/datasets' Node decoder; browsers decode with createImageBitmap.
       { find: /^pngjs$/, replacement: resolve(here, 'src/shims/no-pngjs.ts') },

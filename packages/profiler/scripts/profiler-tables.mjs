@@ -16,7 +16,7 @@ const odl = ['backend', 'core', 'lowrank', 'shortcut', 'profiler', 'datasets', '
 try {
   await build({
     stdin: {
-      contents: `export { profilerTablesMarkdown, writeFileAtomic } from '@odl/profiler';`,
+      contents: `export { profilerTablesMarkdown } from '@odl/profiler';\nexport { writeFileAtomic } from '@odl/backend/node';`,
       resolveDir: root,
       loader: 'ts',
     },
@@ -25,7 +25,10 @@ try {
     format: 'esm',
     outfile: bundle,
     logLevel: 'error',
-    alias: Object.fromEntries(odl.map((p) => [`@odl/${p}`, join(root, `packages/${p}/src/index.ts`)])),
+    alias: {
+      ...Object.fromEntries(odl.map((p) => [`@odl/${p}`, join(root, `packages/${p}/src/index.ts`)])),
+      '@odl/backend/node': join(root, 'packages/backend/src/node/index.ts'),
+    },
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
   const { profilerTablesMarkdown, writeFileAtomic } = await import(pathToFileURL(bundle).href);

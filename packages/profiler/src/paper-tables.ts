@@ -100,7 +100,7 @@ export function paperTables(o: PaperTablesOptions = {}): PaperTableEntry[] {
  *
  * @example
  * ```ts
- * await writeFileAtomic('docs/profiler-tables.md', profilerTablesMarkdown());
+ * await writeFileAtomic('docs/profiler-tables.md', profilerTablesMarkdown()); // writeFileAtomic: @odl/backend/node
  * ```
  */
 export function profilerTablesMarkdown(o: PaperTablesOptions = {}): string {

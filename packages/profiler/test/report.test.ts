@@ -2,6 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeFileAtomic } from '@odl/backend/node';
 import {
   barChartSvg,
   costReport,
@@ -14,7 +15,6 @@ import {
   profilerTablesMarkdown,
   REPORT_SCHEMA_VERSION,
   scatterSvg,
-  writeFileAtomic,
   writePlot,
   type PlotPoint,
 } from '@odl/profiler';

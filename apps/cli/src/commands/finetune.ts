@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setupBackend, type BackendName } from '@odl/backend';
 import { ARCHITECTURES, createModel, finetune, registerBuiltinMethods, saveCheckpoint, type FinetuneConfig, type FinetuneResult } from '@odl/models';
-import { writeFileAtomic } from '@odl/profiler';
+import { writeFileAtomic } from '@odl/backend/node';
 import { numberOption, parseOptions } from '../args';
 import { loadUserData, DATA_FORMATS } from '../data';
 import { UsageError } from '../errors';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setupBackend, type BackendName } from '@odl/backend';
 import { loadEmbeddedFashionMnist } from '@odl/datasets';
 import { loadPretrainedMcunet, registerBuiltinMethods, selectRanks } from '@odl/models';
-import { writeFileAtomic } from '@odl/profiler';
+import { writeFileAtomic } from '@odl/backend/node';
 import { chooseRanks, savePerplexityTable } from '@odl/shortcut';
 import { numberOption, parseOptions } from '../args';
 import { UsageError } from '../errors';
