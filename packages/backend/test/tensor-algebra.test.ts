@@ -2,12 +2,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ArgumentError,
   ShapeError,
+  contractionOrder,
   fold,
   modeProduct,
   setupBackend,
   tf,
   tuckerCompose,
   tuckerCore,
+  tuckerDims,
   tuckerElements,
   unfold,
 } from '@odl/backend';
@@ -45,6 +47,17 @@ function modeProductReference(t: Float64Array, shape: number[], m: Float64Array,
     out[o] = s;
   }
   return { out, outShape };
+}
+
+/** ‖a − b‖_F / ‖b‖_F in Float64. */
+function relFro(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < b.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num / den);
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -107,6 +120,39 @@ describe.each(['cpu', 'wasm'] as const)('tensor algebra on %s', (backend) => {
       tf.dispose([y, m]);
     }
     t.dispose();
+  });
+
+  it('modeProduct of a tensor above the small-right-operand limit equals the definition on every axis, M given or transposed', () => {
+    const big = [40, 6, 5, 36]; // 43200 elements: t stays the left operand (or is read in place)
+    const start = tf.memory().numTensors;
+    const t = tf.randomNormal(big, 0, 1, 'float32', 1);
+    const tv = Float64Array.from(t.dataSync());
+    for (let axis = 0; axis < 4; axis++) {
+      for (const transposeM of [false, true]) {
+        const dNew = 3;
+        const m = tf.randomNormal(transposeM ? [big[axis], dNew] : [dNew, big[axis]], 0, 1, 'float32', 10 + axis) as tf.Tensor2D;
+        const mm = (transposeM ? tf.transpose(m) : tf.clone(m)) as tf.Tensor2D;
+        const out = modeProduct(t, m, axis, transposeM);
+        expect(out.shape).toEqual(big.map((d, i) => (i === axis ? dNew : d)));
+        const ref = modeProductReference(tv, big, Float64Array.from(mm.dataSync()), dNew, axis);
+        expect(relFro(out.dataSync(), ref.out)).toBeLessThan(1e-5);
+        tf.dispose([m, mm, out]);
+      }
+    }
+    t.dispose();
+    expect(tf.memory().numTensors).toBe(start);
+  });
+
+  it('tuckerDims reads the represented shape; contractionOrder shrinks most first', () => {
+    const core = tf.zeros([2, 3, 4]);
+    const u0 = tf.zeros([5, 2]) as tf.Tensor2D;
+    const u2 = tf.zeros([9, 4]) as tf.Tensor2D;
+    expect(tuckerDims(core, [u0, null, u2])).toEqual([5, 3, 9]);
+    expect(() => tuckerDims(core, [u2, null, null])).toThrow(/factor 0/);
+    expect(() => tuckerDims(core, [u0, null])).toThrow(/expected 3 factors/);
+    expect(contractionOrder([64, 7, 7, 96], [4, 7, 7, 8])).toEqual([0, 3, 1, 2]);
+    expect(contractionOrder([4, 7, 7, 8], [64, 7, 7, 96])).toEqual([1, 2, 3, 0]);
+    tf.dispose([core, u0, u2]);
   });
 
   it('Tucker with full ranks and orthonormal square factors reconstructs exactly; null = identity', () => {

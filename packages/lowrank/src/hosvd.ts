@@ -1,5 +1,5 @@
-import { tf, unfold } from '@odl/backend';
-import type { CompressedActivation, CompressorPlugin, CompressorState, LayerCompressor, LayerGeometry, TuckerFactors } from '@odl/core';
+import { tf, unfold, type TuckerFactors } from '@odl/backend';
+import type { CompressedActivation, CompressorPlugin, CompressorState, LayerCompressor, LayerGeometry } from '@odl/core';
 import { COMPRESSOR_API_VERSION, TuckerCompressor } from '@odl/core';
 import { checkInput } from './internal/input-check';
 import { checkEpsilon, checkKind, checkKnownKeys, checkPath, type SpectrumPath } from './internal/options';

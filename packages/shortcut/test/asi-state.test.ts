@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { setupBackend, tf } from '@odl/backend';
-import { composeTucker, compressedConv2d, conv2dGeometry, unpackTucker, type CompressedActivation } from '@odl/core';
+import { setupBackend, tf, tuckerCompose } from '@odl/backend';
+import { compressedConv2d, conv2dGeometry, unpackTucker, type CompressedActivation } from '@odl/core';
 import { AsiCompressor, asiPlugin } from '../src/index';
 
 beforeAll(async () => {
@@ -33,7 +33,7 @@ function lowRankPlusNoise(noise: number): { a: tf.Tensor; factors: tf.Tensor2D[]
   const factors = shape.map((d, n) => orthonormal(d, ranks[n], 20 + n));
   const a = tf.tidy(() => {
     const core = tf.mul(tf.randomNormal(ranks, 0, 1, 'float32', 11), tf.reshape(tf.tensor1d([1, 0.4, 0.15, 0.05]), [1, 1, 1, 4]));
-    const lr = composeTucker(core, factors);
+    const lr = tuckerCompose(core, factors);
     const scale = (noise * tf.norm(lr).dataSync()[0]) / Math.sqrt(lr.size);
     return tf.add(lr, tf.mul(tf.randomNormal(shape, 0, 1, 'float32', 30), scale));
   });
@@ -43,7 +43,7 @@ function lowRankPlusNoise(noise: number): { a: tf.Tensor; factors: tf.Tensor2D[]
 const relRecError = (a: tf.Tensor, act: CompressedActivation): number =>
   tf.tidy(() => {
     const { core, factors } = unpackTucker(act);
-    return tf.norm(tf.sub(a, composeTucker(core, factors))).dataSync()[0] / tf.norm(a).dataSync()[0];
+    return tf.norm(tf.sub(a, tuckerCompose(core, factors))).dataSync()[0] / tf.norm(a).dataSync()[0];
   });
 
 const disposeAct = (act: CompressedActivation) => act.tensors.forEach((t) => t.dispose());

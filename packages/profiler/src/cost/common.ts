@@ -41,18 +41,6 @@ export const fw = (name: string, flops: number): CostTerm => ({ phase: 'forward'
 export const bw = (name: string, flops: number): CostTerm => ({ phase: 'backward', name, flops });
 
 /**
- * Elements of a Tucker decomposition: Π k + Σ d·k.
- *
- * @example
- * ```ts
- * tuckerElements([128, 7, 7, 96], [4, 4, 4, 13]); // 2648
- * ```
- */
-export function tuckerElements(shape: readonly number[], ks: readonly number[]): number {
-  return prod(ks) + shape.reduce((a, d, i) => a + d * ks[i], 0);
-}
-
-/**
  * Reads a required option, with a typed error naming the fix.
  *
  * @example

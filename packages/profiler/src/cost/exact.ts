@@ -15,12 +15,12 @@
  *
  * @packageDocumentation
  */
-import { ArgumentError } from '@odl/backend';
+import { ArgumentError, tuckerElements } from '@odl/backend';
 import { sequentialModeOrder, type LayerGeometry } from '@odl/core';
 import type { CostTerm, DetailedLayerCost } from './types';
 import { convDims, denseDims, prod } from './dims';
 import { clampRanks } from './ranks';
-import { bw, fromTerms, fw, requireRadius, requireRank, requireRanks, svdShape, tuckerElements, withTuckerStorage } from './common';
+import { bw, fromTerms, fw, requireRadius, requireRank, requireRanks, svdShape, withTuckerStorage } from './common';
 
 /**
  * Flops of a thin Householder QR of a d×k matrix with the Q factor formed explicitly.

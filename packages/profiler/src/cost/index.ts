@@ -2,7 +2,7 @@ export * from './types';
 export { convDims, denseDims, prod } from './dims';
 export type { ConvDims, DenseDims } from './dims';
 export { clampRanks, nchwRanksToNhwc, nhwcRanksToNchw, ranksFromSpectra } from './ranks';
-export { gradientFilterPooled, svdShape, tuckerElements } from './common';
+export { gradientFilterPooled, svdShape } from './common';
 export type { GradientFilterPooled, SvdStorage } from './common';
 export { paperVanilla, paperAsi, paperHosvd, paperSvd, paperGradientFilter } from './paper';
 export { exactVanilla, exactAsi, exactHosvd, exactSvd, exactGradientFilter, qrFlops, symEigFlops, coreFormationFlops } from './exact';

@@ -23,12 +23,12 @@
  *
  * @packageDocumentation
  */
-import { ArgumentError } from '@odl/backend';
+import { ArgumentError, tuckerElements } from '@odl/backend';
 import type { LayerGeometry } from '@odl/core';
 import type { DetailedLayerCost } from './types';
 import { convDims, denseDims, prod } from './dims';
 import { clampRanks, nhwcRanksToNchw } from './ranks';
-import { bw, fromTerms, fw, gradientFilterPooled, requireRadius, requireRank, requireRanks, svdShape, tuckerElements, withTuckerStorage } from './common';
+import { bw, fromTerms, fw, gradientFilterPooled, requireRadius, requireRank, requireRanks, svdShape, withTuckerStorage } from './common';
 
 const svdConv = (a: number, b: number) => Math.max(a, b) ** 2 * Math.min(a, b);
 const svdDense = (a: number, b: number) => Math.max(a, b) * Math.min(a, b) ** 2;

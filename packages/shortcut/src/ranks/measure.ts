@@ -1,7 +1,6 @@
-import { tf, ArgumentError, ShapeError, leadingSingularVectors } from '@odl/backend';
+import { tf, ArgumentError, ShapeError, leadingSingularVectors, tuckerCore } from '@odl/backend';
 import {
   exactWeightGradient,
-  projectOntoFactors,
   tuckerConv2dWeightGradient,
   tuckerDenseWeightGradient,
   tuckerStorageCount,
@@ -78,7 +77,7 @@ export function measurePerplexity(layers: readonly CalibrationLayer[], options: 
           leadingSingularVectors(unfold.unfolding(n), { explainedVariance: epsilon, method: options.method ?? 'gram' }).u,
         );
         unfold.releaseAll();
-        const core = projectOntoFactors(layer.input, factors);
+        const core = tuckerCore(layer.input, factors);
         const approx =
           geometry.kind === 'dense'
             ? tuckerDenseWeightGradient(core, factors, layer.dy)
