@@ -10,7 +10,7 @@ export {
   convParams,
   toTfjsPadding,
 } from './geometry';
-export type { ConvOptions, ExplicitPadding2D, ConvParams } from './geometry';
+export type { ConvOptions, ConvParams } from './geometry';
 export { registerCompressor, unregisterCompressor, getCompressor, hasCompressor, listCompressors, createLayerCompressor } from './registry';
 export { VanillaCompressor, vanillaPlugin, layerMacs } from './vanilla';
 export { compressedConv2d, compressedDepthwiseConv2d, compressedDense } from './ops/layers';

@@ -12,7 +12,7 @@ import {
   interleavePhases,
   isPointwise,
   type ConvGeometry,
-  type ConvPadding,
+  type TfjsConvPadding,
   type DimRoundingMode,
   type SpatialPair,
 } from './conv-geometry';
@@ -46,7 +46,7 @@ export function conv2dWeightGradient(
   dy: tf.Tensor4D,
   filterShape: [number, number, number, number],
   strides: SpatialPair,
-  pad: ConvPadding,
+  pad: TfjsConvPadding,
   dilations: SpatialPair = 1,
   dimRoundingMode?: DimRoundingMode,
 ): tf.Tensor4D {
@@ -110,7 +110,7 @@ export function conv2dInputGradient(
   filter: tf.Tensor4D,
   inputShape: [number, number, number, number],
   strides: SpatialPair,
-  pad: ConvPadding,
+  pad: TfjsConvPadding,
   dilations: SpatialPair = 1,
   dimRoundingMode?: DimRoundingMode,
 ): tf.Tensor4D {

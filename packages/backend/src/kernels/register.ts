@@ -5,7 +5,7 @@
 import { tf } from '../engine';
 import { ArgumentError } from '../errors';
 import { onSetup } from '../setup';
-import type { ConvPadding, DimRoundingMode, SpatialPair } from './conv-geometry';
+import type { TfjsConvPadding, DimRoundingMode, SpatialPair } from './conv-geometry';
 import { conv2dInputGradient, conv2dWeightGradient } from './conv2d-grad';
 import { depthwiseConv2dInputGradient, depthwiseConv2dWeightGradient } from './depthwise-grad';
 import { runKernel, tensorFromInfo } from '../memory/engine-internals';
@@ -76,14 +76,14 @@ function asTensor(info: tf.TensorInfo): tf.Tensor {
 
 function attrsOf(params: KernelParams): {
   strides: SpatialPair;
-  pad: ConvPadding;
+  pad: TfjsConvPadding;
   dilations: SpatialPair;
   dimRoundingMode?: DimRoundingMode;
 } {
   const a = (params.attrs ?? {}) as Record<string, unknown>;
   return {
     strides: a.strides as SpatialPair,
-    pad: a.pad as ConvPadding,
+    pad: a.pad as TfjsConvPadding,
     dilations: (a.dilations as SpatialPair | undefined) ?? 1,
     dimRoundingMode: a.dimRoundingMode as DimRoundingMode | undefined,
   };

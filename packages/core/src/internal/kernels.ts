@@ -8,11 +8,9 @@ import {
   depthwiseConv2dInputGradient,
   depthwiseConv2dWeightGradient,
   tf,
-  type ExplicitPadding,
 } from '@odl/backend';
-import type { ExplicitPadding2D } from '../geometry';
-
-const explicit = (pad: ExplicitPadding2D): ExplicitPadding => [[0, 0], [pad[0][0], pad[0][1]], [pad[1][0], pad[1][1]], [0, 0]];
+import type { ExplicitPadding2D } from '../contract';
+import { toTfjsPadding } from '../geometry';
 
 /** dW of a conv2d (groups = 1): `[KH, KW, C, O]` from input `[B, H, W, C]` and dy `[B, H', W', O]`. */
 export function convWeightGradient(
@@ -23,7 +21,7 @@ export function convWeightGradient(
   pad: ExplicitPadding2D,
   dilations: [number, number],
 ): tf.Tensor4D {
-  return conv2dWeightGradient(x, dy, [kernel[0], kernel[1], x.shape[3], dy.shape[3]], strides, explicit(pad), dilations);
+  return conv2dWeightGradient(x, dy, [kernel[0], kernel[1], x.shape[3], dy.shape[3]], strides, toTfjsPadding(pad), dilations);
 }
 
 /**
@@ -77,7 +75,7 @@ export function convInputGradient(
   pad: ExplicitPadding2D,
   dilations: [number, number],
 ): tf.Tensor4D {
-  return conv2dInputGradient(dy, filter, inputShape, strides, explicit(pad), dilations);
+  return conv2dInputGradient(dy, filter, inputShape, strides, toTfjsPadding(pad), dilations);
 }
 
 /** dW of a depthwise conv: `[KH, KW, C, M]`. */
@@ -89,7 +87,7 @@ export function depthwiseWeightGradient(
   pad: ExplicitPadding2D,
   dilations: [number, number],
 ): tf.Tensor4D {
-  return depthwiseConv2dWeightGradient(x, dy, filterShape, strides, explicit(pad), dilations);
+  return depthwiseConv2dWeightGradient(x, dy, filterShape, strides, toTfjsPadding(pad), dilations);
 }
 
 /** dX of a depthwise conv. */
@@ -101,5 +99,5 @@ export function depthwiseInputGradient(
   pad: ExplicitPadding2D,
   dilations: [number, number],
 ): tf.Tensor4D {
-  return depthwiseConv2dInputGradient(dy, filter, inputShape, strides, explicit(pad), dilations);
+  return depthwiseConv2dInputGradient(dy, filter, inputShape, strides, toTfjsPadding(pad), dilations);
 }
