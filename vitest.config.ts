@@ -7,7 +7,8 @@ const root = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const pkgDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
 
-const odlPackages = ['backend', 'core', 'lowrank', 'shortcut', 'profiler', 'datasets', 'models'];
+// test-utils: the private Float64 references and error metrics of the tests (sources only).
+const odlPackages = ['backend', 'core', 'lowrank', 'shortcut', 'profiler', 'datasets', 'models', 'test-utils'];
 
 /**
  * One vitest configuration for the whole workspace.

@@ -1,36 +1,7 @@
 import { setupBackend, tf } from '@odl/backend';
 import { describe, expect, it } from 'vitest';
+import { refConvWeightGrad, refGeom, relFro } from '@odl/test-utils';
 import { smallConvWeightGradient } from '../src/internal/kernels';
-
-/** dW[kh,kw,c,o] = Σ x[b, h·s+kh·δ, w·s+kw·δ, c] dy[b,h,w,o] (no padding), Float64. */
-function refConvWeightGradient(x: Float32Array, xs: number[], dy: Float32Array, ds: number[], k: [number, number], s: [number, number], dl: [number, number]): Float64Array {
-  const [B, H, W, C] = xs;
-  const [, Ho, Wo, O] = ds;
-  const out = new Float64Array(k[0] * k[1] * C * O);
-  for (let kh = 0; kh < k[0]; kh++)
-    for (let kw = 0; kw < k[1]; kw++)
-      for (let b = 0; b < B; b++)
-        for (let h = 0; h < Ho; h++)
-          for (let w = 0; w < Wo; w++) {
-            const ih = h * s[0] + kh * dl[0];
-            const iw = w * s[1] + kw * dl[1];
-            for (let c = 0; c < C; c++) {
-              const xv = x[((b * H + ih) * W + iw) * C + c];
-              for (let o = 0; o < O; o++) out[((kh * k[1] + kw) * C + c) * O + o] += xv * dy[((b * Ho + h) * Wo + w) * O + o];
-            }
-          }
-  return out;
-}
-
-function relErr(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < y.length; i++) {
-    num += (x[i] - y[i]) ** 2;
-    den += y[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 for (const backend of ['cpu', 'wasm'] as const) {
   describe(`core kernels: im2col weight gradient (${backend})`, () => {
@@ -52,8 +23,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
           const dw = smallConvWeightGradient(x, dy, c.k, c.s, c.d);
           expect(dw).not.toBeNull();
           expect(dw!.shape).toEqual([c.k[0], c.k[1], c.x[3], c.o]);
-          const ref = refConvWeightGradient(x.dataSync() as Float32Array, c.x, dy.dataSync() as Float32Array, ds, c.k, c.s, c.d);
-          expect(relErr(dw!.dataSync(), ref)).toBeLessThan(1e-5);
+          const ref = refConvWeightGrad(refGeom(c.x, c.k, c.s, c.d, 'valid'), c.o, x.dataSync(), dy.dataSync());
+          expect(relFro(dw!.dataSync(), ref)).toBeLessThan(1e-5);
         });
       });
     }

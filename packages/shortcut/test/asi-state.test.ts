@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setupBackend, tf, tuckerCompose } from '@odl/backend';
 import { compressedConv2d, conv2dGeometry, unpackTucker, type CompressedActivation } from '@odl/core';
+import { gramSchmidtF64 } from '@odl/test-utils';
 import { AsiCompressor, asiPlugin } from '../src/index';
 
 beforeAll(async () => {
@@ -13,19 +14,10 @@ const geometry = conv2dGeometry(shape, [1, 1, 16, 8]);
 
 /** Orthonormal d×k matrix from a float64 Gram–Schmidt of seeded Gaussian columns (independent of odl). */
 function orthonormal(d: number, k: number, seed: number): tf.Tensor2D {
-  const g = tf.randomNormal([d, k], 0, 1, 'float32', seed).arraySync() as number[][];
-  const cols: number[][] = [];
-  for (let j = 0; j < k; j++) {
-    const v = g.map((row) => row[j]);
-    for (let pass = 0; pass < 2; pass++)
-      for (const q of cols) {
-        const dot = v.reduce((s, x, i) => s + x * q[i], 0);
-        for (let i = 0; i < d; i++) v[i] -= dot * q[i];
-      }
-    const n = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
-    cols.push(v.map((x) => x / n));
-  }
-  return tf.tensor2d(Array.from({ length: d }, (_, i) => cols.map((c) => c[i])));
+  const g = tf.randomNormal([d, k], 0, 1, 'float32', seed);
+  const q = gramSchmidtF64(g.dataSync(), d, k);
+  g.dispose();
+  return tf.tensor2d(Float32Array.from(q), [d, k]);
 }
 
 /** A = (Tucker tensor of the given ranks, decaying core) + relative noise; with the true factors. */
