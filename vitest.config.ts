@@ -7,19 +7,22 @@ const root = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const pkgDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
 
-const odlPackages = ['backend', 'core', 'lowrank', 'shortcut', 'profiler', 'datasets', 'models'];
+// test-utils: the private Float64 references and error metrics of the tests (sources only).
+const odlPackages = ['backend', 'core', 'lowrank', 'shortcut', 'profiler', 'datasets', 'models', 'test-utils'];
 
 /**
  * One vitest configuration for the whole workspace.
  *
- * tfjs is aliased to its ESM build and pre-bundled once (DESIGN §9): that gives exactly one copy
- * of tfjs-core and lets the extension-less gradient modules load. `@odl/*` resolve to sources.
+ * tfjs is aliased to its ESM build and pre-bundled once (docs/traps.md): that gives exactly one copy
+ * of tfjs-core and lets the extension-less gradient modules load. `@odl/*` (and the Node-only
+ * subpath `@odl/backend/node`) resolve to sources.
  */
 export default defineConfig({
   resolve: {
     alias: [
       { find: /^@odl\/core\/testing$/, replacement: resolve(root, 'packages/core/src/testing/index.ts') },
       ...odlPackages.map((p) => ({ find: new RegExp(`^@odl/${p}$`), replacement: resolve(root, `packages/${p}/src/index.ts`) })),
+      { find: /^@odl\/backend\/node$/, replacement: resolve(root, 'packages/backend/src/node/index.ts') },
       { find: /^@tensorflow\/tfjs-core$/, replacement: resolve(pkgDir('@tensorflow/tfjs-core'), 'dist/index.js') },
       { find: /^@tensorflow\/tfjs-backend-wasm$/, replacement: resolve(pkgDir('@tensorflow/tfjs-backend-wasm'), 'dist/index.js') },
       { find: /^@tensorflow\/tfjs-backend-cpu$/, replacement: resolve(pkgDir('@tensorflow/tfjs-backend-cpu'), 'dist/index.js') },

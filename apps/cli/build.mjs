@@ -7,11 +7,17 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** `@odl/<pkg>` → [<pkg>, 'src/index.ts']; the Node-only subpath `@odl/<pkg>/node` → [<pkg>, 'src/node/index.ts']. */
+const odlSource = (path) => {
+  const [pkg, sub] = path.slice('@odl/'.length).split('/');
+  return [pkg, sub === 'node' ? 'src/node/index.ts' : 'src/index.ts'];
+};
 const odlSources = {
   name: 'odl-sources',
   setup(build) {
-    build.onResolve({ filter: /^@odl\/[a-z]+$/ }, (args) => ({
-      path: resolve(root, 'packages', args.path.slice('@odl/'.length), 'src/index.ts'),
+    build.onResolve({ filter: /^@odl\/[a-z-]+(\/node)?$/ }, (args) => ({
+      path: resolve(root, 'packages', ...odlSource(args.path)),
     }));
   },
 };

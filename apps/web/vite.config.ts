@@ -67,11 +67,12 @@ export default defineConfig({
   resolve: {
     alias: [
       ...odlPackages.map((p) => ({ find: new RegExp(`^@odl/${p}$`), replacement: resolve(root, `packages/${p}/src/index.ts`) })),
+      { find: /^@odl\/backend\/node$/, replacement: resolve(root, 'packages/backend/src/node/index.ts') },
       { find: /^@odl\/datasets\/data\/(.*)$/, replacement: resolve(root, 'packages/datasets/data/$1') },
       // pngjs is only loaded by @odl/datasets' Node decoder; browsers decode with createImageBitmap.
       { find: /^pngjs$/, replacement: resolve(here, 'src/shims/no-pngjs.ts') },
     ],
-    // One tfjs-core for the app, the gradients and every backend (DESIGN §9).
+    // One tfjs-core for the app, the gradients and every backend (docs/traps.md).
     dedupe: ['@tensorflow/tfjs-core'],
   },
   worker: { format: 'es', plugins: () => [nodeBuiltinsStub()] },

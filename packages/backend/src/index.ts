@@ -16,7 +16,7 @@ export {
   quantizeInt8Columns,
   dequantizeInt8Columns,
 } from './kernels';
-export type { Int8Columns, ConvPadding, ExplicitPadding, SpatialPair, DimRoundingMode } from './kernels';
+export type { Int8Columns, TfjsConvPadding, TfjsExplicitPadding, SpatialPair, DimRoundingMode } from './kernels';
 export * from './linalg';
 export * from './random';
 export * from './tensor';

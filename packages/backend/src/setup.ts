@@ -1,5 +1,6 @@
 import { tf } from './engine';
 import { ArgumentError } from './errors';
+import { tfGlobalRegistry } from './memory/engine-internals';
 
 /** Names of the tfjs backends odl can run on. */
 export type BackendName = 'wasm' | 'cpu' | 'webgl' | 'webgpu';
@@ -119,7 +120,5 @@ export async function setupBackend(options: SetupOptions = {}): Promise<BackendI
 
 /** Number of kernel gradients the engine knows (tfjs-core registers 101 of its own). */
 export function countGradients(): number {
-  const g = globalThis as unknown as { _tfGlobals?: Map<string, unknown> };
-  const registry = g._tfGlobals?.get('gradRegistry') as Map<string, unknown> | undefined;
-  return registry?.size ?? 0;
+  return tfGlobalRegistry('gradRegistry')?.size ?? 0;
 }

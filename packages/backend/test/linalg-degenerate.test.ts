@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { leadingSingularVectors, setupBackend, tf } from '@odl/backend';
+import { maxAbsDiff, projectorF64 } from '@odl/test-utils';
 
 // Post-ReLU activations have many channels that are zero for the whole batch: unfoldings with many
 // all-zero rows, and tall ones (channels × batch). These used to drive the Gram path to NaN.
@@ -12,20 +13,8 @@ function matrix(d: number, m: number, zeroEvery: number, seed: number): Float32A
 }
 
 /** ‖P_gram − P_svd‖_max of the projectors onto the two subspaces. */
-function projectorGap(u1: Float32Array | Int32Array | Uint8Array, u2: Float32Array | Int32Array | Uint8Array, d: number, r: number): number {
-  let gap = 0;
-  for (let i = 0; i < d; i++) {
-    for (let j = 0; j < d; j++) {
-      let p1 = 0;
-      let p2 = 0;
-      for (let c = 0; c < r; c++) {
-        p1 += u1[i * r + c] * u1[j * r + c];
-        p2 += u2[i * r + c] * u2[j * r + c];
-      }
-      gap = Math.max(gap, Math.abs(p1 - p2));
-    }
-  }
-  return gap;
+function projectorGap(u1: ArrayLike<number>, u2: ArrayLike<number>, d: number, r: number): number {
+  return maxAbsDiff(projectorF64(u1, d, r), projectorF64(u2, d, r));
 }
 
 describe('leadingSingularVectors on degenerate unfoldings', () => {

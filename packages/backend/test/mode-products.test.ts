@@ -1,57 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { modeDotsF64, modeProductF64, relFro } from '@odl/test-utils';
 import { ShapeError, modeCombine, modeDots, setupBackend, tf } from '../src/index';
 
 // modeCombine (A ×_n Uᵀ) and modeDots (A_(n) Z_(n)ᵀ) against slow Float64 loops written from the
 // definitions, on shapes that reach every block of the wasm SIMD loops (2-row and 1-row blocks,
 // 4-column and 1-column blocks, odd vector counts) and the tensor-op fallback (trailing size not a
 // multiple of 4, or shorter than 64).
-
-/** [P, d, Q] around `mode`. */
-function around(shape: number[], mode: number): [number, number, number] {
-  const P = shape.slice(0, mode).reduce((a, b) => a * b, 1);
-  const Q = shape.slice(mode + 1).reduce((a, b) => a * b, 1);
-  return [P, shape[mode]!, Q];
-}
-
-/** out[p, j, q] = Σ_i u[i, j] · a[p, i, q] in Float64. */
-function combineReference(a: Float32Array, shape: number[], mode: number, u: Float32Array, k: number): Float64Array {
-  const [P, d, Q] = around(shape, mode);
-  const out = new Float64Array(P * k * Q);
-  for (let p = 0; p < P; p++) {
-    for (let j = 0; j < k; j++) {
-      for (let q = 0; q < Q; q++) {
-        let s = 0;
-        for (let i = 0; i < d; i++) s += u[i * k + j]! * a[(p * d + i) * Q + q]!;
-        out[(p * k + j) * Q + q] = s;
-      }
-    }
-  }
-  return out;
-}
-
-/** out[i, j] = Σ_{p, q} a[p, i, q] · z[p, j, q] in Float64. */
-function dotsReference(a: Float32Array, shape: number[], mode: number, z: Float32Array, k: number): Float64Array {
-  const [P, d, Q] = around(shape, mode);
-  const out = new Float64Array(d * k);
-  for (let i = 0; i < d; i++) {
-    for (let j = 0; j < k; j++) {
-      let s = 0;
-      for (let p = 0; p < P; p++) for (let q = 0; q < Q; q++) s += a[(p * d + i) * Q + q]! * z[(p * k + j) * Q + q]!;
-      out[i * k + j] = s;
-    }
-  }
-  return out;
-}
-
-function relError(got: ArrayLike<number>, want: Float64Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < want.length; i++) {
-    num += (got[i]! - want[i]!) ** 2;
-    den += want[i]! ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 const cases: { shape: number[]; mode: number; k: number }[] = [
   { shape: [64, 7, 7, 24], mode: 0, k: 4 }, // 2-row blocks, one 4-column block, Q/4 = 294 vectors (even)
@@ -76,10 +30,10 @@ for (const backend of ['cpu', 'wasm'] as const) {
         expect(z.shape).toEqual(shape.map((s, i) => (i === mode ? k : s)));
         const av = a.dataSync() as Float32Array;
         const zv = z.dataSync() as Float32Array;
-        expect(relError(zv, combineReference(av, shape, mode, u.dataSync() as Float32Array, k))).toBeLessThan(1e-6);
+        expect(relFro(zv, modeProductF64(av, shape, u.dataSync(), k, mode, true).data)).toBeLessThan(1e-6);
         const p = modeDots(a, mode, z);
         expect(p.shape).toEqual([shape[mode], k]);
-        expect(relError(p.dataSync(), dotsReference(av, shape, mode, zv, k))).toBeLessThan(1e-5);
+        expect(relFro(p.dataSync(), modeDotsF64(av, shape, mode, zv, k))).toBeLessThan(1e-5);
         tf.dispose([z, p]);
         expect(tf.memory().numTensors).toBe(before);
         tf.dispose([a, u]);

@@ -2,15 +2,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ArgumentError,
   ShapeError,
+  contractionOrder,
   fold,
   modeProduct,
   setupBackend,
   tf,
   tuckerCompose,
   tuckerCore,
+  tuckerDims,
   tuckerElements,
   unfold,
 } from '@odl/backend';
+import { maxAbsDiff, modeProductF64, relFro } from '@odl/test-utils';
 import { householderQ, randomMatrix } from './linalg-reference';
 
 const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
@@ -26,31 +29,6 @@ function strides(shape: number[]): number[] {
 function indexOf(flat: number, shape: number[]): number[] {
   const st = strides(shape);
   return shape.map((_, i) => Math.floor(flat / st[i]) % shape[i]);
-}
-
-/** Float64 reference of t ×_mode M with an explicit loop over every output element. */
-function modeProductReference(t: Float64Array, shape: number[], m: Float64Array, rows: number, mode: number) {
-  const outShape = shape.slice();
-  outShape[mode] = rows;
-  const out = new Float64Array(sizeOf(outShape));
-  const st = strides(shape);
-  for (let o = 0; o < out.length; o++) {
-    const idx = indexOf(o, outShape);
-    let s = 0;
-    for (let j = 0; j < shape[mode]; j++) {
-      let flat = 0;
-      idx.forEach((v, axis) => (flat += (axis === mode ? j : v) * st[axis]));
-      s += m[idx[mode] * shape[mode] + j] * t[flat];
-    }
-    out[o] = s;
-  }
-  return { out, outShape };
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
 }
 
 describe.each(['cpu', 'wasm'] as const)('tensor algebra on %s', (backend) => {
@@ -101,12 +79,45 @@ describe.each(['cpu', 'wasm'] as const)('tensor algebra on %s', (backend) => {
       const before = tf.memory().numTensors;
       const y = modeProduct(t, m, mode);
       expect(tf.memory().numTensors).toBe(before + 1);
-      const ref = modeProductReference(Float64Array.from(data), shape, Float64Array.from(m.dataSync()), rows, mode);
-      expect(y.shape).toEqual(ref.outShape);
-      expect(maxAbsDiff(y.dataSync(), ref.out)).toBeLessThan(1e-5);
+      const ref = modeProductF64(data, shape, m.dataSync(), rows, mode);
+      expect(y.shape).toEqual(ref.shape);
+      expect(maxAbsDiff(y.dataSync(), ref.data)).toBeLessThan(1e-5);
       tf.dispose([y, m]);
     }
     t.dispose();
+  });
+
+  it('modeProduct of a tensor above the small-right-operand limit equals the definition on every axis, M given or transposed', () => {
+    const big = [40, 6, 5, 36]; // 43200 elements: t stays the left operand (or is read in place)
+    const start = tf.memory().numTensors;
+    const t = tf.randomNormal(big, 0, 1, 'float32', 1);
+    const tv = Float64Array.from(t.dataSync());
+    for (let axis = 0; axis < 4; axis++) {
+      for (const transposeM of [false, true]) {
+        const dNew = 3;
+        const m = tf.randomNormal(transposeM ? [big[axis], dNew] : [dNew, big[axis]], 0, 1, 'float32', 10 + axis) as tf.Tensor2D;
+        const mm = (transposeM ? tf.transpose(m) : tf.clone(m)) as tf.Tensor2D;
+        const out = modeProduct(t, m, axis, transposeM);
+        expect(out.shape).toEqual(big.map((d, i) => (i === axis ? dNew : d)));
+        const ref = modeProductF64(tv, big, mm.dataSync(), dNew, axis);
+        expect(relFro(out.dataSync(), ref.data)).toBeLessThan(1e-5);
+        tf.dispose([m, mm, out]);
+      }
+    }
+    t.dispose();
+    expect(tf.memory().numTensors).toBe(start);
+  });
+
+  it('tuckerDims reads the represented shape; contractionOrder shrinks most first', () => {
+    const core = tf.zeros([2, 3, 4]);
+    const u0 = tf.zeros([5, 2]) as tf.Tensor2D;
+    const u2 = tf.zeros([9, 4]) as tf.Tensor2D;
+    expect(tuckerDims(core, [u0, null, u2])).toEqual([5, 3, 9]);
+    expect(() => tuckerDims(core, [u2, null, null])).toThrow(/factor 0/);
+    expect(() => tuckerDims(core, [u0, null])).toThrow(/expected 3 factors/);
+    expect(contractionOrder([64, 7, 7, 96], [4, 7, 7, 8])).toEqual([0, 3, 1, 2]);
+    expect(contractionOrder([4, 7, 7, 8], [64, 7, 7, 96])).toEqual([1, 2, 3, 0]);
+    tf.dispose([core, u0, u2]);
   });
 
   it('Tucker with full ranks and orthonormal square factors reconstructs exactly; null = identity', () => {

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setupBackend, tf } from '@odl/backend';
+import { maxAbsDiff } from '@odl/test-utils';
 
 // tfjs-backend-wasm 4.22 caches the packed right-hand operand of a 2-D matMul by buffer id. A
 // buffer seen again through a reshape (same dataId, another shape) used to give wrong numbers or
@@ -12,12 +13,6 @@ function reference(a: Float32Array, b: Float32Array, m: number, k: number, n: nu
     out[i * n + j] = s;
   }
   return out;
-}
-
-function maxErr(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  let e = 0;
-  for (let i = 0; i < x.length; i++) e = Math.max(e, Math.abs(x[i]! - y[i]!));
-  return e;
 }
 
 describe('wasm matMul with a reshaped right-hand operand', () => {
@@ -33,11 +28,11 @@ describe('wasm matMul with a reshaped right-hand operand', () => {
     const b2 = tf.reshape(b, [75, 6]);
     const y2 = tf.matMul(a2, b2);
     const bv = b.dataSync() as Float32Array;
-    expect(maxErr(y1.dataSync(), reference(a1.dataSync() as Float32Array, bv, 4, 150, 3))).toBeLessThan(1e-3);
-    expect(maxErr(y2.dataSync(), reference(a2.dataSync() as Float32Array, bv, 5, 75, 6))).toBeLessThan(1e-3);
+    expect(maxAbsDiff(y1.dataSync(), reference(a1.dataSync() as Float32Array, bv, 4, 150, 3))).toBeLessThan(1e-3);
+    expect(maxAbsDiff(y2.dataSync(), reference(a2.dataSync() as Float32Array, bv, 5, 75, 6))).toBeLessThan(1e-3);
     // And back to the first shape again.
     const y3 = tf.matMul(a1, b);
-    expect(maxErr(y3.dataSync(), y1.dataSync())).toBe(0);
+    expect(maxAbsDiff(y3.dataSync(), y1.dataSync())).toBe(0);
     tf.dispose([a1, a2, b, b2, y1, y2, y3]);
   });
 });

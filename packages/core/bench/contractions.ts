@@ -1,17 +1,15 @@
 // Benchmark: weight gradient of one conv layer from a Tucker form (the shared contractions)
 // against the vanilla exact weight gradient, plus the bytes each keeps between forward and
 // backward (measured on the gradient tape). Run: `odl bench` (wired by the CLI) or import and call.
-import { measureSavedForBackward, setupBackend, tf, type BackendName } from '@odl/backend';
+import { measureSavedForBackward, setupBackend, tf, type BackendName, tuckerCore, type TuckerFactors } from '@odl/backend';
 import {
   compressedConv2d,
   conv2dGeometry,
   createLayerCompressor,
   exactWeightGradient,
-  projectOntoFactors,
   TuckerCompressor,
   tuckerConv2dWeightGradient,
   type LayerGeometry,
-  type TuckerFactors,
 } from '../src/index';
 
 /** One benchmark result row. */
@@ -95,7 +93,7 @@ export async function benchContractions(options: ContractionBenchOptions = {}): 
   const x = tf.randomNormal(g.inputShape, 0, 1, 'float32', 1);
   const dy = tf.randomNormal(g.outputShape, 0, 1, 'float32', 2);
   const factors = g.inputShape.map((d, n) => orthonormal(d, ranks[n], 10 + n));
-  const S = projectOntoFactors(x, factors);
+  const S = tuckerCore(x, factors);
   const vanillaMs = timeMs(() => exactWeightGradient(g, x, dy), repeats);
   const tuckerMs = timeMs(() => tuckerConv2dWeightGradient(S, factors, dy, g), repeats);
   const w = tf.variable(tf.randomNormal(g.weightShape, 0, 0.1, 'float32', 3));

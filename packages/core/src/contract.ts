@@ -19,8 +19,15 @@ export const SPECIFICATION_VERSION = 2 as const;
 /** The kinds of layer whose input activation a compressor can store. */
 export type LayerKind = 'conv2d' | 'depthwise' | 'dense';
 
-/** Padding of a convolution: tfjs' names or explicit `[[top, bottom], [left, right]]` in pixels. */
-export type ConvPadding = 'same' | 'valid' | [[number, number], [number, number]];
+/** Explicit padding of a convolution in pixels: `[[top, bottom], [left, right]]`. */
+export type ExplicitPadding2D = [[number, number], [number, number]];
+
+/**
+ * Padding of a convolution layer, odl's one padding vocabulary: `'same'` or `'valid'` (tfjs'
+ * rules: `'same'` puts the odd pixel at the bottom/right) or explicit {@link ExplicitPadding2D}.
+ * tfjs' ops take another form (`TfjsConvPadding` of `@odl/backend`); `toTfjsPadding` converts.
+ */
+export type ConvPadding = 'same' | 'valid' | ExplicitPadding2D;
 
 /**
  * Static description of one compressed layer, known before the first step. Everything a

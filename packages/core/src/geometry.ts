@@ -1,8 +1,5 @@
-import { ArgumentError, ShapeError } from '@odl/backend';
-import type { ConvPadding, LayerGeometry } from './contract';
-
-/** Explicit padding of a convolution in pixels: `[[top, bottom], [left, right]]`. */
-export type ExplicitPadding2D = [[number, number], [number, number]];
+import { ArgumentError, ShapeError, type TfjsExplicitPadding } from '@odl/backend';
+import type { ConvPadding, ExplicitPadding2D, LayerGeometry } from './contract';
 
 /** Convolution options shared by the geometry builders and the compressed conv ops. */
 export interface ConvOptions {
@@ -60,14 +57,17 @@ export function resolvePadding(
 }
 
 /**
- * Converts a {@link ConvPadding} to the argument tfjs' conv ops take (`[[0,0],[t,b],[l,r],[0,0]]` when explicit).
+ * The one conversion from odl's padding vocabulary ({@link ConvPadding}, what a layer geometry
+ * holds) to the `pad` argument of tfjs' conv ops and of `@odl/backend`'s gradient kernels
+ * (`TfjsConvPadding`): `'same'` and `'valid'` pass through, `[[t, b], [l, r]]` becomes
+ * `[[0, 0], [t, b], [l, r], [0, 0]]`.
  *
  * @example
  * ```ts
  * tf.conv2d(x, w, 1, toTfjsPadding([[1, 0], [0, 1]]));
  * ```
  */
-export function toTfjsPadding(pad: ConvPadding): 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]] {
+export function toTfjsPadding(pad: ConvPadding): 'same' | 'valid' | TfjsExplicitPadding {
   if (pad === 'same' || pad === 'valid') return pad;
   return [[0, 0], [pad[0][0], pad[0][1]], [pad[1][0], pad[1][1]], [0, 0]];
 }

@@ -13,7 +13,7 @@ export {
   convParams,
   toTfjsPadding,
 } from './geometry';
-export type { ConvOptions, ExplicitPadding2D, ConvParams } from './geometry';
+export type { ConvOptions, ConvParams } from './geometry';
 export {
   registerMethod,
   unregisterMethod,
@@ -33,10 +33,7 @@ export * from './cost/index';
 export { compressedConv2d, compressedDepthwiseConv2d, compressedDense } from './ops/layers';
 export type { CompressedOpOptions, CompressedConvOptions } from './ops/layers';
 export { layerForward, exactWeightGradient, exactInputGradient } from './ops/exact';
-export { isRecordingGradients } from './ops/run-compressed';
-export { projectOntoFactors, composeTucker, tuckerDims } from './tucker/core';
 export { sequentialModeOrder } from './tucker/sequential-order';
-export type { TuckerFactors } from './tucker/core';
 export { tuckerConv2dWeightGradient, depthwiseChannelsFirst } from './tucker/conv';
 export { tuckerDenseWeightGradient } from './tucker/dense';
 export { exactTuckerConvBackward, paperTuckerConvBackward } from './tucker/conv-cost';

@@ -1,45 +1,18 @@
-import { tf } from '@odl/backend';
-
-/** ‖a − b‖_F / ‖b‖_F, computed in float64 on the host. */
-export function relErr(a: tf.Tensor, b: tf.Tensor): number {
-  if (a.shape.join() !== b.shape.join()) throw new Error(`shape mismatch [${a.shape}] vs [${b.shape}]`);
-  const x = a.dataSync();
-  const y = b.dataSync();
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < x.length; i++) {
-    num += (x[i] - y[i]) ** 2;
-    den += y[i] ** 2;
-  }
-  return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-30);
-}
+import { activeTapeNodes, tf } from '@odl/backend';
+import { gramSchmidtF64 } from '@odl/test-utils';
 
 let seedCounter = 1;
 /** A seeded standard-normal tensor. */
 export const randn = (shape: number[], seed = seedCounter++): tf.Tensor => tf.randomNormal(shape, 0, 1, 'float32', seed);
 
-/** A `d × k` matrix with orthonormal columns (Q of a seeded Gaussian; k ≤ d). */
+/** A `d × k` matrix with orthonormal columns (Gram–Schmidt of a seeded Gaussian, in Float64 on the host; k ≤ d). */
 export function randomOrthonormal(d: number, k: number, seed = seedCounter++): tf.Tensor2D {
-  // modified Gram-Schmidt, twice, in float64 on the host (tf.linalg.qr is avoided: test-independent)
-  const g = tf.randomNormal([k, d], 0, 1, 'float32', seed);
-  const rows = Array.from({ length: k }, (_, i) => Float64Array.from(g.dataSync().subarray(i * d, (i + 1) * d)));
+  // tf.linalg.qr is avoided: the reference stays independent of tfjs' and odl's linear algebra
+  const g = tf.randomNormal([k, d], 0, 1, 'float32', seed); // row i: column i of the result
+  const rows = g.dataSync();
   g.dispose();
-  for (let pass = 0; pass < 2; pass++) {
-    for (let i = 0; i < k; i++) {
-      for (let j = 0; j < i; j++) {
-        let dot = 0;
-        for (let t = 0; t < d; t++) dot += rows[i][t] * rows[j][t];
-        for (let t = 0; t < d; t++) rows[i][t] -= dot * rows[j][t];
-      }
-      let n = 0;
-      for (let t = 0; t < d; t++) n += rows[i][t] ** 2;
-      n = Math.sqrt(n);
-      for (let t = 0; t < d; t++) rows[i][t] /= n;
-    }
-  }
-  const out = new Float32Array(d * k);
-  for (let i = 0; i < k; i++) for (let t = 0; t < d; t++) out[t * k + i] = rows[i][t];
-  return tf.tensor2d(out, [d, k]);
+  const q = gramSchmidtF64(Float64Array.from({ length: d * k }, (_, ij) => rows[(ij % k) * d + Math.floor(ij / k)]), d, k);
+  return tf.tensor2d(Float32Array.from(q), [d, k]);
 }
 
 /** Inserts zeros between filter taps (dilation δ → a dilation-1 filter), with differentiable stock ops only. */
@@ -69,10 +42,6 @@ export function weightedSum(y: tf.Tensor, R: tf.Tensor): tf.Scalar {
   return f(y) as tf.Scalar;
 }
 
-interface TapeNode {
-  saved?: tf.Tensor[];
-}
-
 /**
  * Unique buffers saved on the gradient tape, read at the start of backward (FALLBACK for
  * @odl/backend's measureSavedForBackward): runs `loss` under `tf.variableGrads` with a probe.
@@ -83,8 +52,7 @@ export function savedAtBackwardStart(loss: () => tf.Scalar): { bytes: number; da
   const probe = tf.customGrad((yy: tf.Tensor | tf.GradSaveFunc) => ({
     value: tf.clone(yy as tf.Tensor),
     gradFunc: (dy: tf.Tensor) => {
-      const tape = (tf.engine() as unknown as { state: { activeTape: TapeNode[] } }).state.activeTape;
-      for (const node of tape) {
+      for (const node of activeTapeNodes()) {
         for (const t of node.saved ?? []) {
           if (dataIds.has(t.dataId)) continue;
           dataIds.add(t.dataId);

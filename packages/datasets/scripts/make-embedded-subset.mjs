@@ -3,6 +3,7 @@
 // files of Debian's `dataset-fashion-mnist` package. Deterministic: the same source files and
 // seed give byte-identical output.
 //
+//   pnpm --filter @odl/backend build   # once: the files are written by @odl/backend/node's writeFileAtomic
 //   node packages/datasets/scripts/make-embedded-subset.mjs [sourceDir]
 //
 // Splits written (IDX, gzip level 9, original labels 0-9 kept in the files):
@@ -14,10 +15,11 @@
 // the files keep the official order. manifest.json records the chosen source indices and
 // SHA-256 checksums. It also prints the training-set mean/std used for FASHION_MNIST_STATS.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { writeFileAtomic } from '@odl/backend/node';
 
 const SEED = 20250605;
 const sourceDir = process.argv[2] ?? '/usr/share/datasets/fashion-mnist';
@@ -72,7 +74,6 @@ for (const prefix of ['train', 't10k']) {
   sources[prefix] = { images, labels };
 }
 
-mkdirSync(outDir, { recursive: true });
 const manifest = {
   description: 'Embedded Fashion-MNIST subset (Zalando Research, MIT licence); regenerate with scripts/make-embedded-subset.mjs',
   seed: SEED,
@@ -83,7 +84,7 @@ const manifest = {
   splits: {},
 };
 let totalBytes = 0;
-SPLITS.forEach((split, splitIndex) => {
+for (const [splitIndex, split] of SPLITS.entries()) {
   const src = sources[split.source];
   const [, h, w] = src.images.dims;
   const chosen = [];
@@ -113,7 +114,7 @@ SPLITS.forEach((split, splitIndex) => {
   ]) {
     const name = `fashion-mnist-${split.name}-${kind}-idx${kind === 'images' ? 3 : 1}-ubyte.gz`;
     const gz = gzipSync(raw, { level: 9 });
-    writeFileSync(join(outDir, name), gz);
+    await writeFileAtomic(join(outDir, name), gz);
     totalBytes += gz.length;
     files[kind] = { file: name, bytes: gz.length, sha256: sha256(gz), rawSha256: sha256(raw) };
   }
@@ -122,8 +123,8 @@ SPLITS.forEach((split, splitIndex) => {
     shape: [n, h, w, 1], ...files, sourceIndices: chosen,
   };
   console.log(`${split.name}: ${n} images from ${split.source}, ${files.images.bytes + files.labels.bytes} bytes`);
-});
-writeFileSync(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, (k, v) => (k === 'sourceIndices' ? v.join(',') : v), 2)}\n`);
+}
+await writeFileAtomic(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, (k, v) => (k === 'sourceIndices' ? v.join(',') : v), 2)}\n`);
 console.log(`total ${totalBytes} bytes of .gz in ${outDir}`);
 
 // Training-set statistics for FASHION_MNIST_STATS (pixel / 255).

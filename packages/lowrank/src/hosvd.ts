@@ -1,4 +1,4 @@
-import type { tf } from '@odl/backend';
+import type { tf, TuckerFactors } from '@odl/backend';
 import {
   hosvdFactors,
   hosvdRanks,
@@ -11,7 +11,6 @@ import {
   type LayerGeometry,
   type OptionSpec,
   type SpectrumPath,
-  type TuckerFactors,
 } from '@odl/core';
 import { hosvdCost } from './hosvd-cost';
 import { checkInput } from './internal/input-check';

@@ -12,7 +12,8 @@ import {
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gradientFilterPlugin, hosvdPlugin, LowrankOptionError, registerLowrank, svdPlugin } from '../src';
 import { CASES } from './cases';
-import { randn, relFro } from './helpers';
+import { relFro } from '@odl/test-utils';
+import { randn } from './helpers';
 
 beforeAll(async () => {
   await setupBackend({ prefer: ['cpu'] });

@@ -1,7 +1,7 @@
 // Benchmark: one fine-tuning step of MCUNet-in1 (32×32×1, batch 32, last 4 layers) per method:
 // wall time per step and activation bytes (analytic from @odl/profiler, measured on the tape).
-import { tf } from '@odl/backend';
-import { profileModel, savedOnActiveTape } from '@odl/profiler';
+import { savedOnActiveTape, tf } from '@odl/backend';
+import { profileModel } from '@odl/profiler';
 import { mcunetIn1, prepareFineTune, Trainer, type LabeledImages } from '../src/index';
 
 /** One benchmark result row. */

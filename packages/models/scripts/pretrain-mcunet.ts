@@ -1,9 +1,10 @@
 // Pretrains MCUNet-in1 on Fashion-MNIST classes 0-4 and writes the default checkpoint
 // (packages/models/pretrained/mcunet-in1-fmnist04/). Run: node packages/models/scripts/pretrain-mcunet.mjs
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { setupBackend, tf } from '@odl/backend';
+import { writeFileAtomic } from '@odl/backend/node';
 import { mcunetIn1, saveCheckpoint, Trainer, type InputSpec, type LabeledImages } from '@odl/models';
 
 const args = new Map<string, string>();
@@ -95,7 +96,7 @@ const metadata = {
 };
 await saveCheckpoint(model, out, { metadata });
 const params = model.parameterCount();
-writeFileSync(
+await writeFileAtomic(
   join(out, 'README.md'),
   `# MCUNet-in1, Fashion-MNIST classes 0–4
 

@@ -8,6 +8,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../../..');
 
+/** `@odl/<pkg>` → [<pkg>, 'src/index.ts']; the Node-only subpath `@odl/<pkg>/node` → [<pkg>, 'src/node/index.ts']. */
+const odlSource = (path) => {
+  const [pkg, sub] = path.slice('@odl/'.length).split('/');
+  return [pkg, sub === 'node' ? 'src/node/index.ts' : 'src/index.ts'];
+};
+
 /** Bundles `entry` (a .ts file) and imports it. */
 export async function runTs(entry) {
   // The bundle runs from node_modules/.cache, where the package's own folders cannot be found.
@@ -28,8 +34,8 @@ export async function runTs(entry) {
       {
         name: 'odl-sources',
         setup(build) {
-          build.onResolve({ filter: /^@odl\/[a-z]+$/ }, (args) => ({
-            path: resolve(root, 'packages', args.path.slice('@odl/'.length), 'src/index.ts'),
+          build.onResolve({ filter: /^@odl\/[a-z-]+(\/node)?$/ }, (args) => ({
+            path: resolve(root, 'packages', ...odlSource(args.path)),
           }));
         },
       },

@@ -13,7 +13,6 @@ export type { InvertedResidualSetting } from './zoo/mobile';
 export { resnet18, resnet34 } from './zoo/resnet';
 export { createModel, describeModel, ARCHITECTURES } from './zoo/index';
 export type { DescribeOptions } from './zoo/index';
-export { withoutTape } from './finetune/no-tape';
 export { Trainer, TrainingRun } from './train/trainer';
 export type { TrainerConfig, TrainerState, StepProgress, StepResult, EpochRecord, FitOptions, StepOutcome } from './train/trainer';
 export { Optimizer } from './train/optimizers';

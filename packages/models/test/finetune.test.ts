@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { setupBackend, tf } from '@odl/backend';
-import { makeBatch, mcunetIn1, prepareFineTune, resnet18, Trainer, withoutTape } from '@odl/models';
+import { activeTapeNodes, setupBackend, tf, withoutTape } from '@odl/backend';
+import { makeBatch, mcunetIn1, prepareFineTune, resnet18, Trainer } from '@odl/models';
 import { snapshot, syntheticImages } from './helpers';
 
 const input = { height: 32, width: 32, channels: 1 };
@@ -45,11 +45,10 @@ describe('prepareFineTune', () => {
     const model = mcunetIn1({ inputChannels: 1, numClasses: 5, seed: 2 });
     prepareFineTune(model, { lastN: 1, inputShape: [4, 32, 32, 1] });
     const { x } = makeBatch(syntheticImages(4, 28, 5), [0, 1, 2, 3], input);
-    const state = (tf.engine() as unknown as { state: { activeTape: { kernelName: string }[] | null } }).state;
     let tapeKernels: string[] = [];
     const { value, grads } = tf.variableGrads(() => {
       const y = tf.sum(model.forward(x, { training: true })) as tf.Scalar;
-      tapeKernels = state.activeTape!.map((n) => n.kernelName);
+      tapeKernels = activeTapeNodes().map((n) => n.kernelName);
       return y;
     }, [...model.trainableWeights().values()]);
     // the last conv's and the classifier's compressed ops and the loss are recorded; no stock conv of the frozen part

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { setupBackend, tf } from '@odl/backend';
+import { savedOnActiveTape, setupBackend, tf } from '@odl/backend';
 import { softmaxCrossEntropy } from '@odl/core';
 import { mcunetIn1, prepareFineTune, registerBuiltinMethods } from '@odl/models';
-import { savedOnActiveTape } from '@odl/profiler';
 
 // Issue #3's memory acceptance, measured on the gradient tape of a real model: the last 4 layers
 // of MCUNet-in1 (its last inverted-residual block — 1×1 expand, ReLU6, 3×3 depthwise, ReLU6,

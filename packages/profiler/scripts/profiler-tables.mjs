@@ -17,7 +17,7 @@ const odl = ['backend', 'core', 'lowrank', 'shortcut', 'profiler', 'datasets', '
 try {
   await build({
     stdin: {
-      contents: `export { writeFileAtomic } from '@odl/profiler'; export { tablesMarkdown } from './packages/profiler/scripts/table-methods.ts';`,
+      contents: `export { writeFileAtomic } from '@odl/backend/node'; export { tablesMarkdown } from './packages/profiler/scripts/table-methods.ts';`,
       resolveDir: root,
       loader: 'ts',
     },
@@ -26,7 +26,10 @@ try {
     format: 'esm',
     outfile: bundle,
     logLevel: 'error',
-    alias: Object.fromEntries(odl.map((p) => [`@odl/${p}`, join(root, `packages/${p}/src/index.ts`)])),
+    alias: {
+      ...Object.fromEntries(odl.map((p) => [`@odl/${p}`, join(root, `packages/${p}/src/index.ts`)])),
+      '@odl/backend/node': join(root, 'packages/backend/src/node/index.ts'),
+    },
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
   const { tablesMarkdown, writeFileAtomic } = await import(pathToFileURL(bundle).href);

@@ -108,7 +108,7 @@ export function paperTables(o: PaperTablesOptions): PaperTableEntry[] {
  *
  * @example
  * ```ts
- * await writeFileAtomic('docs/profiler-tables.md', profilerTablesMarkdown({ methods, notes }));
+ * await writeFileAtomic('docs/profiler-tables.md', profilerTablesMarkdown({ methods, notes })); // writeFileAtomic: @odl/backend/node
  * ```
  */
 export function profilerTablesMarkdown(o: ProfilerTablesMarkdownOptions): string {

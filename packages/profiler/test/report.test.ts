@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { registerShortcut } from '@odl/shortcut';
+import { writeFileAtomic } from '@odl/backend/node';
 import {
   barChartSvg,
   costReport,
@@ -15,7 +16,6 @@ import {
   profilerTablesMarkdown,
   REPORT_SCHEMA_VERSION,
   scatterSvg,
-  writeFileAtomic,
   writePlot,
   type PlotPoint,
 } from '@odl/profiler';

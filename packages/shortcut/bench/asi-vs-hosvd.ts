@@ -9,8 +9,8 @@
  * that asynchronous backends are measured fully. The reconstruction errors show that the warm ASI
  * step keeps HOSVD's quality at the same memory.
  */
-import { setupBackend, tf } from '@odl/backend';
-import { composeTucker, conv2dGeometry, hosvdFactors, unpackTucker, type CompressedActivation, type LayerCompressor } from '@odl/core';
+import { setupBackend, tf, tuckerCompose } from '@odl/backend';
+import { conv2dGeometry, hosvdFactors, unpackTucker, type CompressedActivation, type LayerCompressor } from '@odl/core';
 import { hosvdPlugin } from '@odl/lowrank';
 import { asiPlugin } from '../src/index';
 
@@ -76,7 +76,7 @@ function reconstructionError(c: LayerCompressor, batch: tf.Tensor): number {
   const act = c.compress(batch);
   const error = tf.tidy(() => {
     const { core, factors } = unpackTucker(act);
-    return tf.norm(tf.sub(batch, composeTucker(core, factors))).dataSync()[0] / tf.norm(batch).dataSync()[0];
+    return tf.norm(tf.sub(batch, tuckerCompose(core, factors))).dataSync()[0] / tf.norm(batch).dataSync()[0];
   });
   act.tensors.forEach((t) => t.dispose());
   return error;

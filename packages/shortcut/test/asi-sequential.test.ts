@@ -1,58 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { setupBackend, tf } from '@odl/backend';
-import { composeTucker, conv2dGeometry, denseGeometry, sequentialModeOrder, unpackTucker, type LayerGeometry } from '@odl/core';
+import { setupBackend, tf, tuckerCompose } from '@odl/backend';
+import { conv2dGeometry, denseGeometry, sequentialModeOrder, unpackTucker, type LayerGeometry } from '@odl/core';
 import { AsiCompressor } from '../src/index';
-import { hostOrth as orth, projector, relError as relErr } from './helpers/reference';
+import { gramSchmidtF64, modeProductF64, projectorF64, relFro, unfoldF64, type F64Tensor } from '@odl/test-utils';
 
 // The 'sequential' schedule checked against a slow Float64 implementation written from its
 // definition: visit the modes in order; for mode n, P = T_(n) T_(n)ᵀ U_prev on the CURRENT tensor
 // T (already projected onto the modes visited before); U_n = orth(P); T ← T ×_n U_nᵀ; the core is
 // the final T.
-
-interface F64Tensor {
-  shape: number[];
-  data: Float64Array;
-}
-
-const strides = (shape: number[]) => shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
-
-/** Mode-n unfolding as a d_n × m row-major matrix (columns: the other axes in order). */
-function unfold(t: F64Tensor, n: number): Float64Array {
-  const d = t.shape[n];
-  const m = t.data.length / d;
-  const st = strides(t.shape);
-  const out = new Float64Array(d * m);
-  const col = new Array<number>(d).fill(0);
-  for (let i = 0; i < t.data.length; i++) {
-    const row = Math.floor(i / st[n]) % d;
-    out[row * m + col[row]++] = t.data[i];
-  }
-  return out;
-}
-
-/** T ×_n Uᵀ for U d_n × k (row-major). */
-function projectMode(t: F64Tensor, n: number, u: Float64Array, k: number): F64Tensor {
-  const shape = t.shape.slice();
-  const d = shape[n];
-  shape[n] = k;
-  const stIn = strides(t.shape);
-  const stOut = strides(shape);
-  const out = new Float64Array(shape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < t.data.length; i++) {
-    const row = Math.floor(i / stIn[n]) % d;
-    const base = i - row * stIn[n];
-    // the same position in the output with mode n at 0
-    let o = 0;
-    let rem = base;
-    for (let a = 0; a < shape.length; a++) {
-      const idx = Math.floor(rem / stIn[a]);
-      rem -= idx * stIn[a];
-      o += idx * stOut[a];
-    }
-    for (let j = 0; j < k; j++) out[o + j * stOut[n]] += t.data[i] * u[row * k + j];
-  }
-  return { shape, data: out };
-}
 
 /** One warm sequential step in Float64: factors (d_n×k_n row-major) and the core. */
 function referenceStep(a: F64Tensor, ks: number[], order: number[], prev: Float64Array[]): { factors: Float64Array[]; core: F64Tensor } {
@@ -61,14 +16,14 @@ function referenceStep(a: F64Tensor, ks: number[], order: number[], prev: Float6
   for (const n of order) {
     const d = a.shape[n];
     const k = ks[n];
-    const x = unfold(t, n);
+    const x = unfoldF64(t.data, t.shape, n);
     const m = x.length / d;
     const y = new Float64Array(m * k); // T_(n)ᵀ U_prev
     for (let r = 0; r < d; r++) for (let c = 0; c < m; c++) for (let j = 0; j < k; j++) y[c * k + j] += x[r * m + c] * prev[n][r * k + j];
     const p = new Float64Array(d * k); // T_(n) y
     for (let r = 0; r < d; r++) for (let c = 0; c < m; c++) for (let j = 0; j < k; j++) p[r * k + j] += x[r * m + c] * y[c * k + j];
-    factors[n] = orth(p, d, k);
-    t = projectMode(t, n, factors[n], k);
+    factors[n] = gramSchmidtF64(p, d, k);
+    t = modeProductF64(t.data, t.shape, factors[n], k, n, true);
   }
   return { factors, core: t };
 }
@@ -149,14 +104,14 @@ for (const backend of ['cpu', 'wasm'] as const) {
         const ref = referenceStep({ shape, data: Float64Array.from(x2.dataSync()) }, c.ranks, c.order, prev);
         factors.forEach((u, n) => {
           const [d, k] = [shape[n], c.ranks[n]];
-          expect(relErr(projector(u!.dataSync(), d, k), projector(ref.factors[n], d, k))).toBeLessThan(1e-4);
+          expect(relFro(projectorF64(u!.dataSync(), d, k), projectorF64(ref.factors[n], d, k))).toBeLessThan(1e-4);
         });
         // The core depends on each factor's basis; its reconstruction does not.
-        const rebuilt = composeTucker(core, factors).dataSync();
+        const rebuilt = tuckerCompose(core, factors).dataSync();
         const refCore = tf.tensor(Float32Array.from(ref.core.data), ref.core.shape);
         const refFactors = ref.factors.map((u, n) => tf.tensor2d(Float32Array.from(u), [shape[n], c.ranks[n]]));
-        const refRebuilt = composeTucker(refCore, refFactors).dataSync();
-        expect(relErr(rebuilt, refRebuilt)).toBeLessThan(1e-4);
+        const refRebuilt = tuckerCompose(refCore, refFactors).dataSync();
+        expect(relFro(rebuilt, refRebuilt)).toBeLessThan(1e-4);
         tf.dispose([x1, x2, refCore, ...refFactors, ...act.tensors, ...Object.values(state.tensors)]);
         comp.dispose();
       });
@@ -170,7 +125,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const act = comp.compress(x);
       const { core, factors } = unpackTucker(act);
       expect(act.elements).toBe(act.tensors.reduce((s, t) => s + t.size, 0));
-      expect(relErr(composeTucker(core, factors).dataSync(), x.dataSync())).toBeLessThan(1e-5);
+      expect(relFro(tuckerCompose(core, factors).dataSync(), x.dataSync())).toBeLessThan(1e-5);
       tf.dispose([x, ...act.tensors]);
       comp.dispose();
     });
@@ -194,8 +149,8 @@ describe('ASI schedule options', () => {
     for (const q of [1, 3]) {
       const c = new AsiCompressor(g, { ranks: [3, 3], powerSteps: q, warmStart: false, seed: 1 });
       const act = c.compress(x);
-      const rebuilt = composeTucker(unpackTucker(act).core, unpackTucker(act).factors).dataSync();
-      errors.push(relErr(rebuilt, xs));
+      const rebuilt = tuckerCompose(unpackTucker(act).core, unpackTucker(act).factors).dataSync();
+      errors.push(relFro(rebuilt, xs));
       // channel factor by the definition: q − 1 further steps U ← orth(XᵀX U) from the cold basis
       const cold = new AsiCompressor(g, { ranks: [3, 3], warmStart: false, seed: 1 });
       const actCold = cold.compress(x);
@@ -205,9 +160,9 @@ describe('ASI schedule options', () => {
         for (let i = 0; i < 12; i++) for (let j = 0; j < 30; j++) for (let k = 0; k < 3; k++) y[i * 3 + k] += xs[i * 30 + j] * u[j * 3 + k];
         const p = new Float64Array(30 * 3);
         for (let i = 0; i < 12; i++) for (let j = 0; j < 30; j++) for (let k = 0; k < 3; k++) p[j * 3 + k] += xs[i * 30 + j] * y[i * 3 + k];
-        u = orth(p, 30, 3);
+        u = gramSchmidtF64(p, 30, 3);
       }
-      expect(relErr(projector(unpackTucker(act).factors[1]!.dataSync(), 30, 3), projector(u, 30, 3))).toBeLessThan(1e-4);
+      expect(relFro(projectorF64(unpackTucker(act).factors[1]!.dataSync(), 30, 3), projectorF64(u, 30, 3))).toBeLessThan(1e-4);
       tf.dispose([...act.tensors, ...actCold.tensors]);
       c.dispose();
       cold.dispose();

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { setupBackend, tf } from '@odl/backend';
-import { composeTucker, compressedConv2d, conv2dGeometry, unpackTucker, type CompressedActivation } from '@odl/core';
+import { setupBackend, tf, tuckerCompose } from '@odl/backend';
+import { compressedConv2d, conv2dGeometry, unpackTucker, type CompressedActivation } from '@odl/core';
+import { gramSchmidtF64 } from '@odl/test-utils';
 import { AsiCompressor, asiPlugin } from '../src/index';
 
 beforeAll(async () => {
@@ -13,19 +14,10 @@ const geometry = conv2dGeometry(shape, [1, 1, 16, 8]);
 
 /** Orthonormal d×k matrix from a float64 Gram–Schmidt of seeded Gaussian columns (independent of odl). */
 function orthonormal(d: number, k: number, seed: number): tf.Tensor2D {
-  const g = tf.randomNormal([d, k], 0, 1, 'float32', seed).arraySync() as number[][];
-  const cols: number[][] = [];
-  for (let j = 0; j < k; j++) {
-    const v = g.map((row) => row[j]);
-    for (let pass = 0; pass < 2; pass++)
-      for (const q of cols) {
-        const dot = v.reduce((s, x, i) => s + x * q[i], 0);
-        for (let i = 0; i < d; i++) v[i] -= dot * q[i];
-      }
-    const n = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
-    cols.push(v.map((x) => x / n));
-  }
-  return tf.tensor2d(Array.from({ length: d }, (_, i) => cols.map((c) => c[i])));
+  const g = tf.randomNormal([d, k], 0, 1, 'float32', seed);
+  const q = gramSchmidtF64(g.dataSync(), d, k);
+  g.dispose();
+  return tf.tensor2d(Float32Array.from(q), [d, k]);
 }
 
 /** A = (Tucker tensor of the given ranks, decaying core) + relative noise; with the true factors. */
@@ -33,7 +25,7 @@ function lowRankPlusNoise(noise: number): { a: tf.Tensor; factors: tf.Tensor2D[]
   const factors = shape.map((d, n) => orthonormal(d, ranks[n], 20 + n));
   const a = tf.tidy(() => {
     const core = tf.mul(tf.randomNormal(ranks, 0, 1, 'float32', 11), tf.reshape(tf.tensor1d([1, 0.4, 0.15, 0.05]), [1, 1, 1, 4]));
-    const lr = composeTucker(core, factors);
+    const lr = tuckerCompose(core, factors);
     const scale = (noise * tf.norm(lr).dataSync()[0]) / Math.sqrt(lr.size);
     return tf.add(lr, tf.mul(tf.randomNormal(shape, 0, 1, 'float32', 30), scale));
   });
@@ -43,7 +35,7 @@ function lowRankPlusNoise(noise: number): { a: tf.Tensor; factors: tf.Tensor2D[]
 const relRecError = (a: tf.Tensor, act: CompressedActivation): number =>
   tf.tidy(() => {
     const { core, factors } = unpackTucker(act);
-    return tf.norm(tf.sub(a, composeTucker(core, factors))).dataSync()[0] / tf.norm(a).dataSync()[0];
+    return tf.norm(tf.sub(a, tuckerCompose(core, factors))).dataSync()[0] / tf.norm(a).dataSync()[0];
   });
 
 const disposeAct = (act: CompressedActivation) => act.tensors.forEach((t) => t.dispose());

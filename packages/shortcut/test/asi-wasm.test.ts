@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { setupBackend, tf } from '@odl/backend';
-import { composeTucker, conv2dGeometry, createLayerCompressor, denseGeometry, unpackTucker, type LayerGeometry } from '@odl/core';
+import { setupBackend, tf, tuckerCompose } from '@odl/backend';
+import { conv2dGeometry, createLayerCompressor, denseGeometry, unpackTucker, type LayerGeometry } from '@odl/core';
 import { AsiCompressor, asiPlugin, measurePerplexity, registerShortcut } from '../src/index';
-import { layerCases, opGradients, referenceWeightGradient } from './helpers/cases';
-import { relError } from './helpers/reference';
+import { projectorF64, refWeightGradient, relFro } from '@odl/test-utils';
+import { layerCases, opGradients } from './helpers/cases';
 
 /** Reconstruction errors of `steps` ASI steps over fresh batches, on the active backend. */
 function run(g: LayerGeometry, ranks: number[], steps: number, data: Float32Array[]): { errors: number[]; factors: number[][] } {
@@ -16,7 +16,7 @@ function run(g: LayerGeometry, ranks: number[], steps: number, data: Float32Arra
     const a = s % 2 === 0 ? tf.tensor(data[(s / 2) % data.length], g.inputShape) : same;
     const act = c.compress(a);
     const { core, factors: us } = unpackTucker(act);
-    errors.push(tf.tidy(() => tf.norm(tf.sub(a, composeTucker(core, us))).dataSync()[0] / tf.norm(a).dataSync()[0]));
+    errors.push(tf.tidy(() => tf.norm(tf.sub(a, tuckerCompose(core, us))).dataSync()[0] / tf.norm(a).dataSync()[0]));
     factors = us.map((u) => Array.from(u!.dataSync()));
     act.tensors.forEach((t) => t.dispose());
     if (s % 2 === 0) a.dispose();
@@ -41,18 +41,10 @@ describe('ASI on wasm', () => {
     expect(tf.memory().numTensors).toBe(start);
     wasm.errors.forEach((e, i) => expect(Math.abs(e - cpu.errors[i])).toBeLessThan(1e-4));
     // Same subspaces (factors may differ by column signs): compare the projectors U Uᵀ.
-    const projector = (u: number[], d: number) => {
-      const k = u.length / d;
-      return Array.from({ length: d * d }, (_, ij) => {
-        const [i, j] = [Math.floor(ij / d), ij % d];
-        let s = 0;
-        for (let c = 0; c < k; c++) s += u[i * k + c] * u[j * k + c];
-        return s;
-      });
-    };
+    const projector = (u: number[], d: number) => projectorF64(u, d, u.length / d);
     wasm.factors.forEach((f, n) => {
       const d = g.inputShape[n];
-      expect(relError(projector(f, d), projector(cpu.factors[n], d))).toBeLessThan(1e-3);
+      expect(relFro(projector(f, d), projector(cpu.factors[n], d))).toBeLessThan(1e-3);
     });
   });
 
@@ -67,7 +59,7 @@ describe('ASI on wasm', () => {
         const r = tf.randomNormal(g.outputShape, 0, 1, 'float32', 4);
         const asi = createLayerCompressor('asi', g, { ranks: [...g.inputShape] });
         const [, dw] = opGradients(lc, asi, x, w, b, r);
-        expect(relError(dw.dataSync(), referenceWeightGradient(g, x, r))).toBeLessThan(1e-5);
+        expect(relFro(dw.dataSync(), refWeightGradient(g, x, r))).toBeLessThan(1e-5);
         asi.dispose();
       });
     });
@@ -82,7 +74,7 @@ describe('ASI on wasm', () => {
       const dy = tf.randomNormal(g.outputShape, 0, 1, 'float32', 9);
       for (let s = 0; s < 3; s++) {
         const act = c.compress(x);
-        expect(relError(c.weightGradient(act, dy).dataSync(), referenceWeightGradient(g, x, dy))).toBeLessThan(1e-5);
+        expect(relFro(c.weightGradient(act, dy).dataSync(), refWeightGradient(g, x, dy))).toBeLessThan(1e-5);
       }
     });
     c.dispose();
@@ -137,7 +129,7 @@ describe('ASI on wasm', () => {
         );
         c.dispose();
       }
-      grads.cpu.forEach((step, s) => step.forEach((t, k) => expect(relError(grads.wasm[s][k], t)).toBeLessThan(1e-4)));
+      grads.cpu.forEach((step, s) => step.forEach((t, k) => expect(relFro(grads.wasm[s][k], t)).toBeLessThan(1e-4)));
     }
   });
 });

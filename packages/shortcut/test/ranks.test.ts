@@ -19,15 +19,13 @@ import {
   type CalibrationLayer,
   type PerplexityTable,
 } from '../src/index';
-import { referenceWeightGradient } from './helpers/cases';
+import { modeProductF64, projectorF64, refWeightGradient, unfoldF64 } from '@odl/test-utils';
 
 /** Mode-n unfolding in float64 (rows = mode index). */
 function unfold64(data: Float32Array, shape: number[], n: number): number[][] {
-  const d = shape[n];
-  const rows: number[][] = Array.from({ length: d }, () => []);
-  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((p, x) => p * x, 1));
-  for (let idx = 0; idx < data.length; idx++) rows[Math.floor(idx / strides[n]) % d].push(data[idx]);
-  return rows;
+  const flat = unfoldF64(data, shape, n);
+  const m = flat.length / shape[n];
+  return Array.from({ length: shape[n] }, (_, i) => Array.from(flat.subarray(i * m, (i + 1) * m)));
 }
 
 /** Eigenpairs of the Gram matrix X Xᵀ by power iteration with deflation, float64 (independent of odl). */
@@ -60,7 +58,7 @@ function gramEigen(x: number[][]): { values: number[]; vectors: number[][] } {
 function referenceHosvd(a: tf.Tensor, eps: number): { ranks: number[]; approx: tf.Tensor } {
   const data = a.dataSync() as Float32Array;
   const shape = a.shape;
-  const projectors: number[][][] = [];
+  const projectors: Float64Array[] = [];
   const ranks: number[] = [];
   shape.forEach((d, n) => {
     const { values, vectors } = gramEigen(unfold64(data, shape, n));
@@ -69,23 +67,13 @@ function referenceHosvd(a: tf.Tensor, eps: number): { ranks: number[]; approx: t
     let acc = 0;
     while (k < d && acc < eps * total) acc += values[k++];
     ranks.push(k);
-    const u = vectors.slice(0, k);
-    projectors.push(Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => u.reduce((s, q) => s + q[i] * q[j], 0))));
+    const u = Float64Array.from({ length: d * k }, (_, ic) => vectors[ic % k][Math.floor(ic / k)]); // d×k
+    projectors.push(projectorF64(u, d, k));
   });
   // Ã = A ×_n (U_n U_nᵀ) for all n.
-  let cur = Float64Array.from(data);
+  let cur: ArrayLike<number> = data;
   shape.forEach((d, n) => {
-    const inner = shape.slice(n + 1).reduce((p, x) => p * x, 1);
-    const outer = cur.length / (d * inner);
-    const next = new Float64Array(cur.length);
-    for (let o = 0; o < outer; o++)
-      for (let i = 0; i < d; i++)
-        for (let j = 0; j < d; j++) {
-          const p = projectors[n][i][j];
-          if (p === 0) continue;
-          for (let t = 0; t < inner; t++) next[(o * d + i) * inner + t] += p * cur[(o * d + j) * inner + t];
-        }
-    cur = next;
+    cur = modeProductF64(cur, shape, projectors[n], d, n).data;
   });
   return { ranks, approx: tf.tensor(Float32Array.from(cur), shape) };
 }
@@ -128,7 +116,7 @@ describe('measurePerplexity', () => {
     for (const [li, layer] of layers.entries()) {
       const row = table.layers[li];
       expect(row.name).toBe(layer.name);
-      const exact = referenceWeightGradient(layer.geometry, layer.input, layer.dy);
+      const exact = refWeightGradient(layer.geometry, layer.input, layer.dy);
       expect(row.exactGradientNorm).toBeCloseTo(Math.hypot(...exact), 3);
       for (const cand of row.candidates) {
         const ref = referenceHosvd(layer.input, cand.epsilon);
@@ -137,7 +125,7 @@ describe('measurePerplexity', () => {
         const elements = ref.ranks.reduce((p, k) => p * k, 1) + ref.ranks.reduce((s, k, n) => s + k * dims[n], 0);
         expect(cand.elements).toBe(elements);
         expect(cand.bytes).toBe(4 * elements);
-        const approx = referenceWeightGradient(layer.geometry, ref.approx, layer.dy);
+        const approx = refWeightGradient(layer.geometry, ref.approx, layer.dy);
         const perplexity = Math.sqrt(exact.reduce((s, v, i) => s + (v - approx[i]) ** 2, 0));
         expect(Math.abs(cand.perplexity - perplexity)).toBeLessThan(1e-3 * row.exactGradientNorm);
         ref.approx.dispose();
@@ -148,7 +136,7 @@ describe('measurePerplexity', () => {
     }
     // A supplied exact gradient gives the same table.
     const viaFn = measurePerplexity(
-      layers.map((l) => ({ ...l, exactWeightGradient: () => tf.tensor(Float32Array.from(referenceWeightGradient(l.geometry, l.input, l.dy)), l.geometry.weightShape) })),
+      layers.map((l) => ({ ...l, exactWeightGradient: () => tf.tensor(Float32Array.from(refWeightGradient(l.geometry, l.input, l.dy)), l.geometry.weightShape) })),
     );
     viaFn.layers.forEach((row, i) => row.candidates.forEach((c, j) => expect(c.perplexity).toBeCloseTo(table.layers[i].candidates[j].perplexity, 4)));
     layers.forEach((l) => [l.input, l.dy].forEach((t) => t.dispose()));

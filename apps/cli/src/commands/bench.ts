@@ -1,5 +1,5 @@
 import { setupBackend } from '@odl/backend';
-import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { writeFileAtomic } from '@odl/backend/node';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseOptions } from '../args';
@@ -71,10 +71,8 @@ export async function runBench(argv: string[]): Promise<void> {
     results[suite.name] = rows;
     say(markdownTable(['figure', 'value', 'unit', 'note'], rows.map((r) => [r.name, fmt(r.value), r.unit, r.note ?? ''])));
   }
-  mkdirSync(opts.out!, { recursive: true });
   const file = join(opts.out!, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(`${file}.tmp`, JSON.stringify({ machine, date: new Date().toISOString(), results }, null, 2));
-  renameSync(`${file}.tmp`, file);
+  await writeFileAtomic(file, JSON.stringify({ machine, date: new Date().toISOString(), results }, null, 2));
   say(`\nresults written to ${file}`);
 }
 

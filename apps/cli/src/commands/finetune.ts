@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setupBackend, type BackendName } from '@odl/backend';
-import { writeFileAtomic } from '@odl/profiler';
+import { writeFileAtomic } from '@odl/backend/node';
 import { getMethod, listMethods, MethodOptionError, type MethodPlugin } from '@odl/core';
 import { ARCHITECTURES, createModel, FineTuneSession, registerBuiltinMethods, type ArchitectureName, type FinetuneConfig, type FinetuneResult } from '@odl/models';
 import { numberOption, parseOptions, scanFlag } from '../args';

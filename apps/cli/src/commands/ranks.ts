@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setupBackend, type BackendName } from '@odl/backend';
 import { getMethod, listMethods } from '@odl/core';
 import { FineTuneSession, registerBuiltinMethods, type FinetuneConfig } from '@odl/models';
-import { writeFileAtomic } from '@odl/profiler';
+import { writeFileAtomic } from '@odl/backend/node';
 import { numberOption, parseOptions, scanFlag } from '../args';
 import { DATA_FORMATS, loadUserData } from '../data';
 import { UsageError } from '../errors';

@@ -8,10 +8,10 @@ import {
   loadImageFolder,
   memoryFileSource,
   ratioSplit,
-  SeededRng,
   selectIndices,
   type ImageDataset,
 } from '@odl/datasets';
+import { SeededRandom } from '@odl/backend';
 import { EMBEDDED_URLS, absolute, type SplitName } from './assets';
 
 const embeddedCache = new Map<SplitName, Promise<ImageDataset>>();
@@ -87,6 +87,6 @@ export async function loadRunData(kind: 'embedded' | 'user', input: { height: nu
 export function subset(ds: ImageDataset, n: number, seed: number): ImageDataset {
   const total = ds.shape[0];
   if (n >= total) return ds;
-  const order = new SeededRng(seed).shuffle(Array.from({ length: total }, (_, i) => i));
+  const order = new SeededRandom(seed).shuffle(Array.from({ length: total }, (_, i) => i));
   return selectIndices(ds, order.slice(0, n).sort((a, b) => a - b));
 }

@@ -1,7 +1,7 @@
 // One fine-tuning run of one method, step by step, reporting every step to the page.
-import { tf } from '@odl/backend';
+import { savedOnActiveTape, tf } from '@odl/backend';
 import { evaluate, resetFineTune, selectRanks, Trainer, type FineTuneSetup, type ZooModel } from '@odl/models';
-import { activationBytesOf, layerCost, savedOnActiveTape } from '@odl/profiler';
+import { activationBytesOf, layerCost } from '@odl/profiler';
 import type { FromWorker, LayerInfo, MethodName, RunConfig } from '../protocol';
 import type { RunControl } from './control';
 import { subset, type RunData } from './data';

@@ -1,18 +1,22 @@
 // Shapes, paddings and low-level forward-convolution calls shared by the gradient kernels.
 import { tf } from '../engine';
 import { ArgumentError, ShapeError } from '../errors';
+import { runKernel } from '../memory/engine-internals';
 
 /**
- * Explicit per-side padding of an NHWC convolution, as tfjs writes it:
- * `[[0, 0], [top, bottom], [left, right], [0, 0]]` (batch and channel entries must be 0).
+ * Explicit per-side padding of an NHWC convolution in tfjs' own argument form:
+ * `[[0, 0], [top, bottom], [left, right], [0, 0]]` (batch and channel entries must be 0). odl's
+ * layers describe padding as `ConvPadding` of `@odl/core` (`[[top, bottom], [left, right]]`);
+ * `toTfjsPadding` there is the one conversion.
  */
-export type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
+export type TfjsExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
 
 /**
- * Padding of a convolution: tfjs `'same'` or `'valid'`, one number of zero rows/columns added on
- * every spatial side, or an {@link ExplicitPadding}.
+ * The `pad` argument of tfjs' convolution ops and kernels, which odl's gradient kernels take too:
+ * `'same'` or `'valid'`, one number of zero rows/columns added on every spatial side, or a
+ * {@link TfjsExplicitPadding}.
  */
-export type ConvPadding = 'same' | 'valid' | number | ExplicitPadding;
+export type TfjsConvPadding = 'same' | 'valid' | number | TfjsExplicitPadding;
 
 /** A stride or dilation: one number for both spatial axes, or `[height, width]`. */
 export type SpatialPair = number | [number, number];
@@ -71,7 +75,7 @@ export function convGeometry(
   inShape: readonly number[],
   filterShape: readonly number[],
   strides: SpatialPair,
-  pad: ConvPadding,
+  pad: TfjsConvPadding,
   dilations: SpatialPair,
   depthwise: boolean,
   dimRoundingMode?: DimRoundingMode,
@@ -155,11 +159,11 @@ export function forwardConv2d(
   x: tf.Tensor4D,
   filter: tf.Tensor4D,
   strides: [number, number],
-  pad: ExplicitPadding,
+  pad: TfjsExplicitPadding,
   dilations: [number, number],
 ): tf.Tensor4D {
   const attrs = { strides, pad, dataFormat: 'NHWC', dilations, dimRoundingMode: undefined };
-  return tf.engine().runKernel('Conv2D', { x, filter }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  return runKernel('Conv2D', { x, filter }, attrs) as tf.Tensor4D;
 }
 
 /** Runs the backend's forward DepthwiseConv2dNative kernel directly (see {@link forwardConv2d}). */
@@ -167,11 +171,11 @@ export function forwardDepthwiseConv2d(
   x: tf.Tensor4D,
   filter: tf.Tensor4D,
   strides: [number, number],
-  pad: ExplicitPadding,
+  pad: TfjsExplicitPadding,
   dilations: [number, number],
 ): tf.Tensor4D {
   const attrs = { strides, pad, dilations, dimRoundingMode: undefined };
-  return tf.engine().runKernel('DepthwiseConv2dNative', { x, filter }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  return runKernel('DepthwiseConv2dNative', { x, filter }, attrs) as tf.Tensor4D;
 }
 
 /**

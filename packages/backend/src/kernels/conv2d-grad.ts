@@ -1,4 +1,4 @@
-// Gradients of a 2-D convolution, expressed as forward convolutions (DESIGN §9): the backends'
+// Gradients of a 2-D convolution, expressed as forward convolutions (docs/traps.md): the backends'
 // forward Conv2D is fast everywhere, their backprop kernels are slow (cpu, wasm) or missing (wasm).
 import { tf } from '../engine';
 import {
@@ -12,7 +12,7 @@ import {
   interleavePhases,
   isPointwise,
   type ConvGeometry,
-  type ConvPadding,
+  type TfjsConvPadding,
   type DimRoundingMode,
   type SpatialPair,
 } from './conv-geometry';
@@ -46,7 +46,7 @@ export function conv2dWeightGradient(
   dy: tf.Tensor4D,
   filterShape: [number, number, number, number],
   strides: SpatialPair,
-  pad: ConvPadding,
+  pad: TfjsConvPadding,
   dilations: SpatialPair = 1,
   dimRoundingMode?: DimRoundingMode,
 ): tf.Tensor4D {
@@ -110,7 +110,7 @@ export function conv2dInputGradient(
   filter: tf.Tensor4D,
   inputShape: [number, number, number, number],
   strides: SpatialPair,
-  pad: ConvPadding,
+  pad: TfjsConvPadding,
   dilations: SpatialPair = 1,
   dimRoundingMode?: DimRoundingMode,
 ): tf.Tensor4D {

@@ -8,7 +8,7 @@ import {
   forwardDepthwiseConv2d,
   inputGradientPads,
   type ConvGeometry,
-  type ConvPadding,
+  type TfjsConvPadding,
   type DimRoundingMode,
   type SpatialPair,
 } from './conv-geometry';
@@ -46,7 +46,7 @@ export function depthwiseConv2dWeightGradient(
   dy: tf.Tensor4D,
   filterShape: [number, number, number, number],
   strides: SpatialPair,
-  pad: ConvPadding,
+  pad: TfjsConvPadding,
   dilations: SpatialPair = 1,
   dimRoundingMode?: DimRoundingMode,
 ): tf.Tensor4D {
@@ -119,7 +119,7 @@ export function depthwiseConv2dInputGradient(
   filter: tf.Tensor4D,
   inputShape: [number, number, number, number],
   strides: SpatialPair,
-  pad: ConvPadding,
+  pad: TfjsConvPadding,
   dilations: SpatialPair = 1,
   dimRoundingMode?: DimRoundingMode,
 ): tf.Tensor4D {

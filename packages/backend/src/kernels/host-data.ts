@@ -1,5 +1,6 @@
 // Zero-copy read access to float32 tensor data on the backends that keep it in CPU memory.
 import { tf } from '../engine';
+import { tensorFromInfo } from '../memory/engine-internals';
 
 interface WasmBackendInternals {
   makeOutput?: (shape: number[], dtype: tf.DataType) => tf.TensorInfo;
@@ -74,5 +75,5 @@ export function wasmUninitialized(shape: number[]): tf.Tensor | null {
   if (tf.getBackend() !== 'wasm') return null;
   const backend = tf.backend() as unknown as WasmBackendInternals;
   if (typeof backend.makeOutput !== 'function') return null;
-  return tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape, 'float32'));
+  return tensorFromInfo(backend.makeOutput(shape, 'float32'));
 }

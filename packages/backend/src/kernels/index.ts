@@ -5,4 +5,4 @@ export { depthwiseConv2dWeightGradient, depthwiseConv2dInputGradient } from './d
 export { rangeMask, rangeMaskBits, applyMaskBits } from './range-mask';
 export { modeCombine, modeDots } from './mode-products';
 export { quantizeInt8Columns, dequantizeInt8Columns, type Int8Columns } from './int8-columns';
-export type { ConvPadding, ExplicitPadding, SpatialPair, DimRoundingMode } from './conv-geometry';
+export type { TfjsConvPadding, TfjsExplicitPadding, SpatialPair, DimRoundingMode } from './conv-geometry';

@@ -5,9 +5,10 @@
 import { tf } from '../engine';
 import { ArgumentError } from '../errors';
 import { onSetup } from '../setup';
-import type { ConvPadding, DimRoundingMode, SpatialPair } from './conv-geometry';
+import type { TfjsConvPadding, DimRoundingMode, SpatialPair } from './conv-geometry';
 import { conv2dInputGradient, conv2dWeightGradient } from './conv2d-grad';
 import { depthwiseConv2dInputGradient, depthwiseConv2dWeightGradient } from './depthwise-grad';
+import { runKernel, tensorFromInfo } from '../memory/engine-internals';
 
 type Shape4 = [number, number, number, number];
 type KernelParams = Parameters<tf.KernelFunc>[0];
@@ -54,7 +55,7 @@ export function runStockKernel(
   const config = stockKernel(kernelName, backendName);
   if (config == null) return undefined;
   const out = callStock(config, { inputs, attrs: attrs as unknown as tf.NamedAttrMap, backend: tf.backend() });
-  return out instanceof tf.Tensor ? out : tf.engine().makeTensorFromTensorInfo(out);
+  return out instanceof tf.Tensor ? out : tensorFromInfo(out);
 }
 
 /** Calls a stock kernel, running its setup function once per backend instance first. */
@@ -70,19 +71,19 @@ function callStock(config: tf.KernelConfig, params: KernelParams): tf.TensorInfo
 
 /** Kernel inputs from the engine are Tensors; a bare TensorInfo is copied (Identity) so disposal stays balanced. */
 function asTensor(info: tf.TensorInfo): tf.Tensor {
-  return info instanceof tf.Tensor ? info : (tf.engine().runKernel('Identity', { x: info as tf.Tensor }, {}) as tf.Tensor);
+  return info instanceof tf.Tensor ? info : runKernel('Identity', { x: info as tf.Tensor }, {});
 }
 
 function attrsOf(params: KernelParams): {
   strides: SpatialPair;
-  pad: ConvPadding;
+  pad: TfjsConvPadding;
   dilations: SpatialPair;
   dimRoundingMode?: DimRoundingMode;
 } {
   const a = (params.attrs ?? {}) as Record<string, unknown>;
   return {
     strides: a.strides as SpatialPair,
-    pad: a.pad as ConvPadding,
+    pad: a.pad as TfjsConvPadding,
     dilations: (a.dilations as SpatialPair | undefined) ?? 1,
     dimRoundingMode: a.dimRoundingMode as DimRoundingMode | undefined,
   };

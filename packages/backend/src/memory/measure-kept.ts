@@ -1,6 +1,7 @@
 import type { tf } from '../engine';
 import { ArgumentError } from '../errors';
-import { bufferBytes, engineInternal, tensorsIn } from './engine-internals';
+import { tensorBufferBytes } from './buffer-bytes';
+import { engineInternal, tensorsIn } from './engine-internals';
 
 /** Result of {@link measureKept}. */
 export interface KeptMeasurement<T> {
@@ -56,7 +57,7 @@ export function measureKept<T>(fn: () => T): KeptMeasurement<T> {
   const returnedBuffers = new Set(returned.map((t) => t.dataId as object));
   const aliveById = new Map<object, number>();
   for (const t of created) {
-    if (!t.isDisposed && newBuffers.has(t.dataId as object)) aliveById.set(t.dataId as object, bufferBytes(t));
+    if (!t.isDisposed && newBuffers.has(t.dataId as object)) aliveById.set(t.dataId as object, tensorBufferBytes(t));
   }
   let bytes = 0;
   let bytesExcludingResult = 0;

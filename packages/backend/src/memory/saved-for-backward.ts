@@ -1,6 +1,7 @@
 import { tf } from '../engine';
 import { ArgumentError } from '../errors';
-import { bufferBytes, engineInternal, type TapeNodeInternal } from './engine-internals';
+import { engineInternal, type TapeNodeInternal } from './engine-internals';
+import { countSaved } from './saved-on-tape';
 
 /** Result of {@link measureSavedForBackward}. */
 export interface SavedForBackward {
@@ -32,11 +33,12 @@ export interface SavedForBackward {
  * start: every tape node's `saved` tensors (inputs/outputs named by the kernel's gradient, and
  * whatever `tf.customGrad` functions pass to `save()`), counted ONCE per buffer (dataId). This is
  * the activation memory of training, unlike `tf.memory().numBytes`, which counts shared buffers
- * more than once (DESIGN §9). On the cpu backend a saved clone shares its input's buffer; on wasm
+ * more than once (docs/traps.md). On the cpu backend a saved clone shares its input's buffer; on wasm
  * a clone is a copy, so the saved copies are what is counted there.
  *
  * Backward itself is not run: the saved tensors and the output are disposed afterwards, so the
- * call leaks nothing. `xs` (default: every trainable variable) only selects `bytesOnPath`.
+ * call leaks nothing. `xs` (default: every trainable variable) only selects `bytesOnPath`. Unlike
+ * {@link savedOnActiveTape} (which reads a tape that is being recorded), variables count here.
  * Called inside an outer gradient tape, it measures its own nodes and leaves them to the outer tape.
  *
  * @example
@@ -77,37 +79,12 @@ export function measureSavedForBackward(f: () => tf.Tensor, xs?: tf.Tensor[]): S
   }
   const sources = xs ?? Object.values(engine.state.registeredVariables).filter((v) => v.trainable);
   const onPath = nodesOnPath(nodes, sources, y);
-  const result = summarise(nodes, onPath);
+  // Counted like savedOnActiveTape, with the variables' buffers: they are what backward reads too.
+  const { bytes, buffers, byKernel, byDtype, bytesWithDuplicates, bytesOnPath } = countSaved(nodes, { includeVariables: true }, onPath);
+  const result: SavedForBackward = { bytes, tensors: buffers, byKernel, byDtype, bytesWithDuplicates, nodes: nodes.length, bytesOnPath };
   y.dispose();
   dropTape();
   return result;
-}
-
-function summarise(nodes: TapeNodeInternal[], onPath: Set<number>): SavedForBackward {
-  const seen = new Set<object>();
-  const seenOnPath = new Set<object>();
-  const byKernel: Record<string, number> = {};
-  const byDtype: Partial<Record<tf.DataType, number>> = {};
-  let bytes = 0;
-  let bytesWithDuplicates = 0;
-  let bytesOnPath = 0;
-  for (const node of nodes) {
-    for (const t of node.saved ?? []) {
-      const b = bufferBytes(t);
-      bytesWithDuplicates += b;
-      const id = t.dataId as object;
-      if (onPath.has(node.id) && !seenOnPath.has(id)) {
-        seenOnPath.add(id);
-        bytesOnPath += b;
-      }
-      if (seen.has(id)) continue;
-      seen.add(id);
-      bytes += b;
-      byKernel[node.kernelName] = (byKernel[node.kernelName] ?? 0) + b;
-      byDtype[t.dtype] = (byDtype[t.dtype] ?? 0) + b;
-    }
-  }
-  return { bytes, tensors: seen.size, byKernel, byDtype, bytesWithDuplicates, nodes: nodes.length, bytesOnPath };
 }
 
 /** Ids of the nodes reachable from `xs` that lead to `y` (tfjs' getFilteredNodesXToY). */

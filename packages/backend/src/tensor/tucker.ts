@@ -3,7 +3,11 @@ import { ArgumentError, ShapeError } from '../errors';
 import { checkShape, checkTensor } from './checks';
 import { modeProduct } from './mode-product';
 
-/** One factor per mode: a d_n×k_n matrix, or `null` for the identity (the mode is not compressed). */
+/**
+ * One Tucker factor per mode: a `[d_n, k_n]` matrix (orthonormal columns in ASI and HOSVD_ε), or
+ * `null` for a mode kept whole (identity factor: nothing stored, the core keeps the full size
+ * d_n on that mode). The one type of a Tucker form's factors across odl.
+ */
 export type TuckerFactors = ReadonlyArray<tf.Tensor2D | null>;
 
 function checkFactors(rank: number, factors: TuckerFactors, where: string): void {
@@ -11,25 +15,52 @@ function checkFactors(rank: number, factors: TuckerFactors, where: string): void
     throw new ShapeError(`${where}: expected ${rank} factors (one per mode, null for identity), got ${factors?.length}`);
   }
   factors.forEach((f, n) => {
-    if (f === null) return;
+    if (f == null) return;
     checkTensor(f, `${where} (factor ${n})`, ['float32']);
     if (f.rank !== 2) throw new ShapeError(`${where}: factor ${n} must be 2-D (d_n×k_n), got rank ${f.rank}`);
   });
 }
 
-/** Applies mode products in the order that shrinks (or grows) the tensor most cheaply. */
-function applyAll(t: tf.Tensor, mats: Array<{ mode: number; m: tf.Tensor2D }>): tf.Tensor {
-  // Shrinking products first (largest reduction ratio first) keeps intermediates small.
-  const order = mats.slice().sort((a, b) => a.m.shape[0] / a.m.shape[1] - b.m.shape[0] / b.m.shape[1]);
-  let x = t;
-  for (const { mode, m } of order) x = modeProduct(x, m, mode);
-  return x === t ? tf.clone(t) : x;
+/**
+ * Order in which to apply mode products to a tensor of shape `from` so that it reaches shape
+ * `to` (mode by mode) with the smallest intermediates: shrinking modes first, largest shrink
+ * first; growing modes last, smallest growth first (ties in mode order).
+ *
+ * @example
+ * ```ts
+ * contractionOrder([64, 7, 7, 96], [4, 7, 7, 8]); // [0, 3, 1, 2]
+ * ```
+ */
+export function contractionOrder(from: readonly number[], to: readonly number[]): number[] {
+  return from.map((_, n) => n).sort((a, b) => to[a]! / from[a]! - to[b]! / from[b]!);
+}
+
+/**
+ * Sizes d_n of the tensor a Tucker form (core + factors) represents; throws `ShapeError` when
+ * a factor does not fit the core.
+ *
+ * @example
+ * ```ts
+ * tuckerDims(S, [UB, null, UC]); // [UB.shape[0], S.shape[1], UC.shape[0]]
+ * ```
+ */
+export function tuckerDims(core: tf.Tensor, factors: TuckerFactors): number[] {
+  checkFactors(core.rank, factors, 'tuckerDims');
+  return factors.map((f, n) => {
+    if (f == null) return core.shape[n]!;
+    if (f.shape[1] !== core.shape[n]) {
+      throw new ShapeError(`Tucker form: factor ${n} is [${f.shape}] but core mode ${n} has size ${core.shape[n]}; expected [d_${n}, ${core.shape[n]}]`);
+    }
+    return f.shape[0]!;
+  });
 }
 
 /**
  * Tucker core S = t ×_0 U_0ᵀ ×_1 U_1ᵀ … (k_0×k_1×…) for factors U_n ∈ R^{d_n×k_n}; a `null`
  * factor leaves its mode untouched (identity). With orthonormal factors this is the projection
- * of `t` onto the Tucker subspace; {@link tuckerCompose} maps it back.
+ * of `t` onto the Tucker subspace; {@link tuckerCompose} maps it back. The products run in
+ * {@link contractionOrder} (largest shrink first), each a {@link modeProduct} (the activation
+ * stays the left operand or is read in place: no transpose of it).
  *
  * @example
  * ```ts
@@ -39,20 +70,26 @@ function applyAll(t: tf.Tensor, mats: Array<{ mode: number; m: tf.Tensor2D }>): 
 export function tuckerCore(t: tf.Tensor, factors: TuckerFactors): tf.Tensor {
   checkTensor(t, 'tuckerCore', ['float32']);
   checkFactors(t.rank, factors, 'tuckerCore');
-  factors.forEach((f, n) => {
-    if (f !== null && f.shape[0] !== t.shape[n]) {
-      throw new ShapeError(`tuckerCore: factor ${n} is [${f.shape}] but mode ${n} has size ${t.shape[n]}; expected [${t.shape[n]}, k]`);
-    }
+  const target = t.shape.map((d, n) => {
+    const f = factors[n];
+    if (f == null) return d;
+    if (f.shape[0] !== d) throw new ShapeError(`tuckerCore: factor ${n} is [${f.shape}] but mode ${n} has size ${d}; expected [${d}, k]`);
+    return f.shape[1]!;
   });
   return tf.tidy(() => {
-    const mats = factors.flatMap((f, mode) => (f === null ? [] : [{ mode, m: tf.transpose(f) as tf.Tensor2D }]));
-    return applyAll(t, mats);
+    let out = t;
+    for (const n of contractionOrder(t.shape, target)) {
+      const f = factors[n];
+      if (f != null) out = modeProduct(out, f, n, true);
+    }
+    return out === t ? tf.clone(t) : out;
   });
 }
 
 /**
  * Reconstruction core ×_0 U_0 ×_1 U_1 … from a Tucker core (k_0×k_1×…) and factors U_n
- * (d_n×k_n; `null` = identity).
+ * (d_n×k_n; `null` = identity), in {@link contractionOrder} (smallest growth first). For tests
+ * and for methods whose backward rebuilds the activation; the Tucker contractions never need it.
  *
  * @example
  * ```ts
@@ -61,18 +98,20 @@ export function tuckerCore(t: tf.Tensor, factors: TuckerFactors): tf.Tensor {
  */
 export function tuckerCompose(core: tf.Tensor, factors: TuckerFactors): tf.Tensor {
   checkTensor(core, 'tuckerCompose', ['float32']);
-  checkFactors(core.rank, factors, 'tuckerCompose');
-  factors.forEach((f, n) => {
-    if (f !== null && f.shape[1] !== core.shape[n]) {
-      throw new ShapeError(`tuckerCompose: factor ${n} is [${f.shape}] but core mode ${n} has size ${core.shape[n]}; expected [d, ${core.shape[n]}]`);
+  const dims = tuckerDims(core, factors);
+  return tf.tidy(() => {
+    let out = core;
+    for (const n of contractionOrder(core.shape, dims)) {
+      const f = factors[n];
+      if (f != null) out = modeProduct(out, f, n);
     }
+    return out === core ? tf.clone(core) : out;
   });
-  return tf.tidy(() => applyAll(core, factors.flatMap((f, mode) => (f === null ? [] : [{ mode, m: f }]))));
 }
 
 /**
  * Elements stored by a Tucker decomposition of a tensor of `shape` with per-mode `ranks`:
- * Π k_n + Σ d_n·k_n (DESIGN §2). A `null` rank means an identity mode: k_n = d_n and no factor
+ * Π k_n + Σ d_n·k_n (docs/method.md §2). A `null` rank means an identity mode: k_n = d_n and no factor
  * is stored. Multiply by 4 for float32 bytes.
  *
  * @example

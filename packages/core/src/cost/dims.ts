@@ -1,5 +1,6 @@
 import { ShapeError } from '@odl/backend';
 import type { LayerGeometry } from '../contract';
+import { convOutputSize, resolvePadding } from '../geometry';
 
 /** Every size of a convolution layer the cost formulas need, in NHWC terms. */
 export interface ConvDims {
@@ -100,22 +101,12 @@ export function convDims(g: LayerGeometry): ConvDims {
   const strides: [number, number] = g.strides ?? [1, 1];
   const dilations: [number, number] = g.dilations ?? [1, 1];
   const pad = g.pad ?? 'valid';
-  const total = (inSize: number, outSize: number, k: number, s: number, d: number) =>
-    Math.max((outSize - 1) * s + (k - 1) * d + 1 - inSize, 0);
-  let padH: number;
-  let padW: number;
-  if (pad === 'valid') {
-    padH = 0;
-    padW = 0;
-  } else if (pad === 'same') {
-    padH = total(H, Ho, KH, strides[0], dilations[0]);
-    padW = total(W, Wo, KW, strides[1], dilations[1]);
-  } else {
-    padH = pad[0][0] + pad[0][1];
-    padW = pad[1][0] + pad[1][1];
-  }
-  const expect = (inSize: number, p: number, k: number, s: number, d: number) => Math.floor((inSize + p - (k - 1) * d - 1) / s) + 1;
-  if (expect(H, padH, KH, strides[0], dilations[0]) !== Ho || expect(W, padW, KW, strides[1], dilations[1]) !== Wo) {
+  // @odl/core's convolution arithmetic (tfjs rules): the padding in pixels and the output size it gives.
+  const [[pt, pb], [pl, pr]] = resolvePadding(pad, [H, W], [KH, KW], strides, dilations);
+  const padH = pt + pb;
+  const padW = pl + pr;
+  const [eh, ew] = convOutputSize([H, W], [KH, KW], strides, dilations, pad);
+  if (eh !== Ho || ew !== Wo) {
     throw new ShapeError(
       `conv geometry: output ${Ho}×${Wo} does not follow from input ${H}×${W}, kernel ${KH}×${KW}, strides [${strides}], dilations [${dilations}] and padding ${JSON.stringify(pad)}`,
     );

@@ -1,18 +1,16 @@
 // The one place where core reaches for training kernels: the forward-convolution formulations
-// of @odl/backend (they run on cpu and wasm, with any stride, dilation and padding), and a
-// wasm-safe matMul / mode product.
+// of @odl/backend (they run on cpu and wasm, with any stride, dilation and padding). Mode products
+// are @odl/backend's modeProduct; wasm's matMul cache bug is handled by backend's
+// wasm-matmul-guard for every matMul.
 import {
   conv2dInputGradient,
   conv2dWeightGradient,
   depthwiseConv2dInputGradient,
   depthwiseConv2dWeightGradient,
-  modeCombine,
   tf,
-  type ExplicitPadding,
 } from '@odl/backend';
-import type { ExplicitPadding2D } from '../geometry';
-
-const explicit = (pad: ExplicitPadding2D): ExplicitPadding => [[0, 0], [pad[0][0], pad[0][1]], [pad[1][0], pad[1][1]], [0, 0]];
+import type { ExplicitPadding2D } from '../contract';
+import { toTfjsPadding } from '../geometry';
 
 /** dW of a conv2d (groups = 1): `[KH, KW, C, O]` from input `[B, H, W, C]` and dy `[B, H', W', O]`. */
 export function convWeightGradient(
@@ -23,7 +21,7 @@ export function convWeightGradient(
   pad: ExplicitPadding2D,
   dilations: [number, number],
 ): tf.Tensor4D {
-  return conv2dWeightGradient(x, dy, [kernel[0], kernel[1], x.shape[3], dy.shape[3]], strides, explicit(pad), dilations);
+  return conv2dWeightGradient(x, dy, [kernel[0], kernel[1], x.shape[3], dy.shape[3]], strides, toTfjsPadding(pad), dilations);
 }
 
 /**
@@ -64,7 +62,7 @@ export function smallConvWeightGradient(
     }
     // [taps, B, Ho, Wo, C] → [taps·C, rows]: dy is the right operand (small: K0 rows of the batch).
     const cols = tf.reshape(tf.transpose(tf.reshape(tf.stack(patches), [taps, rows, C]), [0, 2, 1]), [taps * C, rows]);
-    return tf.reshape(matMul(cols, tf.reshape(dy, [rows, O])), [kernel[0], kernel[1], C, O]) as tf.Tensor4D;
+    return tf.reshape(tf.matMul(cols as tf.Tensor2D, tf.reshape(dy, [rows, O]) as tf.Tensor2D), [kernel[0], kernel[1], C, O]) as tf.Tensor4D;
   });
 }
 
@@ -77,7 +75,7 @@ export function convInputGradient(
   pad: ExplicitPadding2D,
   dilations: [number, number],
 ): tf.Tensor4D {
-  return conv2dInputGradient(dy, filter, inputShape, strides, explicit(pad), dilations);
+  return conv2dInputGradient(dy, filter, inputShape, strides, toTfjsPadding(pad), dilations);
 }
 
 /** dW of a depthwise conv: `[KH, KW, C, M]`. */
@@ -89,7 +87,7 @@ export function depthwiseWeightGradient(
   pad: ExplicitPadding2D,
   dilations: [number, number],
 ): tf.Tensor4D {
-  return depthwiseConv2dWeightGradient(x, dy, filterShape, strides, explicit(pad), dilations);
+  return depthwiseConv2dWeightGradient(x, dy, filterShape, strides, toTfjsPadding(pad), dilations);
 }
 
 /** dX of a depthwise conv. */
@@ -101,58 +99,5 @@ export function depthwiseInputGradient(
   pad: ExplicitPadding2D,
   dilations: [number, number],
 ): tf.Tensor4D {
-  return depthwiseConv2dInputGradient(dy, filter, inputShape, strides, explicit(pad), dilations);
-}
-
-/**
- * `a · b` that is safe on wasm. tfjs-backend-wasm 4.22 caches the packed right operand of a
- * matMul by its buffer id, not by its shape: a buffer used as `b` once with one shape and later
- * (through a reshape view) with another gives silently wrong products or "memory access out of
- * bounds". On wasm `b` is therefore copied into a fresh buffer unless it is a variable.
- */
-export function matMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
-  if (tf.getBackend() !== 'wasm' || b instanceof tf.Variable) return tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
-  return tf.tidy(() => tf.matMul(a as tf.Tensor2D, tf.clone(b) as tf.Tensor2D));
-}
-
-/** A copy of `b` in a fresh buffer on wasm (see {@link matMul}); `b` itself elsewhere. */
-export function freshRightOperand(b: tf.Tensor): tf.Tensor {
-  return tf.getBackend() === 'wasm' && !(b instanceof tf.Variable) ? tf.clone(b) : b;
-}
-
-/**
- * Mode product `t ×_axis M` with `M` of shape `[d', d_axis]`; when `transposeM` is true, `M` is
- * given as `[d_axis, d']` and `Mᵀ` is applied. The last axis is one matMul with `t` as the LEFT
- * operand (wasm re-packs the right operand of every new tensor, docs/traps.md); any other axis reads
- * `t` in place (`modeCombine` of @odl/backend: no transpose of `t`). Transposes of `M` are
- * explicit (wasm's matMul with transpose flags is ~10× slower, docs/traps.md).
- */
-export function modeProduct(t: tf.Tensor, axis: number, M: tf.Tensor2D, transposeM = false): tf.Tensor {
-  return tf.tidy(() => {
-    const shape = t.shape;
-    const d = shape[axis];
-    const dM = transposeM ? M.shape[0] : M.shape[1];
-    if (dM !== d) throw new Error(`modeProduct: factor has ${dM} columns, axis ${axis} has ${d}`);
-    const right = transposeM ? M : (tf.transpose(M) as tf.Tensor2D); // [d, d']
-    if (axis === shape.length - 1) {
-      const outShape = shape.map((s, i) => (i === axis ? right.shape[1] : s));
-      return tf.reshape(matMul(tf.reshape(t, [t.size / d, d]), right), outShape);
-    }
-    return modeCombine(t, axis, right);
-  });
-}
-
-/** Bytes one element of `dtype` occupies on the cpu and wasm backends. */
-export function bytesPerElement(dtype: tf.DataType): number {
-  switch (dtype) {
-    case 'bool':
-      return 1;
-    case 'float32':
-    case 'int32':
-      return 4;
-    case 'complex64':
-      return 8;
-    default:
-      return 4;
-  }
+  return depthwiseConv2dInputGradient(dy, filter, inputShape, strides, toTfjsPadding(pad), dilations);
 }

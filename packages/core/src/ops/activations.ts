@@ -1,5 +1,4 @@
-import { applyMaskBits, rangeMask, rangeMaskBits, tf } from '@odl/backend';
-import { isRecordingGradients } from './run-compressed';
+import { applyMaskBits, isRecordingGradients, rangeMask, rangeMaskBits, tf } from '@odl/backend';
 
 // On cpu and wasm the mask is packed 8 elements per byte (rangeMaskBits); elsewhere it is a
 // 1-byte-per-element bool tensor made by tfjs comparisons.

@@ -1,5 +1,4 @@
-import { ShapeError, tf } from '@odl/backend';
-import { isRecordingGradients } from './run-compressed';
+import { isRecordingGradients, ShapeError, tf } from '@odl/backend';
 
 /** Frozen (eval-mode) BatchNorm parameters, one value per channel (the last axis). */
 export interface BatchNormParams {

@@ -1,7 +1,7 @@
 import { ShapeError, tf } from '@odl/backend';
 import type { LayerGeometry } from '../contract';
 import { convParams, toTfjsPadding } from '../geometry';
-import { convInputGradient, convWeightGradient, depthwiseInputGradient, depthwiseWeightGradient, matMul } from '../internal/kernels';
+import { convInputGradient, convWeightGradient, depthwiseInputGradient, depthwiseWeightGradient } from '../internal/kernels';
 
 type Shape4 = [number, number, number, number];
 
@@ -19,7 +19,7 @@ export function layerForward(geometry: LayerGeometry, x: tf.Tensor, weight: tf.T
     if (geometry.kind === 'dense') {
       const [I, O] = weight.shape as number[];
       const x2 = tf.reshape(x, [x.size / I, I]);
-      return tf.reshape(matMul(x2, weight), [...x.shape.slice(0, -1), O]);
+      return tf.reshape(tf.matMul(x2, weight as tf.Tensor2D), [...x.shape.slice(0, -1), O]);
     }
     const { strides, dilations, groups } = convParams(geometry);
     const pad = toTfjsPadding(geometry.pad ?? 'valid');
@@ -47,7 +47,7 @@ export function exactWeightGradient(geometry: LayerGeometry, x: tf.Tensor, dy: t
     if (geometry.kind === 'dense') {
       const [I, O] = geometry.weightShape;
       const rows = x.size / I;
-      return matMul(tf.transpose(tf.reshape(x, [rows, I])), tf.reshape(dy, [rows, O]));
+      return tf.matMul(tf.transpose(tf.reshape(x, [rows, I])) as tf.Tensor2D, tf.reshape(dy, [rows, O]) as tf.Tensor2D);
     }
     const { strides, dilations, pad, groups, kernel } = convParams(geometry);
     if (geometry.kind === 'depthwise') {
@@ -73,7 +73,7 @@ export function exactInputGradient(geometry: LayerGeometry, weight: tf.Tensor, d
     if (geometry.kind === 'dense') {
       const O = (weight.shape as number[])[1];
       const rows = dy.size / O;
-      return tf.reshape(matMul(tf.reshape(dy, [rows, O]), tf.transpose(weight)), inputShape);
+      return tf.reshape(tf.matMul(tf.reshape(dy, [rows, O]) as tf.Tensor2D, tf.transpose(weight) as tf.Tensor2D), inputShape);
     }
     if (inputShape.length !== 4) throw new ShapeError(`exactInputGradient: conv input shape must be [B, H, W, C], got [${inputShape.join(', ')}]`);
     const shape = inputShape as Shape4;

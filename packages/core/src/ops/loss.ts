@@ -1,5 +1,4 @@
-import { ShapeError, tf } from '@odl/backend';
-import { isRecordingGradients } from './run-compressed';
+import { isRecordingGradients, ShapeError, tf } from '@odl/backend';
 
 /** How {@link softmaxCrossEntropy} reduces the per-example losses. */
 export type LossReduction = 'mean' | 'sum' | 'none';

@@ -1,20 +1,6 @@
-import { ShapeError, tf } from '@odl/backend';
+import { isRecordingGradients, ShapeError, tf } from '@odl/backend';
 import type { CompressedActivation, LayerCompressor } from '../contract';
 import { exactInputGradient, layerForward } from './exact';
-
-/**
- * True when tfjs is recording a gradient tape right now (inside `tf.grads`, `variableGrads`,
- * `minimize`, and not inside another op's kernel). The compressed ops compress only then.
- *
- * @example
- * ```ts
- * tf.grads(() => { console.log(isRecordingGradients()); return tf.sum(x); }); // true
- * ```
- */
-export function isRecordingGradients(): boolean {
-  const engine = tf.engine() as unknown as { isTapeOn?: () => boolean; state: { gradientDepth: number; kernelDepth: number } };
-  return typeof engine.isTapeOn === 'function' ? engine.isTapeOn() : engine.state.gradientDepth > 0 && engine.state.kernelDepth === 0;
-}
 
 /**
  * Runs one compressed layer. With no gradient tape (inference) it is the plain layer and the

@@ -1,7 +1,5 @@
-import { ArgumentError, ShapeError, dequantizeInt8Columns, quantizeInt8Columns, tf } from '@odl/backend';
+import { ArgumentError, ShapeError, dequantizeInt8Columns, quantizeInt8Columns, tensorBufferBytes, tf, tuckerDims, type TuckerFactors } from '@odl/backend';
 import type { CompressedActivation } from '../contract';
-import { bytesPerElement } from '../internal/kernels';
-import { tuckerDims, type TuckerFactors } from './core';
 
 /**
  * How the tensors of a Tucker form are stored between forward and backward:
@@ -69,7 +67,7 @@ export interface TuckerMeta {
  * ```
  */
 export function tensorBytes(tensors: readonly tf.Tensor[]): number {
-  return tensors.reduce((sum, t) => sum + t.size * bytesPerElement(t.dtype), 0);
+  return tensors.reduce((sum, t) => sum + tensorBufferBytes(t), 0);
 }
 
 /**

@@ -27,11 +27,10 @@
  * Override `getState`/`setState`/`dispose` when the method keeps state, and `extraMeta` to record
  * plain values (ranks chosen, ε, …) in the activation's `meta`.
  */
-import { ShapeError, tf } from '@odl/backend';
+import { ShapeError, tf, tuckerCore, type TuckerFactors } from '@odl/backend';
 import type { CompressedActivation, CompressorState, LayerCompressor, LayerGeometry } from '../contract';
 import { normalizeGeometry } from '../geometry';
 import { tuckerCompressedActivation, unpackTucker } from './activation';
-import { projectOntoFactors, type TuckerFactors } from './core';
 import { tuckerConv2dWeightGradient } from './conv';
 import { tuckerDenseWeightGradient } from './dense';
 
@@ -82,7 +81,7 @@ export abstract class TuckerCompressor implements LayerCompressor {
         throw new ShapeError(`${this.method}: computeFactors returned ${factors.length} factors for a rank-${input.rank} input; return one (or null) per mode`);
       }
       factors.forEach((U) => hasFactor.push(U != null));
-      return [projectOntoFactors(input, factors), ...factors.filter((U): U is tf.Tensor2D => U != null)];
+      return [tuckerCore(input, factors), ...factors.filter((U): U is tf.Tensor2D => U != null)];
     });
     let next = 0;
     const factors = hasFactor.map((has) => (has ? (stored[next++] as tf.Tensor2D) : null));

@@ -1,8 +1,7 @@
-import { ShapeError, tf } from '@odl/backend';
+import { modeProduct, ShapeError, tf, tuckerDims, type TuckerFactors } from '@odl/backend';
 import type { LayerGeometry } from '../contract';
 import { convParams } from '../geometry';
-import { convWeightGradient, depthwiseWeightGradient, modeProduct, smallConvWeightGradient } from '../internal/kernels';
-import { tuckerDims, type TuckerFactors } from './core';
+import { convWeightGradient, depthwiseWeightGradient, smallConvWeightGradient } from '../internal/kernels';
 
 const NO_PAD: [[number, number], [number, number]] = [[0, 0], [0, 0]];
 
@@ -77,11 +76,11 @@ export function tuckerConv2dWeightGradient(core: tf.Tensor, factors: TuckerFacto
     convWeightGradient(Z3, Z1, kernel, strides, NO_PAD, dilations);
   return tf.tidy(() => {
     // 1. the batch shrinks from B to K0
-    const Z1 = (UB == null ? dy : modeProduct(dy, 0, UB, true)) as tf.Tensor4D;
+    const Z1 = (UB == null ? dy : modeProduct(dy, UB, 0, true)) as tf.Tensor4D;
     // 2-3. spatially full, padded, channels still K3
     let Z3: tf.Tensor = core;
-    Z3 = UH == null ? tf.pad(Z3, [[0, 0], pad[0], [0, 0], [0, 0]]) : modeProduct(Z3, 1, tf.pad(UH, [pad[0], [0, 0]]) as tf.Tensor2D);
-    Z3 = UW == null ? tf.pad(Z3, [[0, 0], [0, 0], pad[1], [0, 0]]) : modeProduct(Z3, 2, tf.pad(UW, [pad[1], [0, 0]]) as tf.Tensor2D);
+    Z3 = UH == null ? tf.pad(Z3, [[0, 0], pad[0], [0, 0], [0, 0]]) : modeProduct(Z3, tf.pad(UH, [pad[0], [0, 0]]) as tf.Tensor2D, 1);
+    Z3 = UW == null ? tf.pad(Z3, [[0, 0], [0, 0], pad[1], [0, 0]]) : modeProduct(Z3, tf.pad(UW, [pad[1], [0, 0]]) as tf.Tensor2D, 2);
     const Z3b = Z3 as tf.Tensor4D;
     const K3 = core.shape[3] as number;
     if (geometry.kind === 'depthwise') {
@@ -90,8 +89,9 @@ export function tuckerConv2dWeightGradient(core: tf.Tensor, factors: TuckerFacto
       if (UC == null) return depthwiseWeightGradient(Z3b, Z1, weightShape, strides, NO_PAD, dilations);
       if (depthwiseChannelsFirst(M, Z3b.shape[0], [Z3b.shape[1], Z3b.shape[2]], [B, H, W])) {
         // 5 before 4: channels back to C first (Z3 ×_C U_C, no larger than the input the Tucker
-        // form describes), then the depthwise weight gradient itself.
-        return depthwiseWeightGradient(modeProduct(Z3b, 3, UC) as tf.Tensor4D, Z1, weightShape, strides, NO_PAD, dilations);
+        // form describes), then the depthwise weight gradient itself — K0·Hp·Wp·K3·C + taps·K0·H'·W'·C
+        // multiply-adds instead of taps·K3·K0·H'·W'·C.
+        return depthwiseWeightGradient(modeProduct(Z3b, UC, 3) as tf.Tensor4D, Z1, weightShape, strides, NO_PAD, dilations);
       }
       // 4-5. Z4[kh,kw,k,c·M+m] contracted with U_C[c,k] on the channel diagonal
       const Z4 = z4(Z3b, Z1);
@@ -103,7 +103,7 @@ export function tuckerConv2dWeightGradient(core: tf.Tensor, factors: TuckerFacto
     // 4. conv weight gradient with batch K0 and K3 input channels
     const Z4 = z4(Z3b, Z1);
     // 5. back to C input channels
-    if (groups === 1) return (UC == null ? Z4 : modeProduct(Z4, 2, UC)) as tf.Tensor4D;
+    if (groups === 1) return (UC == null ? Z4 : modeProduct(Z4, UC, 2)) as tf.Tensor4D;
     const Cg = C / groups;
     const Cog = Co / groups;
     const parts: tf.Tensor[] = [];
@@ -113,7 +113,7 @@ export function tuckerConv2dWeightGradient(core: tf.Tensor, factors: TuckerFacto
       } else {
         const UCq = tf.slice(UC, [q * Cg, 0], [Cg, K3] as number[]) as tf.Tensor2D;
         const Z4q = tf.slice(Z4, [0, 0, 0, q * Cog], [-1, -1, -1, Cog]);
-        parts.push(modeProduct(Z4q, 2, UCq));
+        parts.push(modeProduct(Z4q, UCq, 2));
       }
     }
     return tf.concat(parts, 3) as tf.Tensor4D;

@@ -1,6 +1,4 @@
-import { ShapeError, tf } from '@odl/backend';
-import { matMul, modeProduct } from '../internal/kernels';
-import { contractionOrder, tuckerDims, type TuckerFactors } from './core';
+import { contractionOrder, modeProduct, ShapeError, tf, tuckerDims, type TuckerFactors } from '@odl/backend';
 
 /**
  * Weight gradient of a dense layer (weight `[I, O]`) from a Tucker-compressed input of rank 2,
@@ -34,11 +32,11 @@ export function tuckerDenseWeightGradient(core: tf.Tensor, factors: TuckerFactor
     let Z: tf.Tensor = dy;
     for (const n of contractionOrder(lead, kLead)) {
       const U = factors[n];
-      if (U != null) Z = modeProduct(Z, n, U, true);
+      if (U != null) Z = modeProduct(Z, U, n, true);
     }
     const rows = kLead.reduce((a, b) => a * b, 1);
-    const St = tf.transpose(tf.reshape(core, [rows, KI])); // [K_I, rows]
-    const T = matMul(St, tf.reshape(Z, [rows, O])); // [K_I, O]
-    return (UI == null ? T : matMul(UI, T)) as tf.Tensor2D;
+    const St = tf.transpose(tf.reshape(core, [rows, KI])) as tf.Tensor2D; // [K_I, rows]
+    const T = tf.matMul(St, tf.reshape(Z, [rows, O]) as tf.Tensor2D) as tf.Tensor2D; // [K_I, O]
+    return UI == null ? T : (tf.matMul(UI, T) as tf.Tensor2D);
   });
 }

@@ -1,7 +1,7 @@
-import { ArgumentError, tf } from '@odl/backend';
+import { ArgumentError, savedOnActiveTape, tf } from '@odl/backend';
 import { getMethod, resolveOptions, type CalibrationLayer, type MethodPlugin, type PlanResult } from '@odl/core';
 import { loadEmbeddedFashionMnist } from '@odl/datasets';
-import { activationBytesOf, layerCost, savedOnActiveTape } from '@odl/profiler';
+import { activationBytesOf, layerCost } from '@odl/profiler';
 import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint';
 import { loadPretrainedMcunet } from '../pretrained';
 import type { AugmentSpec, InputSpec, LabeledImages } from '../train/data';

@@ -1,4 +1,5 @@
 import { OdlError, tf } from '@odl/backend';
+import { writeFileAtomic } from '@odl/backend/node';
 
 /** A checkpoint file could not be written or read (missing, corrupt, wrong format). */
 export class CheckpointError extends OdlError {
@@ -24,8 +25,8 @@ export function filePath(pathOrUrl: string): string {
 /**
  * A tfjs IO handler that stores a model as `<dir>/model.json` + `<dir>/weights.bin` (tfjs'
  * layout, one weights file) in Node. Saving is atomic: both files are written to a fresh sibling
- * folder, flushed, and swapped in with renames, so an interrupted save leaves the previous
- * checkpoint intact. A crash between the two renames leaves `<dir>.old-*`, which `load` uses.
+ * folder (each through `writeFileAtomic` of `@odl/backend/node`: flushed, then renamed), and the
+ * folder is swapped in with renames, so an interrupted save leaves the previous checkpoint intact. A crash between the two renames leaves `<dir>.old-*`, which `load` uses.
  *
  * @example
  * ```ts
@@ -55,8 +56,8 @@ export function fileHandler(pathOrUrl: string, hooks: FileHandlerHooks = {}): tf
       await fs.mkdir(path.dirname(abs), { recursive: true });
       await fs.mkdir(tmp, { recursive: true });
       try {
-        await writeFileSynced(fs, path.join(tmp, WEIGHTS_BIN), new Uint8Array(weightData));
-        await writeFileSynced(fs, path.join(tmp, MODEL_JSON), new TextEncoder().encode(JSON.stringify(json)));
+        await writeFileAtomic(path.join(tmp, WEIGHTS_BIN), new Uint8Array(weightData));
+        await writeFileAtomic(path.join(tmp, MODEL_JSON), JSON.stringify(json));
         await hooks.beforeCommit?.();
         let hadOld = false;
         try {
@@ -130,14 +131,4 @@ export function fileHandler(pathOrUrl: string, hooks: FileHandlerHooks = {}): tf
       };
     },
   };
-}
-
-async function writeFileSynced(fs: typeof import('node:fs/promises'), file: string, data: Uint8Array): Promise<void> {
-  const h = await fs.open(file, 'w');
-  try {
-    await h.writeFile(data);
-    await h.sync();
-  } finally {
-    await h.close();
-  }
 }

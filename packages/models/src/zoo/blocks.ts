@@ -1,6 +1,6 @@
 import { tf } from '@odl/backend';
-import type { LayerGeometry } from '@odl/core';
-import { convGeometry, convOutSize } from './geometry';
+import { convOutputSize, type LayerGeometry } from '@odl/core';
+import { convGeometry } from './geometry';
 import { activate, globalAvgPool, maybeWithoutTape, residualAdd, runConv, runDense, type RunContext } from './ops';
 import type { ConvLayer, DenseLayer, ParamLayer } from './types';
 
@@ -42,7 +42,7 @@ export class ConvBlock implements Block {
   trace(shape: number[], sink: SpecSink): number[] {
     const s = traceConv(this.conv, shape, sink);
     if (!this.maxPool) return s;
-    return [s[0], convOutSize(s[1], 3, 2, 1, 1), convOutSize(s[2], 3, 2, 1, 1), s[3]];
+    return [s[0], ...convOutputSize([s[1], s[2]], [3, 3], [2, 2], [1, 1], [[1, 1], [1, 1]]), s[3]];
   }
 }
 

@@ -17,7 +17,7 @@ export interface InvertedResidualSetting {
   kernel: number;
 }
 
-/** MCUNet-in1's blocks after the stem (DESIGN §7), in order. */
+/** MCUNet-in1's blocks after the stem (docs/method.md §7), in order. */
 export const MCUNET_IN1_BLOCKS: readonly InvertedResidualSetting[] = (
   [
     [1, 8, 1, 3], [4, 16, 2, 3], [3, 16, 1, 3], [3, 24, 2, 7], [5, 24, 1, 3], [5, 40, 2, 3], [4, 40, 1, 7],
@@ -46,7 +46,7 @@ function checkCommon(name: string, inputChannels: number, numClasses: number): v
 }
 
 /**
- * MCUNet-in1 (DESIGN §7): 3×3 stride-2 stem with 16 channels, 14 inverted-residual blocks,
+ * MCUNet-in1 (docs/method.md §7): 3×3 stride-2 stem with 16 channels, 14 inverted-residual blocks,
  * ReLU6, BatchNorm after every conv, 160 pooled features into a linear classifier. 42 convs + 1
  * dense layer. Module names: `features.0.{0,1}` (stem conv, BN), `features.<b>.conv.<i>...`
  * (blocks, torchvision MobileNetV2 layout), `classifier`.

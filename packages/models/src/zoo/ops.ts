@@ -1,28 +1,16 @@
 // Forward execution of one conv/dense layer in each of its modes. 'compressed' delegates to
 // @odl/core's compressed ops; frozen and plain layers use stock tfjs ops.
-import { tf } from '@odl/backend';
-import { compressedConv2d, compressedDense, compressedDepthwiseConv2d, frozenBatchNorm, relu6Masked, reluMasked } from '@odl/core';
-import { withoutTape } from '../finetune/no-tape';
+import { tf, withoutTape } from '@odl/backend';
+import { compressedConv2d, compressedDense, compressedDepthwiseConv2d, frozenBatchNorm, layerForward, relu6Masked, reluMasked } from '@odl/core';
+import { convGeometry } from './geometry';
 import type { BatchNormMode, BatchNormParams, ConvLayer, DenseLayer, LayerRuntime } from './types';
 
-/** tfjs' explicit NHWC padding from `[[top, bottom], [left, right]]`. */
-export function tfPad(pad: [[number, number], [number, number]]): [[number, number], [number, number], [number, number], [number, number]] {
-  return [[0, 0], pad[0], pad[1], [0, 0]];
-}
-
-/** Convolution with stock ops (no BatchNorm, no activation), with `weight` (default the layer's). */
+/**
+ * Convolution with stock ops (no BatchNorm, no activation), with `weight` (default the layer's):
+ * @odl/core's `layerForward` (grouped convs per group).
+ */
 export function plainConv(layer: ConvLayer, x: tf.Tensor4D, weight: tf.Tensor = layer.weight): tf.Tensor4D {
-  let y: tf.Tensor4D;
-  if (layer.kind === 'depthwise') {
-    y = tf.depthwiseConv2d(x, weight as tf.Tensor4D, layer.strides, tfPad(layer.pad) as never, 'NHWC', layer.dilations) as tf.Tensor4D;
-  } else if (layer.groups === 1) {
-    y = tf.conv2d(x, weight as tf.Tensor4D, layer.strides, tfPad(layer.pad), 'NHWC', layer.dilations);
-  } else {
-    const g = layer.groups;
-    const xs = tf.split(x, g, 3);
-    const ws = tf.split(weight as tf.Tensor4D, g, 3);
-    y = tf.concat(xs.map((xi, i) => tf.conv2d(xi as tf.Tensor4D, ws[i] as tf.Tensor4D, layer.strides, tfPad(layer.pad), 'NHWC', layer.dilations)), 3);
-  }
+  const y = layerForward(convGeometry(layer, x.shape), x, weight) as tf.Tensor4D;
   return layer.bias ? (tf.add(y, layer.bias) as tf.Tensor4D) : y;
 }
 

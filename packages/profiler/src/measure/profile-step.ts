@@ -1,6 +1,5 @@
-import { ArgumentError, tf } from '@odl/backend';
+import { ArgumentError, savedOnActiveTape, tf, type SavedOnTape } from '@odl/backend';
 import type { LayerCompressor } from '@odl/core';
-import { savedOnActiveTape, type SavedOnTape } from './tape';
 
 /** Summary statistics of a list of samples (milliseconds). */
 export interface TimingStats {

@@ -1,4 +1,3 @@
-export { writeFileAtomic } from './write-file-atomic';
 export { formatNumber, formatCompact } from './format';
 export { REPORT_SCHEMA_VERSION, costReport, costTablesToCsv, costTableToMarkdown, markdownTable, csvField } from './tables';
 export type { CostReport } from './tables';

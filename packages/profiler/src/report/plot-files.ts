@@ -1,4 +1,4 @@
-import { writeFileAtomic } from './write-file-atomic';
+import { writeFileAtomic } from '@odl/backend/node';
 import { csvField } from './tables';
 
 /** Tabular data of a plot, written beside it. */

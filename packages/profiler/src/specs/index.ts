@@ -1,5 +1,5 @@
 export type { LayerSpec, SpecOptions } from './layer-spec';
-export { SpecBuilder, convOut, lastLayers } from './layer-spec';
+export { SpecBuilder, lastLayers } from './layer-spec';
 export { mcunetIn1Specs, MCUNET_IN1_BLOCKS } from './mcunet';
 export { mobilenetV2Specs, MOBILENETV2_STAGES } from './mobilenetv2';
 export { basicResNetSpecs, resnet18Specs, resnet34Specs } from './resnet';

@@ -1,5 +1,5 @@
 import { ArgumentError } from '@odl/backend';
-import type { LayerGeometry } from '@odl/core';
+import { convOutputSize, type LayerGeometry } from '@odl/core';
 
 /** One conv/dense layer of a model, in model order: its name and static geometry. */
 export interface LayerSpec {
@@ -21,17 +21,9 @@ export interface SpecOptions {
   numClasses?: number;
 }
 
-/**
- * Output size of a conv with symmetric padding `pad` (PyTorch convention).
- *
- * @example
- * ```ts
- * convOut(224, 3, 2, 1); // 112
- * ```
- */
-export function convOut(size: number, kernel: number, stride: number, pad: number): number {
-  return Math.floor((size + 2 * pad - kernel) / stride) + 1;
-}
+/** Output [H', W'] of a k×k conv or pooling with stride s and symmetric padding (@odl/core's arithmetic). */
+const spatialOut = (h: number, w: number, k: number, s: number, pad: number): [number, number] =>
+  convOutputSize([h, w], [k, k], [s, s], [1, 1], [[pad, pad], [pad, pad]]);
 
 /**
  * Tracks the running activation shape while a generator emits layers.
@@ -59,7 +51,7 @@ export class SpecBuilder {
   /** Emits a conv2d (kernel k, stride s, symmetric padding ⌊k/2⌋ unless given) and advances the shape. */
   conv(name: string, cout: number, k: number, s = 1, pad = Math.floor(k / 2), input = this.shape): [number, number, number, number] {
     const [B, H, W, C] = input;
-    const out: [number, number, number, number] = [B, convOut(H, k, s, pad), convOut(W, k, s, pad), cout];
+    const out: [number, number, number, number] = [B, ...spatialOut(H, W, k, s, pad), cout];
     this.layers.push({
       name,
       geometry: { kind: 'conv2d', inputShape: [...input], weightShape: [k, k, C, cout], outputShape: [...out], strides: [s, s], dilations: [1, 1], pad: [[pad, pad], [pad, pad]], groups: 1 },
@@ -71,7 +63,7 @@ export class SpecBuilder {
   /** Emits a depthwise conv (multiplier 1) and advances the shape. */
   depthwise(name: string, k: number, s = 1, pad = Math.floor(k / 2)): void {
     const [B, H, W, C] = this.shape;
-    const out: [number, number, number, number] = [B, convOut(H, k, s, pad), convOut(W, k, s, pad), C];
+    const out: [number, number, number, number] = [B, ...spatialOut(H, W, k, s, pad), C];
     this.layers.push({
       name,
       geometry: { kind: 'depthwise', inputShape: [...this.shape], weightShape: [k, k, C, 1], outputShape: [...out], strides: [s, s], dilations: [1, 1], pad: [[pad, pad], [pad, pad]] },
@@ -82,7 +74,7 @@ export class SpecBuilder {
   /** Applies a pooling that changes only the spatial size. */
   pool(k: number, s: number, pad: number): void {
     const [B, H, W, C] = this.shape;
-    this.shape = [B, convOut(H, k, s, pad), convOut(W, k, s, pad), C];
+    this.shape = [B, ...spatialOut(H, W, k, s, pad), C];
   }
 
   /** Emits the classifier on globally pooled features. */

@@ -8,6 +8,8 @@ import {
   dequantizeInt8Columns,
   type Int8Columns,
   type SeededRandomState,
+  tuckerCore,
+  type TuckerFactors,
 } from '@odl/backend';
 import {
   TuckerCompressor,
@@ -15,13 +17,12 @@ import {
   type CompressedActivation,
   type CompressorState,
   type LayerGeometry,
-  type TuckerFactors,
   type TuckerStorage,
 } from '@odl/core';
 import { validateAsiOptions, type AsiOptions, type AsiSchedule } from './options';
 import { sequentialAsiStep } from './sequential';
 import { jointSpatialGramPays, warmConvProducts } from './conv-warm';
-import { CyclicUnfoldings, tuckerCoreLeft } from './unfoldings';
+import { CyclicUnfoldings } from './unfoldings';
 
 /** How one mode's factor was obtained in the latest compression. */
 export type AsiModeStart = 'cold' | 'warm';
@@ -117,7 +118,7 @@ export class AsiCompressor extends TuckerCompressor {
     } else {
       [core, ...factors] = tf.tidy(() => {
         const us = this.computeFactors(input) as tf.Tensor2D[];
-        return [tuckerCoreLeft(input, us), ...us];
+        return [tuckerCore(input, us), ...us];
       }) as [tf.Tensor, ...tf.Tensor2D[]];
     }
     const act = tuckerCompressedActivation(core, factors, this.extraMeta(), this.storage);

@@ -1,3 +1,4 @@
+import { writeFileAtomic } from '@odl/backend/node';
 import { PerplexityTableError } from '../errors';
 import { PERPLEXITY_TABLE_SCHEMA_VERSION, type PerplexityTable } from './table';
 
@@ -62,8 +63,8 @@ export function parsePerplexityTable(json: string): PerplexityTable {
 }
 
 /**
- * Writes a table to a JSON file atomically (Node only): the JSON goes to a temporary file in the
- * same folder, which is then renamed over `path`, so a reader never sees a half-written file.
+ * Writes a table to a JSON file atomically (Node only, through `writeFileAtomic` of
+ * `@odl/backend/node`): a reader never sees a half-written file.
  *
  * @example
  * ```ts
@@ -71,18 +72,7 @@ export function parsePerplexityTable(json: string): PerplexityTable {
  * ```
  */
 export async function savePerplexityTable(path: string, table: PerplexityTable): Promise<void> {
-  const fs = await import('node:fs/promises');
-  const { dirname, basename, join } = await import('node:path');
-  const dir = dirname(path);
-  await fs.mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    await fs.writeFile(tmp, serializePerplexityTable(table), 'utf8');
-    await fs.rename(tmp, path);
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
+  await writeFileAtomic(path, serializePerplexityTable(table));
 }
 
 /**

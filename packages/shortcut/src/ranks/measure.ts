@@ -1,8 +1,7 @@
-import { tf, ArgumentError, ShapeError } from '@odl/backend';
+import { tf, ArgumentError, ShapeError, tuckerCore } from '@odl/backend';
 import {
   exactWeightGradient,
   hosvdFactors,
-  projectOntoFactors,
   tuckerConv2dWeightGradient,
   tuckerDenseWeightGradient,
   tuckerStorageCount,
@@ -78,7 +77,7 @@ export function measurePerplexity(layers: readonly CalibrationLayer[], options: 
           const k = Math.min(u.shape[1], numel / u.shape[0]);
           return k < u.shape[1] ? (tf.slice(u, [0, 0], [-1, k]) as tf.Tensor2D) : u;
         });
-        const core = projectOntoFactors(layer.input, factors);
+        const core = tuckerCore(layer.input, factors);
         const approx =
           geometry.kind === 'dense'
             ? tuckerDenseWeightGradient(core, factors, layer.dy)

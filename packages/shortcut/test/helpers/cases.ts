@@ -1,6 +1,5 @@
 import { tf } from '@odl/backend';
 import { compressedConv2d, compressedDense, compressedDepthwiseConv2d, conv2dGeometry, denseGeometry, depthwiseGeometry, type ConvOptions, type LayerCompressor, type LayerGeometry } from '@odl/core';
-import { refConvWeightGradient, refDenseWeightGradient, refDepthwiseWeightGradient } from './reference';
 
 /** A layer configuration the gradient tests run through. */
 export interface LayerCase {
@@ -28,33 +27,6 @@ export const layerCases: LayerCase[] = [
   dense('dense 3-D', [3, 5, 8], [8, 6]),
   dense('dense 4-D', [2, 3, 4, 6], [6, 5]),
 ];
-
-/** tfjs 'same'/'valid'/explicit padding → top/left pixels, from the definition. */
-function padTopLeft(g: LayerGeometry): [number, number] {
-  const pad = g.pad ?? 'valid';
-  if (pad === 'valid') return [0, 0];
-  if (pad !== 'same') return [pad[0][0], pad[1][0]];
-  const s = g.strides ?? [1, 1];
-  const d = g.dilations ?? [1, 1];
-  return [0, 1].map((i) => {
-    const size = g.inputShape[i + 1];
-    const eff = (g.weightShape[i] - 1) * d[i] + 1;
-    const total = Math.max((Math.ceil(size / s[i]) - 1) * s[i] + eff - size, 0);
-    return Math.floor(total / 2);
-  }) as [number, number];
-}
-
-/** Float64 reference weight gradient for `x` and `dy`. */
-export function referenceWeightGradient(g: LayerGeometry, x: tf.Tensor, dy: tf.Tensor): Float64Array {
-  const xs = x.dataSync() as Float32Array;
-  const ds = dy.dataSync() as Float32Array;
-  if (g.kind === 'dense') return refDenseWeightGradient(xs, ds, g.weightShape[0], g.weightShape[1]);
-  const kernel: [number, number] = [g.weightShape[0], g.weightShape[1]];
-  const strides = g.strides ?? [1, 1];
-  const dil = g.dilations ?? [1, 1];
-  if (g.kind === 'depthwise') return refDepthwiseWeightGradient(xs, x.shape, ds, dy.shape, kernel, g.weightShape[3], strides, dil, padTopLeft(g));
-  return refConvWeightGradient(xs, x.shape, ds, dy.shape, kernel, strides, dil, padTopLeft(g), g.groups ?? 1);
-}
 
 /** Runs the compressed op of `c` under tf.grads with loss Σ y·r; returns dx, dW, db (r is the output gradient). */
 export function opGradients(lc: LayerCase, c: LayerCompressor, x: tf.Tensor, w: tf.Tensor, b: tf.Tensor1D, r: tf.Tensor): tf.Tensor[] {

@@ -1,0 +1,7 @@
+/**
+ * Node-only helpers of `@odl/backend` (import from `@odl/backend/node`): kept out of the main
+ * entry, which runs in browsers too.
+ *
+ * @module
+ */
+export { writeFileAtomic } from './write-file-atomic';

@@ -1,0 +1,15 @@
+export { relFro, maxRelError, maxAbsDiff } from './metrics';
+export type { Values } from './metrics';
+export {
+  refGeom,
+  refConvWeightGrad,
+  refConvInputGrad,
+  refDepthwiseWeightGrad,
+  refDepthwiseInputGrad,
+  refDenseWeightGrad,
+  refWeightGradient,
+} from './conv-reference';
+export type { RefPad, RefGeom, GeometryLike } from './conv-reference';
+export { unfoldF64, modeProductF64, modeDotsF64, tuckerComposeF64 } from './tensor-f64';
+export type { F64Tensor } from './tensor-f64';
+export { gramSchmidtF64, projectorF64 } from './orthonormal';
