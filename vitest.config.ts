@@ -33,6 +33,7 @@ export default defineConfig({
       'packages/*/test/**/*.test.ts',
       'apps/*/test/**/*.test.ts',
       'examples/**/*.test.ts',
+      'test/**/*.test.ts',
     ],
     environment: 'node',
     pool: 'forks',

@@ -15,12 +15,14 @@ import {
   SPECIFICATION_VERSION,
   exactWeightGradient,
   getMethod,
+  rejectUnknownOptions,
   type CompressedActivation,
   type CostMode,
   type LayerCompressor,
   type LayerCost,
   type LayerGeometry,
   type MethodPlugin,
+  type OptionSpec,
   type PlanRequest,
   type PlanResult,
 } from '@odl/core';
@@ -46,6 +48,7 @@ export class Int8ActivationsCompressor implements LayerCompressor {
   private readonly precision: 'int8' | 'float32';
 
   constructor(geometry: LayerGeometry, options: Int8ActivationsOptions) {
+    rejectUnknownOptions('int8-activations', OPTIONS, options);
     if (options.precision !== 'int8' && options.precision !== 'float32') {
       throw new ArgumentError(`int8-activations: precision must be 'int8' or 'float32', got ${JSON.stringify(options.precision)}`);
     }
@@ -112,13 +115,18 @@ function plan(request: PlanRequest<Int8ActivationsOptions>): PlanResult<Int8Acti
   };
 }
 
+/** The options the method declares. */
+const OPTIONS = [
+  { name: 'precision', type: 'enum', values: ['int8', 'float32'], doc: "how a layer keeps its input; chosen by the planner when absent ('int8' everywhere without a budget)" },
+] as const satisfies readonly OptionSpec[];
+
 /** The plugin. */
 export const int8ActivationsPlugin: MethodPlugin<Int8ActivationsOptions> = {
   specificationVersion: SPECIFICATION_VERSION,
   name: 'int8-activations',
   description: 'Keeps each layer input in 8 bits per element (a float32 scale per channel); exact gradient of the decoded input',
   supports: ['conv2d', 'depthwise', 'dense'],
-  options: [{ name: 'precision', type: 'enum', values: ['int8', 'float32'], doc: "how a layer keeps its input; chosen by the planner when absent ('int8' everywhere without a budget)" }],
+  options: OPTIONS,
   create: (geometry, options) => new Int8ActivationsCompressor(geometry, options),
   cost,
   planner: { needsPlan: (options) => options.precision == null, plan },

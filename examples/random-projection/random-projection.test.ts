@@ -1,42 +1,68 @@
-import { measureSavedForBackward, setupBackend, tf } from '@odl/backend';
-import { conv2dGeometry, compressedConv2d, createLayerCompressor, getCompressor, registerCompressor, unregisterCompressor } from '@odl/core';
+import { setupBackend, tf } from '@odl/backend';
+import { conv2dGeometry, denseGeometry, depthwiseGeometry, getMethod, registerMethod, unregisterMethod } from '@odl/core';
+import { checkMethodConformance } from '@odl/core/testing';
+import { finetune, mcunetIn1 } from '@odl/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomProjectionPlugin, trainTinyConvNet } from './random-projection';
+import { bands } from '../shared/synthetic';
+import { randomProjectionPlugin } from './random-projection';
 
 describe('plugin example: random projection of the batch mode', () => {
   beforeAll(async () => {
-    await setupBackend({ prefer: ['cpu'] });
-    registerCompressor(randomProjectionPlugin);
+    await setupBackend({ prefer: ['wasm'] });
+    registerMethod(randomProjectionPlugin);
   });
   afterAll(() => {
-    unregisterCompressor('random-projection');
+    unregisterMethod('random-projection');
   });
 
   it('is registered by name with no change to the packages', () => {
-    expect(getCompressor('random-projection')).toBe(randomProjectionPlugin);
+    expect(getMethod('random-projection')).toBe(randomProjectionPlugin);
   });
 
-  it('trains a tiny conv net: the loss falls, no tensor leaks', () => {
-    const before = tf.memory().numTensors;
-    const { losses, finalLoss } = trainTinyConvNet('random-projection', { rank: 4, seed: 3 }, 40);
-    expect(tf.memory().numTensors).toBe(before);
-    const vanilla = trainTinyConvNet('vanilla', {}, 40);
-    console.log(`random-projection: ${losses[0].toFixed(3)} -> ${finalLoss.toFixed(3)}; vanilla: ${vanilla.losses[0].toFixed(3)} -> ${vanilla.finalLoss.toFixed(3)}`);
-    expect(finalLoss).toBeLessThan(losses[0] * 0.5);
+  it('conforms to the contract: declared bytes = bytes kept on the tape = its cost model, no leaks, state round-trips', () => {
+    // a random projection is an unbiased estimator, exact for no rank: no exact-gradient case
+    const report = checkMethodConformance(randomProjectionPlugin, [
+      { name: 'conv 3×3 stride 2', geometry: conv2dGeometry([16, 8, 8, 2], [3, 3, 2, 8], { strides: 2, pad: 'same' }), options: { rank: 4, seed: 3 }, exactOptions: null },
+      { name: 'depthwise 3×3', geometry: depthwiseGeometry([8, 6, 6, 4], [3, 3, 4, 1], { pad: 'same' }), options: { rank: 2, seed: 5 }, exactOptions: null },
+      { name: 'dense', geometry: denseGeometry([12, 10], [10, 3]), options: { rank: 5, seed: 7 }, exactOptions: null },
+    ]);
+    // k·(H·W·C) + B·k floats for the conv case
+    expect(report.cases[0]!.measuredBytes).toBe((4 * 8 * 8 * 2 + 16 * 4) * 4);
   });
 
-  it('keeps k·(H·W·C) + B·k floats, as its cost model says', () => {
-    tf.tidy(() => {
-      const g = conv2dGeometry([16, 8, 8, 2], [3, 3, 2, 8], { strides: 2, pad: 'same' });
-      const c = createLayerCompressor('random-projection', g, { rank: 4 });
-      const x = tf.randomNormal([16, 8, 8, 2]) as tf.Tensor4D;
-      const w = tf.variable(tf.randomNormal(g.weightShape));
-      const m = measureSavedForBackward(() => tf.sum(compressedConv2d(x, w as tf.Tensor as tf.Tensor4D, null, { inputGradient: false }, c)), [w]);
-      const expected = randomProjectionPlugin.cost!(g, { rank: 4 }, 'exact').activationElements * 4;
-      // the Sum of the test's loss saves its input (the conv output); the layer itself keeps `expected`
-      expect(m.bytes - 16 * 4 * 4 * 8 * 4).toBe(expected);
-      expect(expected).toBe((4 * 8 * 8 * 2 + 16 * 4) * 4);
-      w.dispose();
+  it('its gradient is unbiased: the mean over many draws approaches the exact gradient', () => {
+    const g = denseGeometry([6, 5], [5, 3]);
+    const err = tf.tidy(() => {
+      const x = tf.randomNormal([6, 5], 0, 1, 'float32', 1);
+      const dy = tf.randomNormal([6, 3], 0, 1, 'float32', 2);
+      const exact = tf.matMul(x, dy, true, false);
+      let sum = tf.zerosLike(exact);
+      const draws = 400;
+      for (let s = 0; s < draws; s++) {
+        const c = randomProjectionPlugin.create!(g, { rank: 3, seed: 11 + s });
+        const saved = c.compress(x);
+        sum = tf.add(sum, c.weightGradient(saved, dy));
+      }
+      return tf.div(tf.norm(tf.sub(tf.div(sum, draws), exact)), tf.norm(exact)).dataSync()[0]!;
     });
+    expect(err).toBeLessThan(0.15);
+  });
+
+  it('trains through the fine-tuning session, its planner choosing k under a budget; no tensor leaks', async () => {
+    const before = tf.memory().numTensors;
+    const input = { height: 32, width: 32, channels: 1, mean: 0.3, std: 0.3 };
+    const model = mcunetIn1({ inputChannels: 1, numClasses: 4, seed: 2 });
+    const r = await finetune({
+      model, input, train: bands(64, 28, 4, 1), test: bands(32, 28, 4, 2),
+      method: 'random-projection', budgetBytes: 20_000, lastN: 2, epochs: 4, batchSize: 16, learningRate: 0.1, seed: 3,
+    });
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(r.plan!.totalBytes).toBeLessThanOrEqual(20_000);
+    expect(r.activationBytes.analytic).toBe(r.plan!.totalBytes);
+    const compressed = r.layers.filter((l) => l.role === 'compressed');
+    expect(compressed.every((l) => l.method === 'random-projection' && (l.options.rank as number) >= 1)).toBe(true);
+    console.log(`random-projection: loss ${r.history[0]!.loss.toFixed(3)} -> ${r.history.at(-1)!.loss.toFixed(3)}, k = ${String(compressed[0]!.options.rank)}`);
+    expect(r.history.at(-1)!.loss).toBeLessThan(r.history[0]!.loss);
   });
 });

@@ -18,6 +18,7 @@ import {
   SPECIFICATION_VERSION,
   exactWeightGradient,
   layerMacs,
+  rejectUnknownOptions,
   type CompressedActivation,
   type CompressorState,
   type CostMode,
@@ -25,6 +26,7 @@ import {
   type LayerCost,
   type LayerGeometry,
   type MethodPlugin,
+  type OptionSpec,
   type PlanRequest,
   type PlanResult,
 } from '@odl/core';
@@ -62,6 +64,7 @@ export class RandomProjectionCompressor implements LayerCompressor {
   private step = 0;
 
   constructor(geometry: LayerGeometry, options: RandomProjectionOptions) {
+    rejectUnknownOptions('random-projection', OPTIONS, options);
     if (options.rank == null || !Number.isInteger(options.rank) || options.rank < 1) {
       throw new ArgumentError(`random-projection: rank must be a positive integer (rows kept from the batch), got ${String(options.rank)}`);
     }
@@ -137,16 +140,19 @@ function plan(request: PlanRequest<RandomProjectionOptions>): PlanResult<RandomP
   };
 }
 
+/** The options the method declares (the CLI's flags and the web form come from them). */
+const OPTIONS = [
+  { name: 'rank', type: 'integer', min: 1, doc: 'rows kept from the batch (k); chosen by the planner when absent' },
+  { name: 'seed', type: 'integer', min: 0, doc: "seed of the layer's generator (default: the run's seed + the layer's index)" },
+] as const satisfies readonly OptionSpec[];
+
 /** The plugin: name, contract version, options, factory, cost model and planner. */
 export const randomProjectionPlugin: MethodPlugin<RandomProjectionOptions> = {
   specificationVersion: SPECIFICATION_VERSION,
   name: 'random-projection',
   description: 'Seeded Gaussian random projection of the batch mode (unbiased weight gradient)',
   supports: ['conv2d', 'depthwise', 'dense'],
-  options: [
-    { name: 'rank', type: 'integer', min: 1, doc: 'rows kept from the batch (k); chosen by the planner when absent' },
-    { name: 'seed', type: 'integer', min: 0, doc: "seed of the layer's generator (default: the run's seed + the layer's index)" },
-  ],
+  options: OPTIONS,
   create: (geometry, options) => new RandomProjectionCompressor(geometry, options),
   cost,
   layerOptions: (options, layer) => (options.seed == null ? { ...options, seed: layer.seed + layer.index } : options),

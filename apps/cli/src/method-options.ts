@@ -2,7 +2,8 @@
 // (@odl/core OptionSpec), so a plugin's options work in `odl finetune|profile|ranks` with no
 // change here. A declared option whose flag a command already uses (e.g. ASI's per-layer `seed`
 // beside the run's `--seed`) is reachable as `--<method>-<flag>`.
-import { describeOption, optionFlag, parseOptionText, type MethodPlugin, type OptionSpec } from '@odl/core';
+import { describeOption, getMethod, optionFlag, parseOptionText, UnknownMethodError, type MethodPlugin, type OptionSpec } from '@odl/core';
+import { UsageError } from './errors';
 import type { ParseArgsConfig } from 'node:util';
 
 type FlagConfig = NonNullable<ParseArgsConfig['options']>;
@@ -70,4 +71,14 @@ export function methodHelp(plugins: MethodPlugin[], flags: MethodFlag[], costOnl
     }
   }
   return lines.join('\n');
+}
+
+/** The registered method `name`; an unknown name is a usage error listing the registered ones. */
+export function methodByName(name: string): MethodPlugin {
+  try {
+    return getMethod(name);
+  } catch (e) {
+    if (e instanceof UnknownMethodError) throw new UsageError(e.message);
+    throw e;
+  }
 }

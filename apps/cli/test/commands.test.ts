@@ -5,16 +5,23 @@ describe('odl ranks and odl profile', () => {
   beforeAll(() => ensureCliBuilt());
 
   it('ranks: the chosen plan is within the budget, and an impossible budget names the smallest memory', { timeout: 300_000 }, () => {
-    const budgetBytes = Math.floor(0.01 * 2 ** 20);
-    const r = runOdl(['ranks', '--budget-mib', '0.01', '--batch', '8', '--json']);
+    const budgetBytes = Math.floor(0.02 * 2 ** 20);
+    const r = runOdl(['ranks', '--budget-mib', '0.02', '--batch', '8', '--json']);
+    expect(r.stderr).not.toMatch(/Error/);
     expect(r.code).toBe(0);
-    const { table, plan } = JSON.parse(r.stdout);
+    const result = JSON.parse(r.stdout);
+    const { table, plan } = result.details;
+    expect(result.method).toBe('asi');
     expect(table.layers).toHaveLength(4);
+    expect(Object.keys(result.layerOptions)).toEqual(table.layers.map((l: { name: string }) => l.name));
     expect(plan.totalBytes).toBeLessThanOrEqual(budgetBytes);
+    expect(result.totalBytes).toBe(plan.totalBytes);
     expect(plan.layers.reduce((s: number, l: { bytes: number }) => s + l.bytes, 0)).toBe(plan.totalBytes);
+    // the analytic count of the prepared run is the plan's bytes
+    expect(result.analyticBytes).toBe(plan.totalBytes);
     expect(table.storage).toBe('float32');
     // int8: the same budget buys larger ranks, counted in int8 bytes
-    const q = JSON.parse(runOdl(['ranks', '--budget-mib', '0.01', '--batch', '8', '--storage', 'int8', '--json']).stdout);
+    const q = JSON.parse(runOdl(['ranks', '--budget-mib', '0.02', '--batch', '8', '--storage', 'int8', '--json']).stdout).details;
     expect(q.table.storage).toBe('int8');
     expect(q.plan.totalBytes).toBeLessThanOrEqual(budgetBytes);
     const values = (p: { layers: { ranks: number[] }[] }) => p.layers.reduce((s, l) => s + l.ranks.reduce((a, k) => a * k, 1), 0);
@@ -22,10 +29,13 @@ describe('odl ranks and odl profile', () => {
     const tooSmall = runOdl(['ranks', '--budget-mib', '0.0001', '--batch', '8']);
     expect(tooSmall.code).toBe(1);
     expect(tooSmall.stderr).toMatch(/smallest/i);
+    const noPlanner = runOdl(['ranks', '--method', 'vanilla']);
+    expect(noPlanner.code).toBe(2);
+    expect(noPlanner.stderr).toMatch(/has no planner/);
   });
 
   it('profile: MCUNet-in1 at 224×224, batch 128, last 2 layers: vanilla keeps 2 × 128×7×7×576 floats', () => {
-    const r = runOdl(['profile', '--model', 'mcunet-in1', '--layers', '2', '--method', 'vanilla,asi', '--mode', 'paper', '--json']);
+    const r = runOdl(['profile', '--model', 'mcunet-in1', '--layers', '2', '--method', 'vanilla,asi', '--ranks', '4,4,4,16', '--mode', 'paper', '--json']);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     const vanilla = report.tables.find((t: { method: string }) => t.method === 'vanilla');
@@ -33,5 +43,21 @@ describe('odl ranks and odl profile', () => {
     expect(vanilla.total.activationMiB).toBeCloseTo(27.5625, 10);
     const asi = report.tables.find((t: { method: string }) => t.method === 'asi');
     expect(asi.total.activationElements).toBeLessThan(vanilla.total.activationElements / 100);
+    // a method whose cost needs options that are not given is listed as skipped, with the reason
+    const all = JSON.parse(runOdl(['profile', '--layers', '2', '--json']).stdout);
+    expect(all.skipped.map((s: { method: string }) => s.method)).toContain('asi');
+    expect(all.tables.map((t: { method: string }) => t.method)).toContain('vanilla');
+  });
+
+  it('profile --layers N and finetune --layers N name the same layers', { timeout: 300_000 }, () => {
+    for (const n of [2, 5]) {
+      // the shipped model: MCUNet-in1, 1 channel, at its resolution
+      const trained = JSON.parse(runOdl(['finetune', '--method', 'vanilla', '--layers', String(n), '--epochs', '1', '--batch', '64', '--json']).stdout);
+      const compressed = trained.layers.filter((l: { role: string }) => l.role === 'compressed').map((l: { name: string }) => l.name);
+      expect(compressed).toHaveLength(n);
+      const profiled = JSON.parse(runOdl(['profile', '--model', 'mcunet-in1', '--channels', '1', '--resolution', '64', '--batch', '64', '--layers', String(n), '--method', 'vanilla', '--json']).stdout);
+      expect(profiled.layers).toEqual(compressed);
+      expect(profiled.tables[0].rows.map((r: { name: string }) => r.name)).toEqual(compressed);
+    }
   });
 });

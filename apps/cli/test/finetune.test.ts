@@ -46,8 +46,9 @@ describe('odl finetune --json on a CIFAR-10 file', () => {
     const result = JSON.parse(r.stdout);
     expect(result.method).toBe('asi');
     expect(result.lastN).toBe(4);
-    expect(result.layers).toHaveLength(4);
-    for (const layer of result.layers) expect(layer.method === 'asi' || layer.method === 'vanilla').toBe(true);
+    // the last 4 convolutions through ASI, the classifier exactly
+    expect(result.layers.map((l: { role: string }) => l.role)).toEqual(['compressed', 'compressed', 'compressed', 'compressed', 'exact']);
+    for (const layer of result.layers) expect(layer.method).toBe(layer.role === 'compressed' ? 'asi' : 'vanilla');
     expect(result.steps).toBe(6); // 48 images / batch 8, one epoch
     expect(result.top1).toBeGreaterThanOrEqual(0);
     expect(result.top1).toBeLessThanOrEqual(1);
@@ -63,9 +64,9 @@ describe('odl finetune --json on a CIFAR-10 file', () => {
     const vanilla = JSON.parse(runOdl([...common, '--method', 'vanilla']).stdout);
     const asi = JSON.parse(runOdl([...common, '--method', 'asi', '--ranks', '2,1,1,4']).stdout);
     expect(asi.activationBytes.analytic).toBeLessThan(vanilla.activationBytes.analytic);
-    const int8 = JSON.parse(runOdl([...common, '--method', 'asi', '--ranks', '2,1,1,4', '--storage', 'int8']).stdout);
+    const int8 = JSON.parse(runOdl([...common, '--method', 'asi', '--ranks', '2,1,1,4', '--storage', 'int8', '--label', 'asi-int8']).stdout);
     expect(int8.label).toBe('asi-int8');
-    expect(int8.layers.filter((l: { method: string }) => l.method === 'asi').every((l: { options: { storage?: string } }) => l.options.storage === 'int8')).toBe(true);
+    expect(int8.layers.filter((l: { role: string }) => l.role === 'compressed').every((l: { options: { storage?: string } }) => l.options.storage === 'int8')).toBe(true);
     expect(int8.activationBytes.analytic).toBeLessThan(asi.activationBytes.analytic / 2);
   });
 
@@ -79,12 +80,16 @@ describe('odl finetune --json on a CIFAR-10 file', () => {
     const noFormat = runOdl(['finetune', '--data', join(dir, 'data_batch_1.bin')]);
     expect(noFormat.code).toBe(2);
     expect(noFormat.stderr).toMatch(/--format is needed/);
+    // method flags come from the options each method declares
     const storage = runOdl(['finetune', '--method', 'vanilla', '--storage', 'int8']);
     expect(storage.code).toBe(2);
-    expect(storage.stderr).toMatch(/--storage applies to --method asi/);
+    expect(storage.stderr).toMatch(/--storage is not an option of 'vanilla' \(it is one of asi\)/);
     const storageValue = runOdl(['finetune', '--storage', 'int4']);
     expect(storageValue.code).toBe(2);
-    expect(storageValue.stderr).toMatch(/--storage must be float32 or int8, got 'int4'/);
+    expect(storageValue.stderr).toMatch(/--storage: storage must be one of 'float32', 'int8', got "int4"/);
+    const method = runOdl(['finetune', '--method', 'asj']);
+    expect(method.code).toBe(2);
+    expect(method.stderr).toMatch(/no method named 'asj' is registered \(did you mean 'asi'\?\)/);
     const command = runOdl(['frobnicate']);
     expect(command.code).toBe(2);
     expect(command.stderr).toMatch(/unknown command 'frobnicate'/);

@@ -239,7 +239,7 @@ export function isMethodPlugin(value: unknown): value is MethodPlugin<any> {
  *
  * @example
  * ```ts
- * await registerModuleMethods(await import('./random-projection.js')); // ['random-projection']
+ * await registerModuleMethods(await import('./my-method.js')); // e.g. ['my-method']
  * ```
  */
 export async function registerModuleMethods(namespace: Record<string, unknown>): Promise<string[]> {

@@ -12,7 +12,7 @@ describe('pretrained MCUNet-in1 (Fashion-MNIST 0–4)', () => {
     expect(await resolvePretrainedDir()).toMatch(/pretrained[\\/]mcunet-in1-fmnist04[\\/]?$/);
     const { model, input, metadata } = await loadPretrainedMcunet();
     expect(model.config).toMatchObject({ architecture: 'mcunet-in1', inputChannels: 1, numClasses: 5 });
-    expect(input).toMatchObject({ height: 32, width: 32, channels: 1 });
+    expect(input).toMatchObject({ height: 64, width: 64, channels: 1 });
     const calibration = await loadEmbeddedFashionMnist('calibration');
     const { top1, count } = await evaluate(model, calibration, input);
     expect(count).toBe(calibration.shape[0]);

@@ -2,12 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setupBackend, type BackendName } from '@odl/backend';
 import { writeFileAtomic } from '@odl/backend/node';
-import { getMethod, listMethods, MethodOptionError, type MethodPlugin } from '@odl/core';
+import { listMethods, MethodOptionError, type MethodPlugin } from '@odl/core';
 import { ARCHITECTURES, createModel, FineTuneSession, registerBuiltinMethods, type ArchitectureName, type FinetuneConfig, type FinetuneResult } from '@odl/models';
 import { numberOption, parseOptions, scanFlag } from '../args';
 import { loadUserData, DATA_FORMATS } from '../data';
 import { UsageError } from '../errors';
-import { flagConfig, foreignFlags, methodFlags, methodHelp, methodOptionsFrom, type MethodFlag } from '../method-options';
+import { flagConfig, foreignFlags, methodByName, methodFlags, methodHelp, methodOptionsFrom, type MethodFlag } from '../method-options';
 import { emitJson, ProgressBar, say } from '../output';
 import { loadPlugins } from '../plugins';
 
@@ -199,7 +199,7 @@ export async function runFinetune(argv: string[]): Promise<void> {
   const backend = o.backend as string;
   if (backend !== 'wasm' && backend !== 'cpu') throw new UsageError(`--backend must be wasm or cpu, got '${backend}'`);
   const method = o.method as string;
-  const plugin = getMethod(method);
+  const plugin = methodByName(method);
   const seed = numberOption('seed', o.seed as string | undefined, 0, 0, 2 ** 31);
   const config: FinetuneConfig = {
     ...trainingFlags(o),

@@ -1,13 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setupBackend } from '@odl/backend';
-import { getMethod, listMethods, resolveOptions } from '@odl/core';
+import { listMethods, resolveOptions } from '@odl/core';
 import { ARCHITECTURES, describeModel, registerBuiltinMethods, selectFineTunedLayers, type ArchitectureName } from '@odl/models';
 import { costReport, costTableToMarkdown, costTablesToCsv, profileModel, type ModelCostTable } from '@odl/profiler';
 import { writeFileAtomic } from '@odl/backend/node';
 import { numberOption, parseOptions, scanFlag } from '../args';
 import { UsageError } from '../errors';
-import { flagConfig, methodFlags, methodHelp } from '../method-options';
+import { flagConfig, methodByName, methodFlags, methodHelp } from '../method-options';
 import { emitJson, say } from '../output';
 import { loadPlugins } from '../plugins';
 import { readMethodOptions } from './finetune';
@@ -73,7 +73,7 @@ export async function runProfile(argv: string[]): Promise<void> {
   const seed = numberOption('seed', o.seed as string | undefined, 0, 0, 2 ** 31);
   const numClasses = numberOption('classes', o.classes as string | undefined, 1000, 1, 1 << 20);
   const names = (o.method as string | undefined)?.split(',').map((m) => m.trim()) ?? all.map((p) => p.name);
-  const plugins = names.map((n) => getMethod(n));
+  const plugins = names.map((n) => methodByName(n));
   // Flags of methods that are not listed are not errors here: one flag may serve several methods.
   const given = Object.fromEntries(Object.entries(o).filter(([k]) => flags.some((f) => f.flag === k && names.includes(f.method))));
   for (const f of flags) {

@@ -1,13 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setupBackend, type BackendName } from '@odl/backend';
-import { getMethod, listMethods } from '@odl/core';
+import { listMethods } from '@odl/core';
 import { FineTuneSession, registerBuiltinMethods, type FinetuneConfig } from '@odl/models';
 import { writeFileAtomic } from '@odl/backend/node';
 import { numberOption, parseOptions, scanFlag } from '../args';
 import { DATA_FORMATS, loadUserData } from '../data';
 import { UsageError } from '../errors';
-import { flagConfig, methodFlags, methodHelp } from '../method-options';
+import { flagConfig, methodByName, methodFlags, methodHelp } from '../method-options';
 import { emitJson, markdownTable, say } from '../output';
 import { loadPlugins } from '../plugins';
 import { readMethodOptions, trainingFlags } from './finetune';
@@ -64,7 +64,7 @@ export async function runRanks(argv: string[]): Promise<void> {
   if (o.help) return say(HELP + methodHelp(planners, flags));
   const backend = o.backend as string;
   if (backend !== 'wasm' && backend !== 'cpu') throw new UsageError(`--backend must be wasm or cpu, got '${backend}'`);
-  const plugin = getMethod(o.method as string);
+  const plugin = methodByName(o.method as string);
   if (plugin.planner == null) {
     throw new UsageError(`method '${plugin.name}' has no planner; methods that plan: ${planners.map((p) => p.name).join(', ') || '(none)'}`);
   }

@@ -89,7 +89,7 @@ export function captureLayerTensors(model: ZooModel, options: CaptureOptions): C
     for (const l of captured) {
       const cap = captures.get(l.name)!;
       if (!cap.input || !cap.dy) throw new ArgumentError(`layer '${l.name}' recorded no input/gradient during calibration`);
-      out.push({ name: l.name, geometry: l.spec.geometry, input: tf.keep(tf.clone(cap.input)), dy: tf.keep(tf.clone(cap.dy)) });
+      out.push({ name: l.name, index: l.spec.index, geometry: l.spec.geometry, input: tf.keep(tf.clone(cap.input)), dy: tf.keep(tf.clone(cap.dy)) });
     }
     return out;
   } catch (e) {

@@ -83,7 +83,19 @@ export function planAsiRanks(request: PlanRequest<AsiOptions>): PlanResult<AsiOp
     layerOptions[l.name] = asiLayerOptions({ ...options, ranks: [...l.ranks] }, { index, seed });
   });
   const details: AsiPlanDetails = { table, plan };
-  return { layerOptions, totalBytes: plan.totalBytes, summary: `${summary} (${storage})`, details };
+  const tables = [
+    ...table.layers.map((l) => ({
+      title: `${l.name}: perplexity per ε (${storage} bytes)`,
+      columns: ['ε', 'ranks', 'bytes', 'perplexity'],
+      rows: l.candidates.map((c) => [c.epsilon, `[${c.ranks.join(', ')}]`, c.bytes, Number(c.perplexity.toPrecision(4))]),
+    })),
+    {
+      title: `chosen ranks (${kib(plan.totalBytes)}${budgetBytes != null ? ` of ${kib(budgetBytes)}` : ''})`,
+      columns: ['layer', 'ε', 'ranks', 'bytes'],
+      rows: plan.layers.map((l) => [l.name, l.epsilon, `[${l.ranks.join(', ')}]`, l.bytes]),
+    },
+  ];
+  return { layerOptions, totalBytes: plan.totalBytes, summary: `${summary} (${storage})`, details, tables };
 }
 
 /**
