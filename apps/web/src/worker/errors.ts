@@ -8,3 +8,15 @@ export class RunRequestError extends Error {
     this.name = 'RunRequestError';
   }
 }
+
+/** A build-time method plugin (ODL_WEB_PLUGINS) that did not register. */
+export class PluginRegistrationError extends Error {
+  constructor(
+    /** The module as listed in ODL_WEB_PLUGINS. */
+    readonly source: string,
+    reason: string,
+  ) {
+    super(`method plugin ${source} (ODL_WEB_PLUGINS): ${reason}; fix the module or leave it out of ODL_WEB_PLUGINS, then rebuild the page`);
+    this.name = 'PluginRegistrationError';
+  }
+}

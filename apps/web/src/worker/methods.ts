@@ -1,21 +1,24 @@
-// The methods this page offers: odl's built-in ones, described to the page from their
-// declarations. Nothing here knows a method by name.
-import { listMethods, type OptionSpec } from '@odl/core';
+// The methods this page offers: odl's built-in ones and those of the build-time plugins
+// (ODL_WEB_PLUGINS, provided by vite.config.ts as `virtual:odl-plugins`). Nothing here knows a
+// method by name.
 import { registerBuiltinMethods } from '@odl/models';
-import type { MethodInfo } from '../protocol';
+import { namespaces, sources } from 'virtual:odl-plugins';
+import type { PluginRegistrationError } from './errors';
+import { registerPluginModules } from './plugin-registration';
 
-/** Registers the built-in methods (idempotent). */
-export async function registerMethods(): Promise<Error[]> {
-  registerBuiltinMethods();
-  return [];
-}
+export { describeMethods } from './plugin-registration';
 
-/** Every registered method as plain JSON for the page: name, description, whether it plans, options. */
-export function describeMethods(): MethodInfo[] {
-  return listMethods().map((plugin) => ({
-    name: plugin.name,
-    description: plugin.description,
-    plans: plugin.planner != null,
-    options: plugin.options.map((spec: OptionSpec) => JSON.parse(JSON.stringify(spec)) as OptionSpec),
-  }));
+let registration: Promise<PluginRegistrationError[]> | null = null;
+
+/**
+ * Registers the built-in methods, then the build-time plugins', once per worker. A plugin that
+ * fails does not stop the others: its error is returned (for the page to show) and its methods are
+ * missing from the list.
+ */
+export function registerMethods(): Promise<PluginRegistrationError[]> {
+  registration ??= (async () => {
+    registerBuiltinMethods();
+    return registerPluginModules(namespaces.map((namespace, i) => ({ source: sources[i] ?? `plugin #${i + 1}`, namespace })));
+  })();
+  return registration;
 }
