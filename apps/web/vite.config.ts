@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
+import { PLUGINS_ENV, methodPluginsModule, pluginModules } from './config/method-plugins';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -10,6 +11,9 @@ const require = createRequire(import.meta.url);
 const pkgDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
 
 const odlPackages = ['backend', 'core', 'lowrank', 'shortcut', 'profiler', 'datasets', 'models'];
+
+/** Method plugins bundled into the worker (ODL_WEB_PLUGINS; README "Add your own method"). */
+const methodPlugins = pluginModules(process.env[PLUGINS_ENV], root);
 
 /** Folder (relative to the site root) where the tfjs wasm binaries are served, unhashed. */
 const WASM_DIR = 'tfjs-wasm';
@@ -72,10 +76,10 @@ export default defineConfig({
       // pngjs is only loaded by @odl/datasets' Node decoder; browsers decode with createImageBitmap.
       { find: /^pngjs$/, replacement: resolve(here, 'src/shims/no-pngjs.ts') },
     ],
-    // One tfjs-core for the app, the gradients and every backend (docs/traps.md).
+    // One tfjs-core for the app, the gradients, every backend and the method plugins (docs/traps.md).
     dedupe: ['@tensorflow/tfjs-core'],
   },
-  worker: { format: 'es', plugins: () => [nodeBuiltinsStub()] },
+  worker: { format: 'es', plugins: () => [nodeBuiltinsStub(), methodPluginsModule(methodPlugins)] },
   build: {
     target: 'es2022',
     outDir: 'dist',
@@ -94,6 +98,6 @@ export default defineConfig({
       '@tensorflow/tfjs-backend-webgpu',
     ],
   },
-  server: { host: '127.0.0.1', fs: { allow: [root] } },
-  plugins: [nodeBuiltinsStub(), tfjsWasmBinaries()],
+  server: { host: '127.0.0.1', fs: { allow: [root, ...methodPlugins.map((m) => dirname(m.file))] } },
+  plugins: [nodeBuiltinsStub(), tfjsWasmBinaries(), methodPluginsModule(methodPlugins)],
 });

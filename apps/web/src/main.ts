@@ -1,5 +1,7 @@
-// The page: reads the form, talks to the training worker, renders what it reports. No tfjs here.
-import type { BackendChoice, FromWorker, MethodName, ModelChoice, RunConfig, ToWorker } from './protocol';
+// The page: reads the form, talks to the training worker, renders what it reports. No tfjs here,
+// and no method names: the method select and its option fields come from the worker's list.
+import { BASELINE_METHOD, type BackendChoice, type FromWorker, type MethodRun, type ModelChoice, type ProtocolName, type RunConfig, type ToWorker } from './protocol';
+import { MethodForm, fieldProblem } from './ui/method-form';
 import { render } from './ui/render';
 import { applyMessage, initialState, type AppState } from './ui/state';
 import { Camera, UserImages } from './ui/user-images';
@@ -49,6 +51,10 @@ function startWorker(backend: BackendChoice): void {
 function onWorkerMessage(msg: FromWorker): void {
   applyMessage(state, msg);
   if (msg.type === 'ready') fillModelSelect();
+  if (msg.type === 'methods') {
+    methodForm.setMethods(msg.methods);
+    syncMethodFields();
+  }
   if (msg.type === 'saved-list') fillModelSelect();
   if (msg.type === 'download-ready') download(msg.name, msg.modelJson, msg.weights);
   if (msg.type === 'user-data') showUserSummary();
@@ -115,44 +121,70 @@ function modelChoice(): ModelChoice {
 
 // ---- form -----------------------------------------------------------------------------------
 
-function num(id: string, min: number, max: number): number {
-  const v = Number(input(id).value);
-  if (!Number.isFinite(v) || v < min || v > max) throw new Error(`${input(id).closest('label')?.firstChild?.textContent?.trim() ?? id} must be between ${min} and ${max}`);
+const methodForm = new MethodForm(
+  {
+    select: $<HTMLSelectElement>('#method'),
+    description: $<HTMLElement>('#method-description'),
+    fields: $<HTMLElement>('#method-options'),
+    budgetField: $<HTMLElement>('#budget-field'),
+    budget: input('budget'),
+  },
+  () => scheduleRender(),
+);
+
+/** The training fields: element id → the name used in messages. */
+const TRAINING_FIELDS: Record<string, string> = { lastN: 'last N', steps: 'steps', batch: 'batch', lr: 'learning rate', 'eval-every': 'evaluate every' };
+
+/** What blocks Start: invalid fields (highlighted by `:invalid`), named with their problem. */
+function formProblems(): string[] {
+  const training = Object.entries(TRAINING_FIELDS).map(([id, name]) => fieldProblem(name, input(id)));
+  return [...methodForm.problems(), ...training.filter((p): p is string => p != null)];
+}
+
+const PROTOCOLS: readonly ProtocolName[] = ['odl', 'paper'];
+
+function protocolChoice(): ProtocolName {
+  const v = $<HTMLSelectElement>('#protocol').value as ProtocolName;
+  if (!PROTOCOLS.includes(v)) throw new Error(`unknown protocol '${v}'; choose one of ${PROTOCOLS.join(', ')}`);
   return v;
 }
 
 function readConfig(): RunConfig {
-  const method = $<HTMLSelectElement>('#method').value as MethodName;
-  const compare = input('compare').checked && method !== 'vanilla';
-  const user = input('data-user').checked;
+  const problems = formProblems();
+  if (problems.length > 0) throw new Error(`Fix the highlighted fields: ${problems.join('; ')}`);
+  const method = methodForm.chosen;
+  if (method == null) throw new Error('no method to run yet: the worker has not listed its methods');
+  const chosen: MethodRun = { method: method.name, options: methodForm.options() };
+  const compare = input('compare').checked && method.name !== BASELINE_METHOD;
+  const int = (id: string) => Math.round(Number(input(id).value));
   return {
     model: modelChoice(),
-    data: user ? { kind: 'user' } : { kind: 'embedded' },
-    methods: compare ? ['vanilla', method] : [method],
-    budgetMiB: num('budget', 1e-6, 1e6),
-    asiStorage: $<HTMLSelectElement>('#storage').value === 'int8' ? 'int8' : 'float32',
-    epsilon: num('epsilon', 0.01, 1),
-    radius: Math.round(num('radius', 1, 64)),
-    lastN: Math.round(num('lastN', 1, 200)),
-    steps: Math.round(num('steps', 1, 100000)),
-    batchSize: Math.round(num('batch', 1, 4096)),
-    learningRate: num('lr', 1e-6, 10),
-    evalEvery: Math.round(num('eval-every', 1, 100000)),
+    data: input('data-user').checked ? { kind: 'user' } : { kind: 'embedded' },
+    runs: compare ? [{ method: BASELINE_METHOD, options: {} }, chosen] : [chosen],
+    budgetMiB: methodForm.budgetMiB(),
+    protocol: protocolChoice(),
+    lastN: int('lastN'),
+    steps: int('steps'),
+    batchSize: int('batch'),
+    learningRate: Number(input('lr').value),
+    evalEvery: int('eval-every'),
     evalImages: 500,
     seed: 0,
   };
 }
 
 function syncMethodFields(): void {
-  const method = $<HTMLSelectElement>('#method').value;
-  document.querySelectorAll<HTMLElement>('[data-for]').forEach((e) => (e.hidden = e.dataset.for !== method));
-  input('compare').disabled = method === 'vanilla';
+  input('compare').disabled = methodForm.chosen?.name === BASELINE_METHOD;
 }
 
 function syncButtons(): void {
   const s = state.runState;
   const idle = s === 'idle';
-  $<HTMLButtonElement>('#start').disabled = !idle || state.backend == null;
+  const problems = formProblems();
+  const shown = $<HTMLElement>('#form-problems');
+  shown.hidden = problems.length === 0;
+  shown.textContent = problems.length > 0 ? `Fix the highlighted field${problems.length > 1 ? 's' : ''} to start: ${problems.join('; ')}` : '';
+  $<HTMLButtonElement>('#start').disabled = !idle || state.backend == null || methodForm.chosen == null || problems.length > 0;
   const pause = $<HTMLButtonElement>('#pause');
   pause.disabled = !(s === 'running' || s === 'paused');
   pause.textContent = s === 'paused' ? 'Resume' : 'Pause';
@@ -181,6 +213,7 @@ function wire(): void {
   });
   $<HTMLSelectElement>('#method').addEventListener('change', syncMethodFields);
   $<HTMLSelectElement>('#model').addEventListener('change', () => (modelPicked = true));
+  for (const id of Object.keys(TRAINING_FIELDS)) input(id).addEventListener('input', scheduleRender);
   syncMethodFields();
 
   $('#start').addEventListener('click', () => {

@@ -1,12 +1,31 @@
 // Messages between the page (renders only) and the training worker (runs tfjs). Types only, plus
 // a few constants: the page must not import @odl/* at run time (that would load tfjs on the main
-// thread).
+// thread); `import type` is erased by the compiler.
+import type { OptionSpec, PlanTable } from '@odl/core';
+import type { ProtocolName } from '@odl/models';
+
+export type { OptionSpec, PlanTable, ProtocolName };
 
 /** Backends the page may ask for; `'auto'` lets setupBackend pick webgpu → webgl → wasm → cpu. */
 export type BackendChoice = 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
-/** Compression methods offered by the page (registry names of @odl/core). */
-export type MethodName = 'vanilla' | 'asi' | 'hosvd' | 'gradient-filter';
+/**
+ * The method of the "compare with vanilla" run: exact backpropagation, always registered by
+ * @odl/core. The only method name the page and the worker know.
+ */
+export const BASELINE_METHOD = 'vanilla';
+
+/** A registered training method as the worker describes it to the page (plain JSON). */
+export interface MethodInfo {
+  /** Registry name. */
+  name: string;
+  /** One-line description. */
+  description: string;
+  /** True when the method has a planner (it then chooses its per-layer options under the memory budget). */
+  plans: boolean;
+  /** The options it declares; the page builds its form from them. */
+  options: OptionSpec[];
+}
 
 /** Where the model to fine-tune comes from. */
 export type ModelChoice =
@@ -17,35 +36,43 @@ export type ModelChoice =
 /** Training data. */
 export type DataChoice = { kind: 'embedded' } | { kind: 'user' };
 
-/** One fine-tuning request; `methods` run one after the other on the same data and seed. */
+/** One method to run, with the options the user set (absent ones take the method's defaults). */
+export interface MethodRun {
+  /** Registry name. */
+  method: string;
+  /** Option values by option name, already typed (numbers, lists, strings, booleans). */
+  options: Record<string, unknown>;
+}
+
+/** One fine-tuning request; `runs` run one after the other on the same data and seed. */
 export interface RunConfig {
   /** The model to start from. */
   model: ModelChoice;
   /** The training data. */
   data: DataChoice;
-  /** Methods to run, in order (two for the side-by-side comparison). */
-  methods: MethodName[];
-  /** ASI activation-memory budget for the trained layers, MiB (rank selection on the calibration batch). */
-  budgetMiB: number;
-  /** How ASI stores its core and factors; the budget is met in that storage. Default float32. */
-  asiStorage?: 'float32' | 'int8';
-  /** HOSVD explained-variance threshold ε in (0, 1]. */
-  epsilon: number;
-  /** Gradient-filter radius (pixels per pooled block side). */
-  radius: number;
-  /** Number of trained layers (the last N conv/dense layers). */
+  /** Methods to run, in order (two for the side-by-side comparison with {@link BASELINE_METHOD}). */
+  runs: MethodRun[];
+  /**
+   * Activation-memory budget of the fine-tuned layers, MiB, for the runs whose method plans (its
+   * planner chooses per-layer options on a calibration batch within it); `null`: the planner's own
+   * default plan. Runs whose method does not plan ignore it.
+   */
+  budgetMiB: number | null;
+  /** Training protocol of the session (`'odl'`: quick defaults; `'paper'`: the paper's setup A). */
+  protocol: ProtocolName;
+  /** N: the last N convolutions train through the method (the classifier trains exactly). */
   lastN: number;
   /** Training steps per method. */
   steps: number;
   /** Images per step. */
   batchSize: number;
-  /** Peak learning rate (SGD, cosine schedule over the steps, clip 2.0). */
+  /** Peak learning rate (the protocol's optimizer and schedule over the steps). */
   learningRate: number;
   /** Evaluate on the held-out images every this many steps (and at the end). */
   evalEvery: number;
   /** Held-out images used for each evaluation. */
   evalImages: number;
-  /** Seed of the head, data order and compressor cold starts. */
+  /** Seed of the head, data order and the methods' per-layer seeds. */
   seed: number;
 }
 
@@ -57,7 +84,7 @@ export interface SavedModelInfo {
   dateSaved: string;
   /** Weight bytes. */
   weightBytes: number;
-  /** Metadata stored with the checkpoint by the page (method, accuracy, classes…). */
+  /** Metadata stored with the checkpoint (method, accuracy, classes…). */
   metadata: Record<string, unknown>;
 }
 
@@ -77,7 +104,7 @@ export type ToWorker =
 /** State of the worker's training loop. */
 export type RunState = 'starting' | 'idle' | 'preparing' | 'running' | 'paused' | 'stopping';
 
-/** One trained layer as reported to the page. */
+/** One trained layer as reported to the page (the session's `layers`). */
 export interface LayerInfo {
   /** Layer name. */
   name: string;
@@ -85,29 +112,44 @@ export interface LayerInfo {
   kind: string;
   /** Input activation shape. */
   inputShape: number[];
-  /** Method used for this layer (a fallback when the method does not support the layer). */
+  /** The method this layer trains with (the run's, or {@link BASELINE_METHOD} for an exact layer). */
   method: string;
-  /** Ranks (ASI, per mode, with `, int8` for int8 storage), ε (HOSVD) or radius (gradient filter), as text. */
+  /** `'compressed'`: one of the last N, through the run's method; `'exact'`: plain backpropagation. */
+  role: 'compressed' | 'exact';
+  /** Why a layer among the last N trains exactly, when it does. */
+  reason: string | null;
+  /** The layer's options as text (`name value, …`), or `'exact'`. */
   detail: string;
+}
+
+/** What the method's planner chose for a run. */
+export interface PlanInfo {
+  /** One line. */
+  summary: string;
+  /** The choice as tables (printed as they are). */
+  tables: PlanTable[];
 }
 
 /** Worker → page. */
 export type FromWorker =
   | { type: 'ready'; backend: string; rejected: { backend: string; reason: string }[]; pretrained: boolean }
+  | { type: 'methods'; methods: MethodInfo[] }
   | { type: 'state'; state: RunState }
   | { type: 'log'; line: string }
   | { type: 'error'; message: string }
   | {
       type: 'run-start';
       runId: number;
-      method: MethodName;
+      method: string;
+      protocol: ProtocolName;
       totalSteps: number;
       layers: LayerInfo[];
+      plan: PlanInfo | null;
       trainImages: number;
       testImages: number;
       classNames: string[];
     }
-  | { type: 'step'; runId: number; step: number; loss: number; ms: number; learningRate: number; measuredBytes: number; numTensors: number }
+  | { type: 'step'; runId: number; step: number; loss: number; ms: number; learningRate: number; numTensors: number }
   | { type: 'eval'; runId: number; step: number; top1: number; loss: number }
   | { type: 'memory'; runId: number; analyticBytes: number; vanillaBytes: number; measuredBytes: number; trainingFlops: number }
   | { type: 'run-end'; runId: number; steps: number; stopped: boolean; savedAs: string | null; top1: number | null }

@@ -1,9 +1,10 @@
-// Builds the page with `vite build` when apps/web/dist is missing or older than any of its inputs
-// (the app's sources, the @odl packages' sources, the embedded data, the pretrained checkpoint).
+// Builds the page with `vite build`: into apps/web/dist when it is missing or older than any of its
+// inputs (the app's sources, the @odl packages' sources, the embedded data, the pretrained
+// checkpoint), or into any folder with extra environment (e.g. ODL_WEB_PLUGINS) for other tests.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -27,7 +28,7 @@ function newestMtime(path: string): number {
 
 /** The inputs whose change makes the build stale. */
 function inputs(): string[] {
-  const app = ['index.html', 'vite.config.ts', 'package.json', 'src'].map((p) => join(APP_DIR, p));
+  const app = ['index.html', 'vite.config.ts', 'package.json', 'src', 'config'].map((p) => join(APP_DIR, p));
   const packages = readdirSync(join(ROOT, 'packages')).flatMap((p) => [join(ROOT, 'packages', p, 'src'), join(ROOT, 'packages', p, 'package.json')]);
   return [...app, ...packages, join(ROOT, 'packages/datasets/data'), join(ROOT, 'packages/models/pretrained')];
 }
@@ -41,24 +42,33 @@ export function staleReason(): string | null {
   return changed ? `${changed.slice(ROOT.length + 1)} changed since the last build` : null;
 }
 
-/** Runs `vite build` in apps/web when needed; returns the seconds it took (0 when skipped). */
-export async function buildPageIfStale(log: (line: string) => void = console.log): Promise<number> {
-  const reason = staleReason();
-  if (reason == null) return 0;
-  log(`building the page (${reason}) …`);
+/** Options of {@link buildPage}. */
+export interface BuildPageOptions {
+  /** Output folder (replaced as a whole when the build succeeds). */
+  outDir: string;
+  /** Extra environment of the build, e.g. `{ ODL_WEB_PLUGINS: 'examples/my-method.ts' }`. */
+  env?: Record<string, string>;
+}
+
+/**
+ * Runs `vite build` in apps/web into `outDir`, with `env` added to this process's environment;
+ * returns the seconds it took. Builds beside `outDir` and swaps the result in, so a concurrent
+ * run never serves a half-written folder.
+ */
+export async function buildPage(options: BuildPageOptions): Promise<number> {
   const t0 = performance.now();
+  const outDir = resolve(options.outDir);
   const vite = join(dirname(createRequire(join(APP_DIR, 'package.json')).resolve('vite/package.json')), 'bin/vite.js');
-  // Build beside dist/ and swap it in, so a concurrent run never serves a half-written folder.
-  const tmp = join(APP_DIR, `.dist-build-${process.pid}`);
+  const tmp = join(dirname(outDir), `.${basename(outDir)}-build-${process.pid}`);
   try {
-    await promisify(execFile)(process.execPath, [vite, 'build', '--logLevel', 'warn', '--outDir', tmp], {
+    await promisify(execFile)(process.execPath, [vite, 'build', '--logLevel', 'warn', '--outDir', tmp, '--emptyOutDir'], {
       cwd: APP_DIR,
-      env: { ...process.env, NODE_ENV: 'production' },
+      env: { ...process.env, NODE_ENV: 'production', ...options.env },
       maxBuffer: 64 * 1024 * 1024,
     });
     const old = `${tmp}-old`;
-    if (existsSync(DIST_DIR)) renameSync(DIST_DIR, old);
-    renameSync(tmp, DIST_DIR);
+    if (existsSync(outDir)) renameSync(outDir, old);
+    renameSync(tmp, outDir);
     rmSync(old, { recursive: true, force: true });
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
@@ -66,4 +76,12 @@ export async function buildPageIfStale(log: (line: string) => void = console.log
     throw new Error(`vite build failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
   }
   return (performance.now() - t0) / 1000;
+}
+
+/** Runs `vite build` in apps/web into apps/web/dist when needed; returns the seconds it took (0 when skipped). */
+export async function buildPageIfStale(log: (line: string) => void = console.log): Promise<number> {
+  const reason = staleReason();
+  if (reason == null) return 0;
+  log(`building the page (${reason}) …`);
+  return buildPage({ outDir: DIST_DIR });
 }

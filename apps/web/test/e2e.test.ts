@@ -1,15 +1,16 @@
 // End-to-end test of the web demo in Debian's Chromium (headless, wasm backend): builds the page
-// when stale, serves apps/web/dist on 127.0.0.1, fine-tunes vanilla then ASI side by side on the
-// embedded Fashion-MNIST subset, checks that the loss falls and the memory numbers are shown,
-// downloads the saved model, reloads and finds it listed in IndexedDB, and checks that no request
-// left the page's origin. Leaves screenshots in apps/web/test/artifacts/.
+// when stale, serves apps/web/dist on 127.0.0.1, checks the method list and the option fields
+// generated from the worker's registered methods (hidden fields, invalid values blocking Start),
+// fine-tunes vanilla then ASI (picked from the list, one option set through the generated form)
+// side by side on the embedded Fashion-MNIST subset, checks that the loss falls and the memory
+// numbers are shown, downloads the saved model, reloads and finds it listed in IndexedDB, and
+// checks that no request left the page's origin. Leaves screenshots in apps/web/test/artifacts/.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Download, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, recordPageErrors, type BrowserContext, type Download, type Page } from './browser';
 import { APP_DIR, DIST_DIR, buildPageIfStale } from './build-page';
-import { ensureChromium } from './ensure-chromium';
 import { writeStripesFolder } from './fixtures';
 import { serveStatic, type StaticServer } from './static-server';
 
@@ -23,16 +24,20 @@ interface OdlHook {
   runState: string;
   errors: string[];
   savedListed: boolean;
+  methods: { name: string; plans: boolean; options: { name: string; costOnly?: boolean }[] }[];
+  log: string[];
   saved: { url: string; metadata: Record<string, unknown> }[];
   loaded: { url: string; top1: number | null; testImages: number } | null;
   userData: { classNames: string[]; counts: number[]; total: number } | null;
   runs: {
     method: string;
-    layers: { name: string; method: string; detail: string }[];
+    protocol: string;
+    layers: { name: string; method: string; role: 'compressed' | 'exact'; detail: string }[];
+    plan: { summary: string; tables: { title: string }[] } | null;
     classNames: string[];
     trainImages: number;
     testImages: number;
-    steps: { step: number; loss: number; ms: number; measuredBytes: number; numTensors: number }[];
+    steps: { step: number; loss: number; ms: number; numTensors: number }[];
     evals: { step: number; top1: number }[];
     memory: { analyticBytes: number; vanillaBytes: number; measuredBytes: number } | null;
     end: { steps: number; stopped: boolean; savedAs: string | null; top1: number | null } | null;
@@ -46,30 +51,18 @@ describe('web demo in Chromium', () => {
   let server: StaticServer;
   let context: BrowserContext;
   let profileDir: string;
-  const external: string[] = [];
+  let external: string[] = [];
   const consoleErrors: string[] = [];
   const timings: Record<string, number> = {};
 
   beforeAll(async () => {
     const t0 = performance.now();
-    const chromiumPath = ensureChromium();
     timings.buildSeconds = await buildPageIfStale();
     server = await serveStatic(DIST_DIR);
     profileDir = mkdtempSync(join(tmpdir(), 'odl-web-e2e-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: chromiumPath,
-      headless: true,
-      acceptDownloads: true,
-      viewport: { width: 1400, height: 1050 },
-      args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      ],
-    });
-    context.on('request', (req) => {
-      const url = req.url();
-      if (!(url.startsWith(`${server.origin}/`) || url.startsWith('data:') || url.startsWith('blob:'))) external.push(url);
-    });
+    const browser = await launchChromium({ profileDir, origin: server.origin, acceptDownloads: true });
+    context = browser.context;
+    external = browser.external;
     timings.setupSeconds = (performance.now() - t0) / 1000;
   }, 600_000);
 
@@ -79,23 +72,56 @@ describe('web demo in Chromium', () => {
     if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   });
 
-  it('fine-tunes vanilla and ASI on wasm, saves to IndexedDB, lists after reload', async () => {
+  it('lists the registered methods with generated option fields, fine-tunes vanilla and ASI on wasm, saves to IndexedDB, lists after reload', async () => {
     const t0 = performance.now();
     const page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(`console: ${m.text()}`);
-    });
+    recordPageErrors(page, consoleErrors);
     await page.goto(`${server.origin}/?backend=wasm`);
-    await page.waitForFunction(() => (window as unknown as { __odl?: OdlHook }).__odl?.backend != null, null, { timeout: 60_000 });
+    await page.waitForFunction(() => (window as unknown as { __odl?: OdlHook }).__odl?.methods.length, null, { timeout: 60_000 });
     const ready = await hook(page);
     expect(ready.errors).toEqual([]);
     expect(ready.backend).toBe('wasm');
     await expect.poll(async () => page.textContent('#backend-badge')).toBe('backend: wasm');
 
-    // A tiny side-by-side run: vanilla, then ASI with budgeted ranks (int8 storage), last 4 layers.
+    // The method select lists what the worker registered: the built-in methods.
+    const listed = await page.$$eval('#method option', (os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(listed).toEqual(ready.methods.map((m) => m.name));
+    expect(listed).toEqual(expect.arrayContaining(['vanilla', 'asi', 'hosvd', 'svd', 'gradient-filter']));
+    const optionFields = () => page.$$eval('#method-options [data-option]', (es) => es.map((e) => (e as HTMLElement).dataset.option));
+
+    // HOSVD_ε: its options without the cost-only one; it does not plan, so no budget field.
+    await page.selectOption('#method', 'hosvd');
+    const hosvd = ready.methods.find((m) => m.name === 'hosvd')!;
+    expect(await optionFields()).toEqual(hosvd.options.filter((o) => !o.costOnly).map((o) => o.name));
+    expect(await optionFields()).not.toContain('ranks');
+    expect(await page.isVisible('#budget-field')).toBe(false);
+    expect(await page.getAttribute('#option-epsilon', 'type')).toBe('number');
+
+    // ASI plans: the budget field shows; its enum option is a select, its list option a text field.
     await page.selectOption('#method', 'asi');
-    await page.selectOption('#storage', 'int8');
+    expect(await page.isVisible('#budget-field')).toBe(true);
+    expect(await optionFields()).toEqual(expect.arrayContaining(['ranks', 'storage', 'powerSteps', 'warmStart']));
+    expect(await page.$eval('#option-storage', (e) => e.tagName)).toBe('SELECT');
+    expect(await page.getAttribute('#option-ranks', 'pattern')).not.toBeNull();
+    expect(await page.getAttribute('#option-warmStart', 'type')).toBe('checkbox');
+
+    // An invalid number is highlighted and blocks Start, with a message naming the option.
+    await page.fill('#option-powerSteps', '0');
+    expect(await page.$eval('#option-powerSteps', (e) => e.matches(':invalid'))).toBe(true);
+    await expect.poll(() => page.isDisabled('#start')).toBe(true);
+    expect(await page.isVisible('#form-problems')).toBe(true);
+    expect(await page.textContent('#form-problems')).toContain('powerSteps');
+    await page.fill('#option-ranks', '4,x');
+    expect(await page.$eval('#option-ranks', (e) => e.matches(':invalid'))).toBe(true);
+    await page.fill('#option-powerSteps', '');
+    await page.fill('#option-ranks', '');
+    await expect.poll(() => page.isDisabled('#start')).toBe(false);
+    expect(await page.isVisible('#form-problems')).toBe(false);
+    expect(await page.$eval('#option-powerSteps', (e) => e.matches(':invalid'))).toBe(false);
+
+    // A tiny side-by-side run: vanilla, then ASI with budgeted ranks stored in int8 (set through
+    // the generated form), last 4 convolutions.
+    await page.selectOption('#option-storage', 'int8');
     await page.check('#compare');
     await page.check('#data-embedded');
     await page.fill('#lastN', '4');
@@ -118,6 +144,7 @@ describe('web demo in Chromium', () => {
     expect(done.errors).toEqual([]);
     expect(done.runs.map((r) => r.method)).toEqual(['vanilla', 'asi']);
     for (const r of done.runs) {
+      expect(r.protocol).toBe('odl');
       expect(r.steps.length).toBe(STEPS);
       const losses = r.steps.map((p) => p.loss);
       expect(losses.every(Number.isFinite)).toBe(true);
@@ -132,7 +159,22 @@ describe('web demo in Chromium', () => {
       expect(r.end!.savedAs).toMatch(/^indexeddb:\/\/odl-web-/);
     }
     const [vanilla, asi] = done.runs;
-    expect(asi.layers.filter((l) => l.method === 'asi').every((l) => /^ranks \[.*\], int8$/.test(l.detail))).toBe(true);
+    // The last 4 convolutions train through ASI with the option set in the form and the planner's
+    // ranks; the classifier trains exactly.
+    const compressed = asi.layers.filter((l) => l.role === 'compressed');
+    expect(compressed).toHaveLength(4);
+    for (const l of compressed) {
+      expect(l.method).toBe('asi');
+      expect(l.detail).toMatch(/(^|, )ranks \[\d+(, \d+)*\](,|$)/);
+      expect(l.detail).toMatch(/(^|, )storage int8(,|$)/);
+    }
+    expect(asi.layers.filter((l) => l.role === 'exact').map((l) => l.method)).toEqual(['vanilla']);
+    expect(vanilla.layers.every((l) => l.method === 'vanilla')).toBe(true);
+    expect(vanilla.plan).toBeNull();
+    expect(asi.plan!.summary.length).toBeGreaterThan(0);
+    // The planner's summary and tables are in the log, as they are.
+    expect(done.log).toContain(`[asi] plan: ${asi.plan!.summary}`);
+    for (const t of asi.plan!.tables) expect(done.log).toContain(`[asi] ${t.title}:`);
     expect(vanilla.memory!.analyticBytes).toBe(vanilla.memory!.vanillaBytes);
     expect(asi.memory!.analyticBytes).toBeLessThan(vanilla.memory!.analyticBytes);
     expect(asi.memory!.measuredBytes).toBeLessThan(vanilla.memory!.measuredBytes);
@@ -164,10 +206,15 @@ describe('web demo in Chromium', () => {
     const byName = new Map(downloads.map((d) => [d.suggestedFilename(), d]));
     const modelJson = JSON.parse(readFileSync((await byName.get('model.json')!.path())!, 'utf8'));
     const weights = readFileSync((await byName.get('weights.bin')!.path())!);
-    const specs = modelJson.weightsManifest[0].weights as { shape: number[]; dtype: string }[];
+    const specs = modelJson.weightsManifest[0].weights as { name: string; shape: number[]; dtype: string }[];
     expect(modelJson.weightsManifest[0].paths).toEqual(['./weights.bin']);
     expect(modelJson.modelTopology.format).toBe('odl-checkpoint');
-    expect(weights.byteLength).toBe(specs.reduce((s, w) => s + 4 * w.shape.reduce((a, b) => a * b, 1), 0));
+    // The model's weights are float32; the trainer state for resuming (`__optimizer/…`,
+    // `__compressor/…`) may hold other dtypes.
+    expect(specs.filter((w) => !w.name.startsWith('__')).every((w) => w.dtype === 'float32')).toBe(true);
+    const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
+    expect(specs.every((w) => BYTES[w.dtype] != null)).toBe(true);
+    expect(weights.byteLength).toBe(specs.reduce((s, w) => s + BYTES[w.dtype]! * w.shape.reduce((a, b) => a * b, 1), 0));
 
     // After a reload the saved models are listed (IndexedDB) and can be loaded.
     await page.reload();
@@ -177,7 +224,7 @@ describe('web demo in Chromium', () => {
     expect(urls).toContain(vanilla.end!.savedAs);
     expect(urls).toContain(asi.end!.savedAs);
     const rowText = await page.textContent(`#saved tr[data-url="${asi.end!.savedAs}"]`);
-    expect(rowText).toContain('ASI');
+    expect(rowText).toContain('asi');
     await page.click(`#saved tr[data-url="${asi.end!.savedAs}"] button[data-action="load"]`);
     await page.waitForFunction(() => (window as unknown as { __odl: OdlHook }).__odl.loaded != null, null, { timeout: 60_000 });
     const loaded = (await hook(page)).loaded!;
@@ -205,7 +252,7 @@ describe('web demo in Chromium', () => {
     const folder = join(profileDir, 'stripes');
     const classes = writeStripesFolder(folder, 20);
     const page = await context.newPage();
-    page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+    recordPageErrors(page, consoleErrors);
     await page.goto(`${server.origin}/?backend=wasm`);
     await page.waitForFunction(() => (window as unknown as { __odl: OdlHook }).__odl.savedListed, null, { timeout: 60_000 });
     await page.check('#data-user');
@@ -214,7 +261,11 @@ describe('web demo in Chromium', () => {
     const user = (await hook(page)).userData!;
     expect(user).toEqual({ classNames: classes, counts: [20, 20], total: 40 });
     expect(await page.textContent('#user-summary')).toContain('40 images in 2 classes');
+    await page.waitForFunction(() => (window as unknown as { __odl: OdlHook }).__odl.methods.length > 0, null, { timeout: 60_000 });
     await page.selectOption('#method', 'vanilla');
+    expect(await page.isDisabled('#compare')).toBe(true);
+    expect(await page.isVisible('#budget-field')).toBe(false);
+    await page.selectOption('#protocol', 'paper');
     await page.fill('#steps', '400');
     await page.fill('#batch', '8');
     await page.fill('#eval-every', '1000');
@@ -243,6 +294,8 @@ describe('web demo in Chromium', () => {
     const s = await hook(page);
     expect(s.errors).toEqual([]);
     const run = s.runs[0];
+    expect(run.method).toBe('vanilla');
+    expect(run.protocol).toBe('paper');
     expect(run.classNames).toEqual(classes);
     expect(run.trainImages).toBe(32); // 80 % of each class
     expect(run.testImages).toBe(8);

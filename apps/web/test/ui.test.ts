@@ -1,8 +1,11 @@
 // Unit tests of the page's pure helpers (no browser): chart ticks, folder paths, the state
-// reducer and number formatting.
+// reducer, number formatting, and the method form's option parsing and validation.
 import { describe, expect, it } from 'vitest';
+import { BASELINE_METHOD, type MethodInfo, type OptionSpec } from '../src/protocol';
 import { niceTicks } from '../src/ui/charts';
-import { formatBytes, formatPercent } from '../src/ui/format';
+import { BASELINE_COLOR, METHOD_COLORS, formatBytes, formatPercent, methodColor } from '../src/ui/format';
+import { defaultMethod } from '../src/ui/method-form';
+import { formOptions, listPattern, optionPlaceholder, optionProblem, optionValue } from '../src/ui/option-values';
 import { applyMessage, initialState, meanStepMs } from '../src/ui/state';
 import { withoutSharedRoot } from '../src/ui/user-images';
 
@@ -37,18 +40,25 @@ describe('applyMessage', () => {
   it('builds runs from the worker messages', () => {
     const s = initialState();
     applyMessage(s, { type: 'ready', backend: 'wasm', rejected: [], pretrained: true });
+    const methods: MethodInfo[] = [{ name: 'm', description: 'a method', plans: true, options: [] }];
+    applyMessage(s, { type: 'methods', methods });
+    const plan = { summary: 'k = 2', tables: [{ title: 't', columns: ['layer', 'k'], rows: [['conv', 2]] }] };
     applyMessage(s, {
-      type: 'run-start', runId: 7, method: 'asi', totalSteps: 3, layers: [], trainImages: 48, testImages: 10, classNames: ['a', 'b'],
+      type: 'run-start', runId: 7, method: 'm', protocol: 'paper', totalSteps: 3, layers: [], plan, trainImages: 48, testImages: 10, classNames: ['a', 'b'],
     });
     for (const [step, ms] of [[1, 90], [2, 10], [3, 20]]) {
-      applyMessage(s, { type: 'step', runId: 7, step, loss: 1 / step, ms, learningRate: 0.05, measuredBytes: 100, numTensors: 40 });
+      applyMessage(s, { type: 'step', runId: 7, step, loss: 1 / step, ms, learningRate: 0.05, numTensors: 40 });
     }
     applyMessage(s, { type: 'eval', runId: 7, step: 3, top1: 0.5, loss: 0.7 });
     applyMessage(s, { type: 'memory', runId: 7, analyticBytes: 10, vanillaBytes: 80, measuredBytes: 100, trainingFlops: 1e6 });
     applyMessage(s, { type: 'run-end', runId: 7, steps: 3, stopped: false, savedAs: 'indexeddb://x', top1: 0.5 });
     expect(s.backend).toBe('wasm');
     expect(s.pretrained).toBe(true);
+    expect(s.methods).toEqual(methods);
     const r = s.runs[0];
+    expect(r.method).toBe('m');
+    expect(r.protocol).toBe('paper');
+    expect(r.plan).toEqual(plan);
     expect(r.steps.map((p) => p.step)).toEqual([1, 2, 3]);
     expect(r.evals).toEqual([{ step: 3, top1: 0.5, loss: 0.7 }]);
     expect(r.memory?.vanillaBytes).toBe(80);
@@ -59,7 +69,7 @@ describe('applyMessage', () => {
   });
   it('ignores messages of unknown runs and records errors', () => {
     const s = initialState();
-    applyMessage(s, { type: 'step', runId: 1, step: 1, loss: 1, ms: 1, learningRate: 0.1, measuredBytes: 0, numTensors: 0 });
+    applyMessage(s, { type: 'step', runId: 1, step: 1, loss: 1, ms: 1, learningRate: 0.1, numTensors: 0 });
     applyMessage(s, { type: 'error', message: 'boom' });
     expect(s.runs).toEqual([]);
     expect(s.errors).toEqual(['boom']);
@@ -74,5 +84,76 @@ describe('format', () => {
     expect(formatBytes(Number.NaN)).toBe('—');
     expect(formatPercent(0.384)).toBe('38.4 %');
     expect(formatPercent(null)).toBe('—');
+  });
+});
+
+describe('methodColor', () => {
+  it('gives the baseline its own colour and every other method a stable one of the palette', () => {
+    expect(methodColor(BASELINE_METHOD)).toBe(BASELINE_COLOR);
+    expect(METHOD_COLORS).not.toContain(BASELINE_COLOR);
+    expect(METHOD_COLORS).toContain(methodColor('some-method'));
+    expect(methodColor('some-method')).toBe(methodColor('some-method'));
+  });
+});
+
+describe('option fields', () => {
+  const rank: OptionSpec = { name: 'rank', type: 'integer', min: 1, doc: 'rows kept' };
+  const epsilon: OptionSpec = { name: 'epsilon', type: 'number', default: 0.8, min: 0, minExclusive: true, max: 1, doc: 'variance kept' };
+  const ranks: OptionSpec = { name: 'ranks', type: 'integer-list', min: 1, doc: 'per mode' };
+  const grid: OptionSpec = { name: 'grid', type: 'number-list', default: [0.4, 0.5], min: 0, minExclusive: true, max: 1, doc: 'ε grid' };
+  const storage: OptionSpec = { name: 'storage', type: 'enum', values: ['float32', 'int8'], default: 'float32', doc: 'how kept' };
+
+  it('takes empty text as the default', () => {
+    for (const spec of [rank, epsilon, ranks, grid, storage]) {
+      expect(optionProblem(spec, '  ')).toBeNull();
+      expect(optionValue(spec, '')).toBeUndefined();
+    }
+  });
+  it('parses valid text into typed values', () => {
+    expect(optionValue(rank, ' 8 ')).toBe(8);
+    expect(optionValue(epsilon, '1')).toBe(1);
+    expect(optionValue(ranks, '4, 4,2 ,16')).toEqual([4, 4, 2, 16]);
+    expect(optionValue(grid, '0.5,.9,1e-1')).toEqual([0.5, 0.9, 0.1]);
+    expect(optionValue(storage, 'int8')).toBe('int8');
+  });
+  it('names what is wrong, with the range', () => {
+    expect(optionProblem(rank, '0')).toBe('rank must be ≥ 1, got 0');
+    expect(optionProblem(rank, '2.5')).toBe('rank must be a whole number, got 2.5');
+    expect(optionProblem(rank, 'abc')).toBe("rank must be a whole number, got 'abc'");
+    expect(optionProblem(epsilon, '0')).toBe('epsilon must be > 0 and ≤ 1, got 0');
+    expect(optionProblem(epsilon, '1.5')).toBe('epsilon must be > 0 and ≤ 1, got 1.5');
+    expect(optionProblem(ranks, '4,0,4')).toBe('ranks[1] must be ≥ 1, got 0');
+    expect(optionProblem(ranks, '4,,4')).toBe("ranks[1] must be a whole number, got ''");
+    expect(optionProblem(storage, 'int4')).toBe("storage must be one of float32, int8, got 'int4'");
+    expect(() => optionValue(rank, '0')).toThrow(RangeError);
+  });
+  it('gives list fields a pattern browsers accept (v flag) that matches the valid lists only', () => {
+    for (const [spec, good, bad] of [
+      [ranks, ['4,4,2,16', ' 8 ', '1, 2'], ['4,,4', '4.5', 'a', '']],
+      [grid, ['0.4, 0.5', '.9', '1e-2,1'], ['0.4;0.5', '0.4,', 'x']],
+    ] as const) {
+      const re = new RegExp(`^(?:${listPattern(spec as Extract<OptionSpec, { type: 'integer-list' | 'number-list' }>)})$`, 'v');
+      for (const g of good) expect(re.test(g), g).toBe(true);
+      for (const b of bad) expect(re.test(b), b).toBe(false);
+    }
+  });
+  it('says what an empty field means', () => {
+    expect(optionPlaceholder(epsilon, false)).toBe('default 0.8');
+    expect(optionPlaceholder(grid, true)).toBe('default 0.4, 0.5');
+    expect(optionPlaceholder(rank, true)).toBe('chosen by the method');
+    expect(optionPlaceholder(rank, false)).toBe('not set');
+  });
+  it('leaves cost-only options out of the form', () => {
+    expect(formOptions([rank, { ...ranks, costOnly: true }]).map((o) => o.name)).toEqual(['rank']);
+  });
+});
+
+describe('defaultMethod', () => {
+  const m = (name: string, plans: boolean): MethodInfo => ({ name, description: '', plans, options: [] });
+  it('prefers a method that plans, then one that is not the baseline', () => {
+    expect(defaultMethod([m('a', false), m('b', true), m(BASELINE_METHOD, false)])).toBe('b');
+    expect(defaultMethod([m(BASELINE_METHOD, false), m('a', false)])).toBe('a');
+    expect(defaultMethod([m(BASELINE_METHOD, false)])).toBe(BASELINE_METHOD);
+    expect(defaultMethod([])).toBeNull();
   });
 });

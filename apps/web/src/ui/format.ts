@@ -1,3 +1,5 @@
+import { BASELINE_METHOD } from '../protocol';
+
 /** Bytes as B / KiB / MiB with three significant digits. */
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes)) return '—';
@@ -23,15 +25,16 @@ export function formatPercent(v: number | null): string {
   return v == null || !Number.isFinite(v) ? '—' : `${(100 * v).toFixed(1)} %`;
 }
 
-/** Display names and colours of the methods. */
-export const METHOD_STYLE: Record<string, { name: string; color: string }> = {
-  vanilla: { name: 'vanilla', color: '#c8553d' },
-  asi: { name: 'ASI', color: '#1b7f8c' },
-  hosvd: { name: 'HOSVD_ε', color: '#d99a1e' },
-  'gradient-filter': { name: 'gradient filter', color: '#5b8c3a' },
-};
+/** Colour of the baseline (exact) runs. */
+export const BASELINE_COLOR = '#c8553d';
 
-/** Style of a method, with a neutral fallback. */
-export function methodStyle(method: string): { name: string; color: string } {
-  return METHOD_STYLE[method] ?? { name: method, color: '#666' };
+/** Colours of the other methods, picked by a hash of the name (stable across runs and reloads). */
+export const METHOD_COLORS: readonly string[] = ['#1b7f8c', '#d99a1e', '#5b8c3a', '#7a4fa3', '#2f5fa8', '#a8466b', '#6b6b2f'];
+
+/** The colour of a method's series and swatches: the baseline's, or one of {@link METHOD_COLORS}. */
+export function methodColor(method: string): string {
+  if (method === BASELINE_METHOD) return BASELINE_COLOR;
+  let h = 0;
+  for (const c of method) h = (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0;
+  return METHOD_COLORS[h % METHOD_COLORS.length]!;
 }

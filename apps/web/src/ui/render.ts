@@ -1,13 +1,19 @@
 // Draws the state: run cards, the four charts, the saved-model table and the log.
 import type { SavedModelInfo } from '../protocol';
 import { renderBarChart, renderLineChart, type BarGroup, type Series } from './charts';
-import { formatBytes, formatFlops, formatMs, formatPercent, methodStyle } from './format';
+import { BASELINE_METHOD } from '../protocol';
+import { formatBytes, formatFlops, formatMs, formatPercent, methodColor } from './format';
 import { meanStepMs, type AppState, type RunView } from './state';
 
 const $ = <T extends Element>(sel: string) => document.querySelector(sel) as T;
 
+/** Text for HTML (method names and details come from plugins). */
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
 function runLabel(r: RunView): string {
-  return methodStyle(r.method).name;
+  return r.method;
 }
 
 function lastLoss(r: RunView, n = 5): number {
@@ -21,27 +27,30 @@ function ratioText(ratio: number): string {
 }
 
 function runCard(r: RunView): string {
-  const st = methodStyle(r.method);
+  const color = methodColor(r.method);
   const done = r.steps.length;
   const pct = Math.min(100, (100 * done) / Math.max(1, r.totalSteps));
   const last = r.evals.at(-1);
   const m = r.memory;
   const ratio = m && m.analyticBytes > 0 ? m.vanillaBytes / m.analyticBytes : Number.NaN;
   const status = r.end ? (r.end.stopped ? 'stopped' : 'done') : `step ${done} / ${r.totalSteps}`;
-  const layers = r.layers.map((l) => `${l.name} (${l.kind}${l.method !== r.method ? `, ${l.method}` : ''}; ${l.detail})`).join(' · ');
-  return `<div class="run-card" data-method="${r.method}">
-    <h3><span class="swatch" style="background:${st.color}"></span>${st.name}<span class="sub">${status}</span></h3>
-    <div class="progress"><div style="width:${pct.toFixed(1)}%;background:${st.color}"></div></div>
+  const layers = r.layers
+    .map((l) => `<span class="layer" data-role="${l.role}" data-method="${escapeHtml(l.method)}">${escapeHtml(l.name)} (${l.kind}${l.method !== r.method ? `, ${escapeHtml(l.method)}` : ''}; ${escapeHtml(l.detail)})</span>`)
+    .join(' · ');
+  const plan = r.plan ? `<div class="plan" title="the method's planner">plan: ${escapeHtml(r.plan.summary)}</div>` : '';
+  return `<div class="run-card" data-method="${escapeHtml(r.method)}">
+    <h3><span class="swatch" style="background:${color}"></span>${escapeHtml(r.method)}<span class="sub">${status} · ${r.protocol} protocol</span></h3>
+    <div class="progress"><div style="width:${pct.toFixed(1)}%;background:${color}"></div></div>
     <dl>
       <dt>loss (last 5 steps)</dt><dd class="v-loss">${Number.isFinite(lastLoss(r)) ? lastLoss(r).toFixed(3) : '—'}</dd>
       <dt>top-1 held-out${last ? ` @${last.step}` : ''}</dt><dd class="v-acc">${formatPercent(last?.top1 ?? null)}</dd>
       <dt>activation, analytic</dt><dd class="v-mem-analytic">${m ? formatBytes(m.analyticBytes) : '—'}</dd>
       <dt>activation, measured</dt><dd class="v-mem-measured">${m ? formatBytes(m.measuredBytes) : '—'}</dd>
-      <dt>vs vanilla (analytic)</dt><dd class="v-ratio">${r.method === 'vanilla' ? 'reference' : ratioText(ratio)}</dd>
+      <dt>vs ${BASELINE_METHOD} (analytic)</dt><dd class="v-ratio">${r.method === BASELINE_METHOD ? 'reference' : ratioText(ratio)}</dd>
       <dt>train FLOPs / step</dt><dd>${m ? formatFlops(m.trainingFlops) : '—'}</dd>
       <dt>time / step</dt><dd class="v-ms">${formatMs(meanStepMs(r))}</dd>
     </dl>
-    <div class="layers">${r.trainImages} training images · ${layers}</div>
+    ${plan}<div class="layers">${r.trainImages} training images · ${layers}</div>
   </div>`;
 }
 
@@ -59,17 +68,17 @@ export function render(state: AppState): void {
     ? state.runs.map(runCard).join('')
     : `<p class="empty">Press <b>Start</b> to fine-tune. With the side-by-side option, vanilla runs first and then the chosen method, on the same data and seed.</p>`;
 
-  const lossSeries: Series[] = state.runs.map((r) => ({ label: runLabel(r), color: methodStyle(r.method).color, points: r.steps.map((p) => [p.step, p.loss]) }));
+  const lossSeries: Series[] = state.runs.map((r) => ({ label: runLabel(r), color: methodColor(r.method), points: r.steps.map((p) => [p.step, p.loss]) }));
   renderLineChart($('#chart-loss'), lossSeries, { xLabel: 'step', integerX: true, empty: 'loss appears here after the first step' });
-  const accSeries: Series[] = state.runs.map((r) => ({ label: runLabel(r), color: methodStyle(r.method).color, points: r.evals.map((e) => [e.step, 100 * e.top1]), dots: true }));
+  const accSeries: Series[] = state.runs.map((r) => ({ label: runLabel(r), color: methodColor(r.method), points: r.evals.map((e) => [e.step, 100 * e.top1]), dots: true }));
   renderLineChart($('#chart-acc'), accSeries, { xLabel: 'step', integerX: true, yRange: [0, 100], yFormat: (v) => `${v}%`, empty: 'accuracy appears after the first evaluation' });
-  const timeSeries: Series[] = state.runs.map((r) => ({ label: runLabel(r), color: methodStyle(r.method).color, points: r.steps.map((p) => [p.step, p.ms]) }));
+  const timeSeries: Series[] = state.runs.map((r) => ({ label: runLabel(r), color: methodColor(r.method), points: r.steps.map((p) => [p.step, p.ms]) }));
   renderLineChart($('#chart-time'), timeSeries, { xLabel: 'step', integerX: true, yInclude: 0, yFormat: (v) => `${v} ms`, empty: 'step times appear here' });
   const groups: BarGroup[] = state.runs
     .filter((r) => r.memory)
     .map((r) => ({
       label: runLabel(r),
-      color: methodStyle(r.method).color,
+      color: methodColor(r.method),
       bars: [
         { name: 'analytic', value: r.memory!.analyticBytes },
         { name: 'measured', value: r.memory!.measuredBytes },
@@ -104,7 +113,7 @@ function renderSaved(models: SavedModelInfo[], runState: string): void {
       const act = md.activationBytes;
       return `<tr data-url="${m.url}">
         <td title="${m.url}">${new Date(m.dateSaved).toLocaleString()}</td>
-        <td>${methodStyle(md.method ?? '?').name}</td>
+        <td>${escapeHtml(md.method ?? '?')}</td>
         <td>${md.steps ?? '—'}</td>
         <td>${formatPercent(md.top1 ?? null)}</td>
         <td>${act ? `${formatBytes(act.analytic ?? Number.NaN)} · ${formatBytes(act.measured ?? Number.NaN)}` : '—'}</td>

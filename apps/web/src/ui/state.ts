@@ -1,6 +1,6 @@
 // The page's view of what the worker reports. Exposed as `window.__odl` for tests and curious
 // users (read-only by convention).
-import type { FromWorker, LayerInfo, MethodName, RunState, SavedModelInfo } from '../protocol';
+import type { FromWorker, LayerInfo, MethodInfo, PlanInfo, ProtocolName, RunState, SavedModelInfo } from '../protocol';
 
 /** One training step as displayed. */
 export interface StepPoint {
@@ -10,8 +10,6 @@ export interface StepPoint {
   loss: number;
   /** Wall time of the step, ms. */
   ms: number;
-  /** Bytes saved on the gradient tape at that step (measured). */
-  measuredBytes: number;
   /** Tensors alive in the worker's engine after the step (flat when nothing leaks). */
   numTensors: number;
 }
@@ -20,12 +18,16 @@ export interface StepPoint {
 export interface RunView {
   /** Worker-assigned id. */
   runId: number;
-  /** Method. */
-  method: MethodName;
+  /** Method (registry name). */
+  method: string;
+  /** The session's protocol. */
+  protocol: ProtocolName;
   /** Planned steps. */
   totalSteps: number;
   /** Trained layers. */
   layers: LayerInfo[];
+  /** What the method's planner chose, when it ran. */
+  plan: PlanInfo | null;
   /** Images used. */
   trainImages: number;
   /** Held-out images per evaluation. */
@@ -50,6 +52,8 @@ export interface AppState {
   rejected: { backend: string; reason: string }[];
   /** Whether the build ships the pretrained checkpoint. */
   pretrained: boolean;
+  /** The methods registered in the worker (built-in and build-time plugins), with their options. */
+  methods: MethodInfo[];
   /** Training loop state. */
   runState: RunState;
   /** Runs of the latest start (one, or two for a side-by-side comparison). */
@@ -73,7 +77,7 @@ export interface AppState {
 /** A fresh state. */
 export function initialState(): AppState {
   return {
-    backend: null, rejected: [], pretrained: false, runState: 'starting', runs: [], history: [], saved: [], savedListed: false,
+    backend: null, rejected: [], pretrained: false, methods: [], runState: 'starting', runs: [], history: [], saved: [], savedListed: false,
     loaded: null, userData: null, log: [], errors: [],
   };
 }
@@ -88,6 +92,9 @@ export function applyMessage(state: AppState, msg: FromWorker): void {
       state.pretrained = msg.pretrained;
       state.log.push(`backend: ${msg.backend}${msg.rejected.length ? ` (rejected: ${msg.rejected.map((r) => `${r.backend}: ${r.reason}`).join('; ')})` : ''}`);
       break;
+    case 'methods':
+      state.methods = msg.methods;
+      break;
     case 'state':
       state.runState = msg.state;
       break;
@@ -100,12 +107,12 @@ export function applyMessage(state: AppState, msg: FromWorker): void {
       break;
     case 'run-start':
       state.runs.push({
-        runId: msg.runId, method: msg.method, totalSteps: msg.totalSteps, layers: msg.layers, trainImages: msg.trainImages,
+        runId: msg.runId, method: msg.method, protocol: msg.protocol, totalSteps: msg.totalSteps, layers: msg.layers, plan: msg.plan, trainImages: msg.trainImages,
         testImages: msg.testImages, classNames: msg.classNames, steps: [], evals: [], memory: null, end: null,
       });
       break;
     case 'step':
-      run(msg.runId)?.steps.push({ step: msg.step, loss: msg.loss, ms: msg.ms, measuredBytes: msg.measuredBytes, numTensors: msg.numTensors });
+      run(msg.runId)?.steps.push({ step: msg.step, loss: msg.loss, ms: msg.ms, numTensors: msg.numTensors });
       break;
     case 'eval':
       run(msg.runId)?.evals.push({ step: msg.step, top1: msg.top1, loss: msg.loss });

@@ -13,12 +13,13 @@ import {
 } from '@odl/datasets';
 import { SeededRandom } from '@odl/backend';
 import { EMBEDDED_URLS, absolute, type SplitName } from './assets';
+import { RunRequestError } from './errors';
 
 const embeddedCache = new Map<SplitName, Promise<ImageDataset>>();
 
 async function fetchBytes(url: string): Promise<Uint8Array> {
   const res = await fetch(absolute(url));
-  if (!res.ok) throw new Error(`could not fetch ${url}: HTTP ${res.status}`);
+  if (!res.ok) throw new RunRequestError(`could not fetch ${url}: HTTP ${res.status}; rebuild the page (the data files are part of the build) and reload`);
   return new Uint8Array(await res.arrayBuffer());
 }
 
@@ -54,7 +55,7 @@ export interface RunData {
   train: ImageDataset;
   /** Held-out images (evaluation). */
   test: ImageDataset;
-  /** A batch source of the pretraining distribution for ASI rank selection. */
+  /** Calibration images of the pretraining distribution, for a method's planner. */
   calibration: ImageDataset;
   /** Class names of train/test. */
   classNames: string[];
@@ -70,16 +71,16 @@ export async function loadRunData(kind: 'embedded' | 'user', input: { height: nu
     const [train, test] = await Promise.all([embeddedSplit('finetune-train'), embeddedSplit('finetune-test')]);
     return { train, test, calibration, classNames: train.classNames };
   }
-  if (Object.keys(userFiles).length === 0) throw new Error('no images of your own yet: pick a folder of class subfolders, drop one, or take camera snapshots');
+  if (Object.keys(userFiles).length === 0) throw new RunRequestError('no images of your own yet: pick a folder of class subfolders, drop one, or take camera snapshots');
   const all = await loadImageFolder(memoryFileSource(userFiles, 'your images'), {
     decoder: createBrowserImageDecoder(),
     size: [input.height, input.width],
     channels: input.channels === 1 ? 1 : 3,
     maxImbalance: Infinity,
   });
-  if (all.numClasses < 2) throw new Error(`your images have ${all.numClasses} class; give at least two class folders (labels)`);
+  if (all.numClasses < 2) throw new RunRequestError(`your images have ${all.numClasses} class; give at least two class folders (labels)`);
   const { train, val } = ratioSplit(all.labels, { ratio: 0.8, seed });
-  if (val.length === 0) throw new Error('too few images of your own to hold any out for evaluation; add a few more per class');
+  if (val.length === 0) throw new RunRequestError('too few images of your own to hold any out for evaluation; add a few more per class');
   return { train: selectIndices(all, train), test: selectIndices(all, val), calibration, classNames: all.classNames };
 }
 

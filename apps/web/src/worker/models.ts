@@ -2,7 +2,7 @@
 // models with a fresh initialisation, or a model saved earlier in IndexedDB.
 import { tf } from '@odl/backend';
 import { FASHION_MNIST_STATS } from '@odl/datasets';
-import { createModel, loadCheckpoint, type InputSpec, type ZooModel } from '@odl/models';
+import { createModel, loadCheckpoint, Trainer, type InputSpec, type ZooModel } from '@odl/models';
 import type { ModelChoice } from '../protocol';
 import { absolute, pretrainedUrls } from './assets';
 
@@ -43,8 +43,8 @@ export function hasPretrained(): boolean {
 }
 
 /**
- * Loads (or creates) the model to start from. `userChannels` is the channel count used for
- * fresh zoo models on the user's images (3: RGB); the embedded data is grey (1).
+ * Loads (or creates) the model to start from. `channels` is the channel count of fresh zoo
+ * models: 3 (RGB) for the user's images, 1 for the embedded grey data.
  */
 export async function loadBaseModel(choice: ModelChoice, channels: number, seed: number): Promise<BaseModel> {
   if (choice.kind === 'zoo') {
@@ -54,7 +54,9 @@ export async function loadBaseModel(choice: ModelChoice, channels: number, seed:
   }
   const source = choice.kind === 'pretrained' ? pretrainedHandler() : choice.url;
   if (source == null) throw new Error('this build has no pretrained MCUNet-in1 checkpoint; pick a zoo model');
-  const { model, metadata } = await loadCheckpoint(source);
+  const { model, metadata, trainerState } = await loadCheckpoint(source);
+  // A saved run carries its trainer state (for resuming); a new run starts afresh.
+  if (trainerState != null) Trainer.disposeState(trainerState);
   const input = (metadata.input as InputSpec | undefined) ?? scratchInput(model.config.inputChannels);
   const label = choice.kind === 'pretrained' ? 'MCUNet-in1 pretrained on Fashion-MNIST classes 0–4' : `saved model ${choice.url}`;
   return { model, input, label };

@@ -1,13 +1,19 @@
-// One fine-tuning run of one method, step by step, reporting every step to the page.
-import { savedOnActiveTape, tf } from '@odl/backend';
-import { evaluate, resetFineTune, selectRanks, Trainer, type FineTuneSetup, type ZooModel } from '@odl/models';
-import { activationBytesOf, layerCost } from '@odl/profiler';
-import type { FromWorker, LayerInfo, MethodName, RunConfig } from '../protocol';
+// One method's fine-tuning run, driven through @odl/models' FineTuneSession: created from the
+// page's request, stepped with next() under the page's pause / stop, evaluated every K steps,
+// reported (memory, layers, the planner's choice) and saved with session.checkpoint. Generic over
+// methods: everything method-specific comes from the method's plugin, through the session.
+import { tf } from '@odl/backend';
+import { getMethod } from '@odl/core';
+import { FineTuneSession } from '@odl/models';
+import type { FromWorker, MethodRun, RunConfig } from '../protocol';
 import type { RunControl } from './control';
+import { memoryMessage } from './costs';
 import { subset, type RunData } from './data';
+import { RunRequestError } from './errors';
+import { layerInfo } from './layers';
 import { loadBaseModel } from './models';
-import { prepareWithFallback } from './prepare';
-import { saveModel } from './store';
+import { planTableLines } from './plan-log';
+import { savedModelUrl } from './store';
 
 const BYTES_PER_MIB = 1024 * 1024;
 
@@ -23,154 +29,95 @@ export interface RunContext {
   data: (input: { height: number; width: number; channels: number }) => Promise<RunData>;
 }
 
-/** Analytic activation bytes and training FLOPs (exact mode) of the trained layers. */
-function analyticCost(model: ZooModel, setup: FineTuneSetup): { bytes: number; vanillaBytes: number; flops: number } {
-  let bytes = 0;
-  let vanillaBytes = 0;
-  let flops = 0;
-  for (const l of setup.trained) {
-    let options = l.options;
-    if (l.method === 'hosvd') {
-      // HOSVD_ε's ranks depend on the batch: count the ranks of the latest step.
-      const ranks = (model.runtime.get(l.name)?.compressor as { lastRanks?: number[] | null } | undefined)?.lastRanks;
-      if (ranks == null) return { bytes: Number.NaN, vanillaBytes: Number.NaN, flops: Number.NaN };
-      options = { ...options, ranks };
-    }
-    const c = layerCost(l.spec.geometry, l.method, options, { mode: 'exact' });
-    bytes += activationBytesOf(c);
-    flops += c.forwardFlops + c.backwardFlops;
-    vanillaBytes += layerCost(l.spec.geometry, 'vanilla', {}, { mode: 'exact' }).activationElements * 4;
-  }
-  return { bytes, vanillaBytes, flops };
-}
-
-function layerInfo(setup: FineTuneSetup): LayerInfo[] {
-  return setup.trained.map((l) => {
-    const o = l.options as { ranks?: number[]; epsilon?: number; radius?: number; storage?: string };
-    const ranks = o.ranks ? `ranks [${o.ranks.join(', ')}]${o.storage === 'int8' ? ', int8' : ''}` : null;
-    const detail = ranks ?? (o.epsilon != null ? `ε = ${o.epsilon}` : o.radius != null ? `radius ${o.radius}` : 'exact');
-    return { name: l.name, kind: l.spec.geometry.kind, inputShape: [...l.spec.geometry.inputShape], method: l.method, detail };
-  });
+/** The budget of a run in bytes: the request's, for a method that plans; otherwise none. */
+function budgetBytesFor(method: string, budgetMiB: number | null): number | undefined {
+  if (budgetMiB == null || getMethod(method).planner == null) return undefined;
+  if (!(budgetMiB > 0)) throw new RunRequestError(`the memory budget must be a positive number of MiB, got ${budgetMiB}; enter one or leave the field empty`);
+  return Math.round(budgetMiB * BYTES_PER_MIB);
 }
 
 /** Runs one method; returns false when the user stopped the whole comparison. */
-export async function runMethod(config: RunConfig, method: MethodName, runId: number, ctx: RunContext): Promise<boolean> {
+export async function runMethod(config: RunConfig, run: MethodRun, runId: number, ctx: RunContext): Promise<boolean> {
   const { post, control } = ctx;
-  const log = (line: string) => post({ type: 'log', line: `[${method}] ${line}` });
-  const channels = config.data.kind === 'user' ? 3 : 1;
-  const base = await loadBaseModel(config.model, channels, config.seed);
-  const model = base.model;
-  let trainer: Trainer | null = null;
+  const log = (line: string) => post({ type: 'log', line: `[${run.method}] ${line}` });
+  const budgetBytes = budgetBytesFor(run.method, config.budgetMiB); // also: an unknown method fails here, before any loading
+  const base = await loadBaseModel(config.model, config.data.kind === 'user' ? 3 : 1, config.seed);
+  let session: FineTuneSession | null = null;
   try {
+    const data = await ctx.data(base.input);
     const input = base.input;
-    const data = await ctx.data(input);
-    log(`model: ${base.label}; input ${input.height}×${input.width}×${input.channels}`);
-    model.resetClassifier(data.classNames.length, config.seed);
+    log(`model: ${base.label}; input ${input.height}×${input.width}×${input.channels}; protocol ${config.protocol}`);
     const b = config.batchSize;
     const train = subset(data.train, config.steps * b, config.seed);
     const test = subset(data.test, config.evalImages, config.seed + 1);
     const perEpoch = Math.floor(train.shape[0] / b);
-    if (perEpoch === 0) throw new Error(`${train.shape[0]} training images give no full batch of ${b}; lower the batch size`);
-    const epochs = Math.ceil(config.steps / perEpoch);
-
-    let perLayerOptions: Record<string, Record<string, unknown>> | undefined;
-    let methodOptions: Record<string, unknown> | undefined;
-    if (method === 'asi') {
-      const budgetBytes = Math.round(config.budgetMiB * BYTES_PER_MIB);
-      const storage = config.asiStorage ?? 'float32';
-      log(`rank selection on a calibration batch of ${b} (budget ${config.budgetMiB} MiB, ${storage} storage)`);
-      const sel = await selectRanks(model, { lastN: config.lastN, calibration: data.calibration, input, batchSize: b, budgetBytes, seed: config.seed, storage });
-      perLayerOptions = sel.perLayerOptions;
-      log(`plan: ${(sel.plan.totalBytes / 1024).toFixed(1)} KiB of ${(budgetBytes / 1024).toFixed(1)} KiB, ε per layer ${sel.plan.layers.map((l) => l.epsilon).join(', ')}`);
-      for (const l of sel.table.layers) {
-        log(`  ${l.name}: ${l.candidates.map((c) => `ε ${c.epsilon} → [${c.ranks.join(',')}] ${(c.bytes / 1024).toFixed(1)} KiB, perplexity ${c.perplexity.toPrecision(3)}`).join('; ')}`);
-      }
-    } else if (method === 'hosvd') methodOptions = { epsilon: config.epsilon };
-    else if (method === 'gradient-filter') methodOptions = { radius: config.radius };
-
-    const inputShape: [number, number, number, number] = [b, input.height, input.width, input.channels];
-    const { setup, fallbacks } = prepareWithFallback(model, { lastN: config.lastN, inputShape, method, methodOptions, perLayerOptions, seed: config.seed });
-    for (const f of fallbacks) log(`${f.name} trains exactly (vanilla): ${f.reason}`);
+    if (perEpoch === 0) throw new RunRequestError(`${train.shape[0]} training images give no full batch of ${b}; lower the batch size`);
+    session = await FineTuneSession.create({
+      protocol: config.protocol,
+      model: base.model,
+      input,
+      train,
+      test,
+      calibration: data.calibration,
+      method: run.method,
+      methodOptions: run.options,
+      budgetBytes,
+      lastN: config.lastN,
+      epochs: Math.ceil(config.steps / perEpoch),
+      batchSize: b,
+      learningRate: config.learningRate,
+      seed: config.seed,
+      evaluateEveryEpoch: false,
+      onLog: log,
+    });
+    for (const table of session.plan?.tables ?? []) for (const line of planTableLines(table)) log(line);
+    const plan = session.plan ? { summary: session.plan.summary, tables: session.plan.tables ?? [] } : null;
+    session.on('evaluate', (e) => post({ type: 'eval', runId, step: e.step, top1: e.top1, loss: e.loss }));
+    const totalSteps = Math.min(config.steps, session.totalSteps);
     post({
-      type: 'run-start', runId, method, totalSteps: config.steps, layers: layerInfo(setup),
+      type: 'run-start', runId, method: run.method, protocol: session.settings.protocol, totalSteps, layers: session.layers.map(layerInfo), plan,
       trainImages: train.shape[0], testImages: test.shape[0], classNames: data.classNames,
     });
+    await session.evaluate(test);
 
-    let measured = 0;
-    let stepMsg: Extract<FromWorker, { type: 'step' }> | null = null;
-    trainer = new Trainer(model, {
-      optimizer: { type: 'sgd', learningRate: config.learningRate, momentum: 0 },
-      schedule: { kind: 'cosine' },
-      epochs,
-      batchSize: b,
-      seed: config.seed,
-      clipNorm: 2.0,
-      input,
-      onTape: () => {
-        measured = savedOnActiveTape().bytes;
-      },
-      onStep: (p) => {
-        stepMsg = {
-          type: 'step', runId, step: p.step, loss: p.loss, ms: p.msPerStep, learningRate: p.learningRate,
-          measuredBytes: measured, numTensors: 0,
-        };
-      },
-    });
-
-    const runEval = async (step: number): Promise<number> => {
-      const r = await evaluate(model, test, input, 128);
-      post({ type: 'eval', runId, step, top1: r.top1, loss: r.loss });
-      return r.top1;
-    };
-    let top1 = await runEval(0);
-    let step = 0;
     let stopped = false;
-    let lastEval = 0;
-    while (step < config.steps) {
+    while (session.step < totalSteps) {
       if (!(await control.proceed(() => post({ type: 'state', state: 'paused' }), () => post({ type: 'state', state: 'running' })))) {
         stopped = true;
         break;
       }
-      await trainer.fit(train, { stopAtStep: step + 1 });
-      step = trainer.globalStep;
-      if (stepMsg != null) {
-        const msg: Extract<FromWorker, { type: 'step' }> = stepMsg;
-        msg.numTensors = tf.memory().numTensors;
-        post(msg);
-      }
-      if (step === 1 || method === 'hosvd') {
-        const cost = analyticCost(model, setup);
-        post({ type: 'memory', runId, analyticBytes: cost.bytes, vanillaBytes: cost.vanillaBytes, measuredBytes: measured, trainingFlops: cost.flops });
-      }
-      if (step % config.evalEvery === 0 || step === config.steps) {
-        top1 = await runEval(step);
-        lastEval = step;
-      }
+      const { progress } = await session.next();
+      post({ type: 'step', runId, step: progress.step, loss: progress.loss, ms: progress.msPerStep, learningRate: progress.learningRate, numTensors: tf.memory().numTensors });
+      if (progress.step === 1) post(memoryMessage(session, runId));
+      if (progress.step % config.evalEvery === 0 || progress.step === totalSteps) await session.evaluate(test);
     }
-    if (step > 0 && lastEval !== step) top1 = await runEval(step);
+    const steps = session.step;
     let savedAs: string | null = null;
-    if (step > 0) {
-      const cost = analyticCost(model, setup);
-      savedAs = await saveModel(model, method, {
-        input,
+    let top1: number | null = null;
+    if (steps > 0) {
+      const report = await session.report(); // evaluates the test images when the last step has no evaluation yet
+      top1 = report.top1;
+      savedAs = savedModelUrl(run.method);
+      await session.checkpoint(savedAs, {
         classNames: data.classNames,
+        options: run.options,
+        protocol: report.protocol,
         lastN: config.lastN,
-        steps: step,
+        steps,
         batchSize: b,
         top1,
         testImages: test.shape[0],
-        activationBytes: { analytic: cost.bytes, measured },
+        activationBytes: report.activationBytes,
         backend: ctx.backend,
         base: base.label,
         data: config.data.kind,
       });
       log(`saved as ${savedAs}`);
     }
-    post({ type: 'run-end', runId, steps: step, stopped, savedAs, top1: step > 0 ? top1 : null });
+    post({ type: 'run-end', runId, steps, stopped, savedAs, top1 });
     return !stopped;
   } finally {
-    trainer?.dispose();
-    resetFineTune(model);
-    model.dispose();
+    session?.dispose();
+    base.model.dispose();
   }
 }

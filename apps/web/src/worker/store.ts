@@ -1,18 +1,18 @@
-// Fine-tuned models in IndexedDB (tfjs' 'indexeddb://' store, through @odl/models' checkpoint
-// format): save, list, export as model.json + weights.bin, delete.
+// Fine-tuned models in IndexedDB (tfjs' 'indexeddb://' store, @odl/models' checkpoint format,
+// written by the session's `checkpoint`): where to save, list, export as model.json + weights.bin,
+// delete.
 import { tf } from '@odl/backend';
-import { saveCheckpoint, type ZooModel } from '@odl/models';
 import type { SavedModelInfo } from '../protocol';
 
 /** Prefix of the IndexedDB keys this page writes. */
 export const SAVED_PREFIX = 'indexeddb://odl-web-';
 
-/** Saves a fine-tuned model with its metadata; returns its `indexeddb://` URL. */
-export async function saveModel(model: ZooModel, method: string, metadata: Record<string, unknown>): Promise<string> {
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const url = `${SAVED_PREFIX}${method}-${stamp}`;
-  await saveCheckpoint(model, url, { metadata: { ...metadata, method, savedAt: new Date().toISOString() } });
-  return url;
+/**
+ * Where a run of `method` is saved: `indexeddb://odl-web-<method>-<time>` (the session writes the
+ * checkpoint there with `session.checkpoint`).
+ */
+export function savedModelUrl(method: string, now: Date = new Date()): string {
+  return `${SAVED_PREFIX}${method}-${now.toISOString().replace(/[:.]/g, '-')}`;
 }
 
 async function loadArtifacts(url: string): Promise<tf.io.ModelArtifacts> {

@@ -1,10 +1,13 @@
-// The training worker: owns tfjs (backend chosen by @odl/backend's setupBackend), the data, the
-// runs and the IndexedDB store. The page only sends requests and renders what comes back.
+// The training worker: owns tfjs (backend chosen by @odl/backend's setupBackend), the registered
+// methods (built-in and build-time plugins), the data, the runs and the IndexedDB store. The page
+// only sends requests and renders what comes back.
 import { setupBackend, type BackendName } from '@odl/backend';
-import { evaluate, loadCheckpoint } from '@odl/models';
+import { evaluate, loadCheckpoint, Trainer } from '@odl/models';
 import type { FromWorker, RunConfig, ToWorker } from '../protocol';
 import { RunControl } from './control';
 import { embeddedSplit, loadRunData, setUserFiles, subset, type RunData } from './data';
+import { RunRequestError } from './errors';
+import { describeMethods, registerMethods } from './methods';
 import { hasPretrained } from './models';
 import { runMethod } from './run';
 import { deleteSavedModel, exportSavedModel, listSavedModels } from './store';
@@ -28,11 +31,14 @@ async function init(choice: ToWorker & { type: 'init' }): Promise<void> {
   const info = await setupBackend({ prefer, wasmPath: choice.wasmPath });
   backend = info.backend;
   post({ type: 'ready', backend: info.backend, rejected: info.rejected, pretrained: hasPretrained() });
+  for (const failure of await registerMethods()) post({ type: 'error', message: failure.message });
+  post({ type: 'methods', methods: describeMethods() });
   post({ type: 'state', state: 'idle' });
 }
 
 async function start(config: RunConfig): Promise<void> {
-  if (busy) throw new Error('a run is already in progress; stop it first');
+  if (busy) throw new RunRequestError('a run is already in progress; stop it first');
+  if (config.runs.length === 0) throw new RunRequestError('the request names no method to run; choose one');
   busy = true;
   control = new RunControl();
   post({ type: 'state', state: 'preparing' });
@@ -48,9 +54,9 @@ async function start(config: RunConfig): Promise<void> {
   };
   try {
     let runId = Date.now();
-    for (const method of config.methods) {
+    for (const run of config.runs) {
       post({ type: 'state', state: 'preparing' });
-      const go = await runMethod(config, method, runId++, {
+      const go = await runMethod(config, run, runId++, {
         post: (m) => {
           if (m.type === 'run-start') post({ type: 'state', state: 'running' });
           post(m);
@@ -70,7 +76,8 @@ async function start(config: RunConfig): Promise<void> {
 }
 
 async function loadSaved(url: string): Promise<void> {
-  const { model, metadata } = await loadCheckpoint(url);
+  const { model, metadata, trainerState } = await loadCheckpoint(url);
+  if (trainerState != null) Trainer.disposeState(trainerState);
   try {
     const input = metadata.input as { height: number; width: number; channels: number } | undefined;
     let top1: number | null = null;
@@ -98,7 +105,7 @@ async function handle(msg: ToWorker): Promise<void> {
     if (control) post({ type: 'state', state: 'stopping' });
     return void control?.stop();
   }
-  if (ready == null) throw new Error('the worker got a request before init');
+  if (ready == null) throw new RunRequestError(`the worker got '${msg.type}' before 'init'; the page must send init first`);
   await ready;
   switch (msg.type) {
     case 'start':
