@@ -30,10 +30,14 @@ export function methodFlags(plugins: MethodPlugin[], commandFlags: FlagConfig): 
   return out;
 }
 
-/** parseArgs entries for method flags (several methods may share a flag name: one entry). */
+/**
+ * parseArgs entries for method flags (several methods may share a flag name: one entry). Every
+ * method flag takes a value, booleans included (`--warm-start false`), so a default of `true`
+ * can be turned off.
+ */
 export function flagConfig(flags: MethodFlag[]): FlagConfig {
   const config: FlagConfig = {};
-  for (const f of flags) config[f.flag] = { type: f.spec.type === 'boolean' ? 'boolean' : 'string' };
+  for (const f of flags) config[f.flag] = { type: 'string' };
   return config;
 }
 
@@ -47,7 +51,7 @@ export function methodOptionsFrom(plugin: MethodPlugin, flags: MethodFlag[], val
     if (f.method !== plugin.name) continue;
     const raw = values[f.flag];
     if (raw == null) continue;
-    options[f.spec.name] = typeof raw === 'boolean' ? raw : parseOptionText(plugin.name, f.spec, String(raw));
+    options[f.spec.name] = parseOptionText(plugin.name, f.spec, String(raw));
   }
   return options;
 }
@@ -67,7 +71,7 @@ export function methodHelp(plugins: MethodPlugin[], flags: MethodFlag[], costOnl
     lines.push(`  ${p.name}: ${p.description}`);
     for (const f of flags.filter((x) => x.method === p.name)) {
       if (f.spec.costOnly && !costOnly) continue;
-      lines.push(`      --${f.flag} ${f.spec.type === 'boolean' ? '' : '<v>'}`.padEnd(30) + describeOption(f.spec));
+      lines.push(`      --${f.flag} <v>`.padEnd(30) + describeOption(f.spec));
     }
   }
   return lines.join('\n');

@@ -355,6 +355,8 @@ export class FineTuneSession {
     if (config.model == null || typeof config.model === 'string') {
       const loaded = config.model == null ? await loadPretrainedMcunet() : await loadCheckpoint(config.model);
       model = loaded.model;
+      // a new run starts from the weights: the checkpoint's own training state is not resumed
+      if (loaded.trainerState != null) Trainer.disposeState(loaded.trainerState);
       input ??= (loaded.metadata.input as InputSpec | undefined) ?? { height: 32, width: 32, channels: model.config.inputChannels };
       log(`model ${model.config.architecture} from ${config.model ?? 'the bundled pretrained checkpoint'}, input ${input.height}×${input.width}×${input.channels}`);
     } else {
