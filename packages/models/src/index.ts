@@ -45,9 +45,9 @@ export type { PrepareFineTuneOptions, FineTuneSetup, TrainedLayer } from './fine
 export { selectFineTunedLayers } from './finetune/layers';
 export type { FineTunedLayers, ClassifierTraining } from './finetune/layers';
 export { resolveProtocol, protocolSources } from './finetune/protocol';
-export type { ProtocolName, ProtocolSettings, ProtocolSource } from './finetune/protocol';
+export type { ProtocolName, ProtocolSettings, ProtocolSource, ProtocolSchedule } from './finetune/protocol';
 export { FineTuneSession } from './finetune/session';
-export type { FinetuneConfig, FinetuneResult, SessionSettings, SessionCost, SessionEvents, LayerCostSummary } from './finetune/session';
+export type { FinetuneConfig, FinetuneResult, SessionSettings, SessionCost, SessionEvents, LayerCostSummary, SessionEvaluation, SessionCheckpoint } from './finetune/session';
 export { registerBuiltinMethods } from './finetune/methods';
 export { parseSafetensors, SafetensorsError } from './io/safetensors';
 export type { SafetensorsDtype, SafetensorsTensor, SafetensorsFile } from './io/safetensors';

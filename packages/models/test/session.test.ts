@@ -296,9 +296,15 @@ describe('a weight-side method: its variables train in place of the weight, and 
       const scale = values(s.model.runtime.get(layer.name)!.weights!.trainable.scale!);
       expect(scale.some((v) => v !== 1)).toBe(true);
       const x = tf.randomNormal([4, 32, 32, 1], 0, 1, 'float32', 1) as tf.Tensor4D;
-      const y0 = values(tf.tidy(() => s.model.forward(x)));
+      const logits = (m: typeof s.model) => {
+        const y = tf.tidy(() => m.forward(x));
+        const v = values(y);
+        y.dispose();
+        return v;
+      };
+      const y0 = logits(s.model);
       const model = s.release();
-      const y1 = values(tf.tidy(() => model.forward(x)));
+      const y1 = logits(model);
       y1.forEach((v, i) => expect(v).toBeCloseTo(y0[i]!, 4));
       const cout = layer.outChannels;
       values(layer.weight).forEach((v, i) => expect(v).toBeCloseTo(w0[i]! * scale[i % cout]!, 5));

@@ -74,7 +74,7 @@ describe('Trainer', () => {
     const loaded = await loadCheckpoint(join(dir, 'resume'));
     expect(loaded.metadata).toEqual({ note: 'mid-epoch' });
     const d = loaded.model;
-    prepareFineTune(d, { lastN: 3, inputShape: shape, method: 'asi', perLayerOptions: layers, seed: 4 });
+    prepareFineTune(d, { lastN: 3, classifier: 'method', inputShape: shape, method: 'asi', perLayerOptions: layers, seed: 4 });
     const td = new Trainer(d, config());
     td.setState(loaded.trainerState!);
     Trainer.disposeState(loaded.trainerState!);

@@ -90,6 +90,8 @@ export interface FinetuneSummary {
   msPerStep: number;
   steps: number;
   layers: { name: string; method: string; role: string; options: Record<string, unknown>; reason?: string }[];
+  layerCosts: FinetuneResult['layerCosts'];
+  history: FinetuneResult['history'];
   plan?: { summary: string; totalBytes: number; details?: unknown };
 }
 
@@ -107,6 +109,8 @@ export function summarize(r: FinetuneResult): FinetuneSummary {
     msPerStep: r.msPerStep,
     steps: r.steps,
     layers: r.layers.map((l) => ({ name: l.name, method: l.method, role: l.role, options: l.options, ...(l.reason ? { reason: l.reason } : {}) })),
+    layerCosts: r.layerCosts,
+    history: r.history,
     ...(r.plan ? { plan: { summary: r.plan.summary, totalBytes: r.plan.totalBytes, details: r.plan.details } } : {}),
   };
 }

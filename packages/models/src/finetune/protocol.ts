@@ -22,8 +22,8 @@ export interface ProtocolSettings {
   weightDecay: number;
   /** Global gradient-norm clip; `null` disables. */
   clipNorm: number | null;
-  /** Learning-rate schedule (the floor as a fraction of the peak: `minLearningRate = floorRatio × learningRate`). */
-  schedule: Omit<ScheduleConfig, 'minLearningRate'> & { floorRatio: number };
+  /** Learning-rate schedule, its floor given relative to the peak. */
+  schedule: ProtocolSchedule;
   /** BatchNorm while training. */
   batchNorm: BatchNormMode;
   /** How the classifier trains. */
@@ -33,6 +33,12 @@ export interface ProtocolSettings {
    * does not), e.g. the paper's ASI step `schedule: 'independent'` and ε grid `epsilons`.
    */
   methodOptions: Record<string, unknown>;
+}
+
+/** A protocol's learning-rate schedule: {@link ScheduleConfig} with the floor relative to the peak. */
+export interface ProtocolSchedule extends Omit<ScheduleConfig, 'minLearningRate'> {
+  /** The floor of the cosine as a fraction of the peak: `minLearningRate = floorRatio × learningRate`. */
+  floorRatio: number;
 }
 
 /** One setting of a protocol with where it comes from. */

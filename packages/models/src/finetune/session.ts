@@ -198,10 +198,24 @@ export interface SessionEvents {
   step: StepProgress;
   /** An epoch ended (with its evaluation when enabled). */
   epoch: EpochRecord;
-  /** An evaluation ran (`step`: the global step it ran after). */
-  evaluate: EvalResult & { step: number };
+  /** An evaluation ran. */
+  evaluate: SessionEvaluation;
   /** A checkpoint was written. */
-  checkpoint: { destination: string; step: number };
+  checkpoint: SessionCheckpoint;
+}
+
+/** An evaluation of a session, with the step it ran after. */
+export interface SessionEvaluation extends EvalResult {
+  /** Global steps taken when it ran. */
+  step: number;
+}
+
+/** A checkpoint a session wrote. */
+export interface SessionCheckpoint {
+  /** Where it was written (folder, `file://` or `indexeddb://` URL). */
+  destination: string;
+  /** Global steps taken when it was written. */
+  step: number;
 }
 
 type Listener<T> = (payload: T) => void;
@@ -276,7 +290,7 @@ export class FineTuneSession {
   private training: TrainingRun | null = null;
   private readonly listeners = new Map<keyof SessionEvents, Set<Listener<never>>>();
   private readonly cost: SessionCost;
-  private lastEval: (EvalResult & { step: number }) | null = null;
+  private lastEval: SessionEvaluation | null = null;
   private disposed = false;
 
   private constructor(init: {
