@@ -11,7 +11,7 @@ import { registerMethod, unregisterMethod, type MethodPlugin } from '@odl/core';
 import type { ConformanceReport } from '@odl/core/testing';
 import { finetune, mcunetIn1 } from '@odl/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bands } from '../shared/synthetic';
+import { bandImages as bands } from '@odl/test-utils';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const guide = readFileSync(join(root, 'docs/guides/writing-a-compressor.md'), 'utf8');

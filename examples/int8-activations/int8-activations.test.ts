@@ -3,7 +3,7 @@ import { conv2dGeometry, denseGeometry, depthwiseGeometry, registerMethod, unreg
 import { checkMethodConformance } from '@odl/core/testing';
 import { finetune, mcunetIn1 } from '@odl/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bands } from '../shared/synthetic';
+import { bandImages as bands } from '@odl/test-utils';
 import { int8ActivationsPlugin } from './int8-activations';
 
 describe('plugin example: layer inputs kept in 8 bits', () => {

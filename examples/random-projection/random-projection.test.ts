@@ -3,7 +3,7 @@ import { conv2dGeometry, denseGeometry, depthwiseGeometry, getMethod, registerMe
 import { checkMethodConformance } from '@odl/core/testing';
 import { finetune, mcunetIn1 } from '@odl/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bands } from '../shared/synthetic';
+import { bandImages as bands } from '@odl/test-utils';
 import { randomProjectionPlugin } from './random-projection';
 
 describe('plugin example: random projection of the batch mode', () => {

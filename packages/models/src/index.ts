@@ -28,6 +28,8 @@ export type { EvalResult } from './train/evaluate';
 export { makeBatch, checkData } from './train/data';
 export type { LabeledImages, InputSpec, AugmentSpec, Batch } from './train/data';
 export { fileHandler, CheckpointError, filePath } from './io/file-handler';
+export { modelFiles } from './io/model-files';
+export type { ModelFiles } from './io/model-files';
 export type { FileHandlerHooks } from './io/file-handler';
 export {
   saveCheckpoint,

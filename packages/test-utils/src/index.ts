@@ -13,3 +13,5 @@ export type { RefPad, RefGeom, GeometryLike } from './conv-reference';
 export { unfoldF64, modeProductF64, modeDotsF64, tuckerComposeF64 } from './tensor-f64';
 export type { F64Tensor } from './tensor-f64';
 export { gramSchmidtF64, projectorF64 } from './orthonormal';
+export { bandImages } from './images';
+export type { BandImages } from './images';

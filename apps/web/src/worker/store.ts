@@ -2,6 +2,7 @@
 // written by the session's `checkpoint`): where to save, list, export as model.json + weights.bin,
 // delete.
 import { tf } from '@odl/backend';
+import { modelFiles } from '@odl/models';
 import type { SavedModelInfo } from '../protocol';
 
 /** Prefix of the IndexedDB keys this page writes. */
@@ -53,15 +54,6 @@ export async function deleteSavedModel(url: string): Promise<void> {
  * by @odl/models' `loadCheckpoint` from a folder.
  */
 export async function exportSavedModel(url: string): Promise<{ name: string; modelJson: string; weights: ArrayBuffer }> {
-  const a = await loadArtifacts(url);
-  const weights = a.weightData == null ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(a.weightData);
-  const json = {
-    modelTopology: a.modelTopology,
-    format: a.format,
-    generatedBy: a.generatedBy,
-    convertedBy: a.convertedBy ?? null,
-    weightsManifest: [{ paths: ['./weights.bin'], weights: a.weightSpecs ?? [] }],
-    userDefinedMetadata: a.userDefinedMetadata,
-  };
-  return { name: url.slice('indexeddb://'.length), modelJson: JSON.stringify(json), weights };
+  const { modelJson, weights } = modelFiles(await loadArtifacts(url));
+  return { name: url.slice('indexeddb://'.length), modelJson, weights };
 }

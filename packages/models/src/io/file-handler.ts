@@ -1,5 +1,6 @@
 import { OdlError, tf } from '@odl/backend';
 import { writeFileAtomic } from '@odl/backend/node';
+import { modelFiles } from './model-files';
 
 /** A checkpoint file could not be written or read (missing, corrupt, wrong format). */
 export class CheckpointError extends OdlError {
@@ -44,20 +45,12 @@ export function fileHandler(pathOrUrl: string, hooks: FileHandlerHooks = {}): tf
       const tag = `${process.pid}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
       const tmp = `${abs}.tmp-${tag}`;
       const old = `${abs}.old-${tag}`;
-      const weightData = artifacts.weightData == null ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
-      const json = {
-        modelTopology: artifacts.modelTopology,
-        format: artifacts.format,
-        generatedBy: artifacts.generatedBy,
-        convertedBy: artifacts.convertedBy ?? null,
-        weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs ?? [] }],
-        userDefinedMetadata: artifacts.userDefinedMetadata,
-      };
+      const { modelJson, weights: weightData } = modelFiles(artifacts, WEIGHTS_BIN);
       await fs.mkdir(path.dirname(abs), { recursive: true });
       await fs.mkdir(tmp, { recursive: true });
       try {
         await writeFileAtomic(path.join(tmp, WEIGHTS_BIN), new Uint8Array(weightData));
-        await writeFileAtomic(path.join(tmp, MODEL_JSON), JSON.stringify(json));
+        await writeFileAtomic(path.join(tmp, MODEL_JSON), modelJson);
         await hooks.beforeCommit?.();
         let hadOld = false;
         try {
