@@ -6,6 +6,7 @@ import { runProfile } from './commands/profile';
 import { runFinetune } from './commands/finetune';
 import { runDemo } from './commands/demo';
 import { runRanks } from './commands/ranks';
+import { runExperiment } from './commands/experiment';
 
 const USAGE = `odl — on-device learning with compressed activations
 
@@ -16,6 +17,7 @@ Commands:
   finetune   fine-tune a model on a dataset with a compression method
   ranks      measure the perplexity table and choose ranks for a memory budget
   profile    FLOPs and activation-memory tables for a model configuration
+  experiment the paper's Figure 1 here: top-1 against memory and FLOPs, and its headline ratios
   bench      run the performance suite
 
 Run 'odl <command> --help' for the options of a command.`;
@@ -28,6 +30,7 @@ const commands: Record<string, Command> = {
   finetune: runFinetune,
   demo: runDemo,
   ranks: runRanks,
+  experiment: runExperiment,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureCliBuilt, runOdl } from './cli-helpers';
 
@@ -58,6 +61,33 @@ describe('odl ranks and odl profile', () => {
       const profiled = JSON.parse(runOdl(['profile', '--model', 'mcunet-in1', '--channels', '1', '--resolution', '64', '--batch', '64', '--layers', String(n), '--method', 'vanilla', '--json']).stdout);
       expect(profiled.layers).toEqual(compressed);
       expect(profiled.tables[0].rows.map((r: { name: string }) => r.name)).toEqual(compressed);
+    }
+  });
+});
+
+describe('odl experiment', () => {
+  beforeAll(() => ensureCliBuilt());
+
+  it('runs the sweep and writes the figures, their data and the ratios', { timeout: 300_000 }, () => {
+    const out = mkdtempSync(join(tmpdir(), 'odl-experiment-'));
+    try {
+      const r = runOdl(['experiment', '--layers', '2', '--ratios', '10', '--epochs', '1', '--out', out, '--json']);
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.stdout);
+      expect(report.points.map((p: { label: string }) => p.label)).toEqual(['vanilla N=2', 'asi N=2 /10', 'gradient-filter N=2 r=2', 'hosvd N=2 ε=0.8']);
+      const vanilla = report.points[0];
+      const asi = report.points[1];
+      // ASI's budget is vanilla's memory / 10
+      expect(asi.activationBytes).toBeLessThanOrEqual(vanilla.activationBytes / 10);
+      // the ratios are made of the points: a qualifying memory pair's ratio is its bytes' ratio
+      const m = report.ratios.pareto.memoryVsReference;
+      if (m != null) expect(m.ratio).toBeCloseTo(m.reference.activationBytes / m.ours.activationBytes, 12);
+      for (const f of ['figure1-memory.svg', 'figure1-memory.csv', 'figure1-flops.svg', 'figure1-flops.json', 'summary.md', 'experiment.json']) {
+        expect(existsSync(join(out, f)), f).toBe(true);
+      }
+      expect(readFileSync(join(out, 'summary.md'), 'utf8')).toMatch(/120\.09×/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
     }
   });
 });

@@ -1,26 +1,19 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '@odl/backend/node';
 import { setupBackend, type BackendName } from '@odl/backend';
-import { getMethod, optionFlag } from '@odl/core';
-import { FineTuneSession, registerBuiltinMethods } from '@odl/models';
+import { getMethod } from '@odl/core';
+import { registerBuiltinMethods } from '@odl/models';
 import { barChartSvg, scatterSvg, writePlot } from '@odl/profiler';
 import { RANK_SELECTION_EPSILONS } from '@odl/shortcut';
 import { numberOption, parseOptions } from '../args';
 import { UsageError } from '../errors';
 import { emitJson, markdownTable, say } from '../output';
+import { runInLanes, vanillaMemory, type PlannedRun } from '../runs';
 import type { FinetuneSummary } from './finetune';
 
-/** One run of the main job: a label, a method, its options, and the lane (core) it runs on. */
-interface DemoRun {
-  label: string;
-  method: string;
-  methodOptions?: Record<string, unknown>;
-  /** 0 or 1: the two lanes run side by side, one per core (tfjs' wasm backend uses one core). */
-  lane: 0 | 1;
-}
+/** One run of the main job (its layers and budget are the job's). */
+type DemoRun = Omit<PlannedRun, 'lastN' | 'budgetBytes'>;
 
 // The main job's comparison (README): the paper's method (float32 ASI, with the protocol's ε grid
 // 0.4 … 0.9), odl's 8-bit variant (with odl's wider ε grid, so that its larger ranks can use the
@@ -57,39 +50,6 @@ Options:
   --json              print the report as JSON on stdout
   --help`;
 
-/** The `odl finetune` flags of one run. */
-function runFlags(run: DemoRun, common: string[], budgetBytes: number): string[] {
-  const plugin = getMethod(run.method);
-  const flags = ['finetune', '--json', '--label', run.label, '--method', run.method, ...common];
-  for (const [name, value] of Object.entries(run.methodOptions ?? {})) {
-    const spec = plugin.options.find((o) => o.name === name);
-    if (spec == null) throw new UsageError(`run '${run.label}': '${run.method}' has no option '${name}'`);
-    flags.push(`--${optionFlag(spec)}`, Array.isArray(value) ? value.join(',') : String(value));
-  }
-  if (plugin.planner != null) flags.push('--budget-mib', String(budgetBytes / 2 ** 20));
-  return flags;
-}
-
-/** Runs `odl finetune … --json` in a child process; resolves with its summary. */
-function runChild(flags: string[]): Promise<FinetuneSummary> {
-  return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [process.argv[1]!, ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => {
-      if (code !== 0) return fail(new UsageError(`odl ${flags.join(' ')} failed (exit ${code}): ${err.trim().split('\n').at(-1) ?? ''}`));
-      try {
-        ok(JSON.parse(out) as FinetuneSummary);
-      } catch {
-        fail(new UsageError(`odl ${flags.join(' ')} printed no JSON result`));
-      }
-    });
-  });
-}
-
 /** `odl demo`: the README's main job; writes a report with plots. */
 export async function runDemo(argv: string[]): Promise<void> {
   const o = parseOptions(argv, {
@@ -122,28 +82,15 @@ export async function runDemo(argv: string[]): Promise<void> {
   const started = Date.now();
 
   // The budget: vanilla's analytic activation memory of the same layers, counted before training.
-  const probe = await FineTuneSession.create({ protocol, method: 'vanilla', lastN, epochs: 0, seed });
-  const vanillaBytes = probe.costs.analyticBytes;
-  const layerNames = probe.layers.filter((l) => l.role === 'compressed').map((l) => l.name);
-  probe.dispose();
+  const { bytes: vanillaBytes, layers: layerNames } = await vanillaMemory(protocol, lastN, seed);
   const budgetBytes =
     o['budget-mib'] != null ? Math.floor(numberOption('budget-mib', o['budget-mib'] as string, 0, 1e-9) * 2 ** 20) : Math.floor(vanillaBytes / ratio);
-  const lanes = Math.min(2, cpus().length);
-  say(`odl demo on ${info.backend}: protocol ${protocol}, the last ${lastN} convolutions (${layerNames.join(', ')}), ${epochs} epochs, ${lanes} runs at a time`);
+  say(`odl demo on ${info.backend}: protocol ${protocol}, the last ${lastN} convolutions (${layerNames.join(', ')}), ${epochs} epochs, two runs at a time`);
   say(`budget of the runs that plan: ${(budgetBytes / 2 ** 20).toFixed(4)} MiB${o['budget-mib'] == null ? ` (vanilla's ${(vanillaBytes / 2 ** 20).toFixed(4)} MiB / ${ratio})` : ''}\n`);
 
-  const common = ['--protocol', protocol, '--layers', String(lastN), '--epochs', String(epochs), '--seed', String(seed), '--backend', backend];
-  const results = new Map<string, FinetuneSummary>();
-  const lane = async (queue: DemoRun[]) => {
-    for (const run of queue) {
-      const t0 = Date.now();
-      say(`${run.label}: running`);
-      const r = await runChild(runFlags(run, common, budgetBytes));
-      results.set(run.label, r);
-      say(`${run.label}: top-1 ${(100 * r.top1).toFixed(2)}% after ${r.steps} steps, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-    }
-  };
-  await Promise.all([0, 1].map((l) => lane(runs.filter((r) => (lanes === 1 ? 0 : r.lane) === l))));
+  const common = ['--protocol', protocol, '--epochs', String(epochs), '--seed', String(seed), '--backend', backend];
+  const planned = runs.map((r): PlannedRun => ({ ...r, lastN, budgetBytes: getMethod(r.method).planner != null ? budgetBytes : undefined }));
+  const results = await runInLanes(planned, common, say);
   const ordered = runs.map((r) => results.get(r.label)!);
 
   const vanilla = ordered[0]!;
@@ -172,7 +119,7 @@ export async function runDemo(argv: string[]): Promise<void> {
     schemaVersion: 2,
     kind: 'odl-demo',
     backend: info.backend,
-    config: { protocol, lastN, layers: layerNames, epochs, seed, budgetBytes, ratio, lanes },
+    config: { protocol, lastN, layers: layerNames, epochs, seed, budgetBytes, ratio },
     results: ordered,
     wallSeconds: (Date.now() - started) / 1000,
   };

@@ -87,6 +87,7 @@ export interface FinetuneSummary {
   loss: number;
   activationBytes: { analytic: number; measured: number };
   trainingFlops: number;
+  trainingFlopsPaper: number;
   msPerStep: number;
   steps: number;
   layers: { name: string; method: string; role: string; options: Record<string, unknown>; reason?: string }[];
@@ -106,6 +107,7 @@ export function summarize(r: FinetuneResult): FinetuneSummary {
     loss: r.loss,
     activationBytes: r.activationBytes,
     trainingFlops: r.trainingFlops,
+    trainingFlopsPaper: r.trainingFlopsPaper,
     msPerStep: r.msPerStep,
     steps: r.steps,
     layers: r.layers.map((l) => ({ name: l.name, method: l.method, role: l.role, options: l.options, ...(l.reason ? { reason: l.reason } : {}) })),

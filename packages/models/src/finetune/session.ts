@@ -130,6 +130,8 @@ export interface SessionCost {
   analyticBytes: number;
   /** Analytic training FLOPs of the compressed layers (exact mode, forward + backward). */
   trainingFlops: number;
+  /** The same in the paper's accounting (the reference code's MACs, docs/method.md §6). */
+  trainingFlopsPaper: number;
   /** Unique bytes saved on the gradient tape during the first step (everything trained), or `null` before it. */
   measuredBytes: number | null;
   /** The analytic count per compressed layer, in model order. */
@@ -144,6 +146,8 @@ export interface LayerCostSummary {
   activationBytes: number;
   /** Forward + backward FLOPs (exact mode). */
   trainingFlops: number;
+  /** Forward + backward in the paper's accounting. */
+  trainingFlopsPaper: number;
 }
 
 /** What a finished run reached and cost (`finetune()`'s result, `session.report()`). */
@@ -172,6 +176,8 @@ export interface FinetuneResult {
   };
   /** Analytic FLOPs of one training step of the compressed layers (forward + backward, exact mode). */
   trainingFlops: number;
+  /** The same in the paper's accounting (the reference code's MACs, docs/method.md §6). */
+  trainingFlopsPaper: number;
   /** The analytic counts per compressed layer. */
   layerCosts: LayerCostSummary[];
   /** Mean wall time per training step over all steps, milliseconds. */
@@ -519,6 +525,7 @@ export class FineTuneSession {
       loss: this.lastEval!.loss,
       activationBytes: { analytic: this.cost.analyticBytes, measured: this.cost.measuredBytes ?? 0 },
       trainingFlops: this.cost.trainingFlops,
+      trainingFlopsPaper: this.cost.trainingFlopsPaper,
       layerCosts: this.cost.perLayer.map((l) => ({ ...l })),
       msPerStep,
       history,
@@ -612,11 +619,13 @@ function analyticCost(trained: TrainedLayer[], sample: CalibrationLayer[] | null
       const activation = sample?.find((c) => c.name === l.name)?.input;
       const options = plugin.costOptionsFor != null && activation != null ? plugin.costOptionsFor(l.spec.geometry, l.options, activation) : l.options;
       const c = layerCost(l.spec.geometry, l.method, options, { mode: 'exact' });
-      return { name: l.name, activationBytes: activationBytesOf(c), trainingFlops: c.forwardFlops + c.backwardFlops };
+      const paper = layerCost(l.spec.geometry, l.method, options, { mode: 'paper' });
+      return { name: l.name, activationBytes: activationBytesOf(c), trainingFlops: c.forwardFlops + c.backwardFlops, trainingFlopsPaper: paper.forwardFlops + paper.backwardFlops };
     });
   return {
     analyticBytes: perLayer.reduce((s, l) => s + l.activationBytes, 0),
     trainingFlops: perLayer.reduce((s, l) => s + l.trainingFlops, 0),
+    trainingFlopsPaper: perLayer.reduce((s, l) => s + l.trainingFlopsPaper, 0),
     measuredBytes: null,
     perLayer,
   };

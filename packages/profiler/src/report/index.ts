@@ -5,3 +5,5 @@ export { scatterSvg, barChartSvg, paretoFront, PALETTE } from './svg';
 export type { PlotPoint, ScatterOptions, BarGroup, BarChartOptions, XY } from './svg';
 export { writePlot, plotDataCsv } from './plot-files';
 export type { PlotData } from './plot-files';
+export { claimRatios } from './claims';
+export type { ClaimPoint, ClaimComparison, ClaimRatios, ClaimRatiosOptions } from './claims';

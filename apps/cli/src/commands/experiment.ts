@@ -1,0 +1,165 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setupBackend, type BackendName } from '@odl/backend';
+import { writeFileAtomic } from '@odl/backend/node';
+import { registerBuiltinMethods } from '@odl/models';
+import { claimRatios, scatterSvg, writePlot, type ClaimComparison, type ClaimPoint } from '@odl/profiler';
+import { numberOption, parseOptions } from '../args';
+import { UsageError } from '../errors';
+import { emitJson, markdownTable, say } from '../output';
+import { runInLanes, vanillaMemory, type PlannedRun } from '../runs';
+import type { FinetuneSummary } from './finetune';
+
+const HELP = `odl experiment — the paper's Figure 1 for odl: fine-tune the shipped model with vanilla
+training, ASI (the paper's float32 method) at several memory budgets, HOSVD_ε and the gradient
+filter, for each number of fine-tuned layers; plot top-1 against activation memory and against
+training FLOPs (log axes), and measure the paper's three headline ratios.
+
+Options:
+  --layers <list>     numbers of fine-tuned convolutions (default 2,4)
+  --ratios <list>     ASI budgets as vanilla's memory / r (default 5,10,20,40)
+  --epsilons <list>   HOSVD_ε thresholds (default 0.8)
+  --radii <list>      gradient-filter radii (default 2)
+  --protocol <p>      paper (default) or odl
+  --epochs <n>        (default 15; the paper runs 50)
+  --tolerance <pts>   top-1 points a method may lose and count as "the same accuracy" (default 1)
+  --seed <n>          (default 0)
+  --backend <b>       wasm or cpu (default wasm)
+  --out <dir>         folder for the figures, their data and summary.md (default odl-experiment)
+  --json              print the points and ratios as JSON on stdout
+  --help`;
+
+const list = (name: string, raw: string, min: number, max: number) => raw.split(',').map((v) => numberOption(name, v.trim(), 0, min, max));
+
+/** The runs of the sweep, HOSVD_ε on the second lane (it decomposes every activation every step). */
+function plan(layers: number[], ratios: number[], epsilons: number[], radii: number[], vanilla: Map<number, number>): PlannedRun[] {
+  const runs: PlannedRun[] = [];
+  for (const n of layers) {
+    runs.push({ label: `vanilla N=${n}`, method: 'vanilla', lastN: n, lane: 0 });
+    for (const r of ratios) runs.push({ label: `asi N=${n} /${r}`, method: 'asi', lastN: n, budgetBytes: Math.floor(vanilla.get(n)! / r), lane: 0 });
+    for (const r of radii) runs.push({ label: `gradient-filter N=${n} r=${r}`, method: 'gradient-filter', methodOptions: { radius: r }, lastN: n, lane: 0 });
+    for (const e of epsilons) runs.push({ label: `hosvd N=${n} ε=${e}`, method: 'hosvd', methodOptions: { epsilon: e }, lastN: n, lane: 1 });
+  }
+  return runs;
+}
+
+function describe(c: ClaimComparison | null, what: string): string {
+  if (c == null) return `no pair qualifies for ${what}`;
+  return `**${c.ratio.toFixed(2)}×** (${c.ours.label}: ${(100 * c.ours.top1).toFixed(2)}% vs ${c.reference.label}: ${(100 * c.reference.top1).toFixed(2)}%)`;
+}
+
+/** `odl experiment`: the Pareto sweep and the paper's headline ratios, measured here. */
+export async function runExperiment(argv: string[]): Promise<void> {
+  const o = parseOptions(argv, {
+    layers: { type: 'string', default: '2,4' },
+    ratios: { type: 'string', default: '5,10,20,40' },
+    epsilons: { type: 'string', default: '0.8' },
+    radii: { type: 'string', default: '2' },
+    protocol: { type: 'string', default: 'paper' },
+    epochs: { type: 'string' },
+    tolerance: { type: 'string' },
+    seed: { type: 'string' },
+    backend: { type: 'string', default: 'wasm' },
+    out: { type: 'string', default: 'odl-experiment' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  }) as Record<string, unknown>;
+  if (o.help) return say(HELP);
+  const protocol = o.protocol as string;
+  if (protocol !== 'paper' && protocol !== 'odl') throw new UsageError(`--protocol must be paper or odl, got '${protocol}'`);
+  const backend = o.backend as string;
+  if (backend !== 'wasm' && backend !== 'cpu') throw new UsageError(`--backend must be wasm or cpu, got '${backend}'`);
+  const layers = list('layers', o.layers as string, 1, 100);
+  const ratios = list('ratios', o.ratios as string, 1, 1e6);
+  const epsilons = list('epsilons', o.epsilons as string, 1e-6, 1);
+  const radii = list('radii', o.radii as string, 1, 64);
+  const epochs = numberOption('epochs', o.epochs as string | undefined, 15, 1, 10_000);
+  const tolerance = numberOption('tolerance', o.tolerance as string | undefined, 1, 0, 100) / 100;
+  const seed = numberOption('seed', o.seed as string | undefined, 0, 0, 2 ** 31);
+  const info = await setupBackend({ prefer: [backend as BackendName] });
+  registerBuiltinMethods();
+  const started = Date.now();
+
+  const vanilla = new Map<number, number>();
+  for (const n of layers) vanilla.set(n, (await vanillaMemory(protocol, n, seed)).bytes);
+  const runs = plan(layers, ratios, epsilons, radii, vanilla);
+  say(`odl experiment on ${info.backend}: ${runs.length} runs (protocol ${protocol}, ${epochs} epochs, N = ${layers.join(', ')}), two at a time\n`);
+  const results = await runInLanes(runs, ['--protocol', protocol, '--epochs', String(epochs), '--seed', String(seed), '--backend', backend], say);
+
+  const points = runs.map((run) => {
+    const s: FinetuneSummary = results.get(run.label)!;
+    return {
+      series: run.method,
+      label: run.label,
+      lastN: run.lastN,
+      top1: s.top1,
+      activationBytes: s.activationBytes.analytic,
+      measuredBytes: s.activationBytes.measured,
+      trainingFlops: s.trainingFlops,
+      trainingFlopsPaper: s.trainingFlopsPaper,
+      msPerStep: s.msPerStep,
+    };
+  });
+  const claims = (sameLayers: boolean, flops: 'trainingFlops' | 'trainingFlopsPaper') =>
+    claimRatios(
+      points.map((p): ClaimPoint => ({ ...p, trainingFlops: p[flops] })),
+      { method: 'asi', reference: 'vanilla', baseline: 'hosvd', tolerance, sameLayers },
+    );
+  const pareto = claims(false, 'trainingFlops');
+  const paretoPaper = claims(false, 'trainingFlopsPaper');
+  const same = claims(true, 'trainingFlops');
+
+  const outDir = resolve(o.out as string);
+  mkdirSync(outDir, { recursive: true });
+  const columns = ['series', 'label', 'layers', 'top1_percent', 'activation_mib', 'measured_mib', 'training_flops', 'training_flops_paper', 'ms_per_step'];
+  const rows = points.map((p) => [p.series, p.label, p.lastN, 100 * p.top1, p.activationBytes / 2 ** 20, p.measuredBytes / 2 ** 20, p.trainingFlops, p.trainingFlopsPaper, p.msPerStep]);
+  const plotted = (x: (p: (typeof points)[number]) => number) => points.map((p) => ({ series: `${p.series} N=${p.lastN}`, label: p.label, x: x(p), y: 100 * p.top1 }));
+  await writePlot(
+    join(outDir, 'figure1-memory'),
+    scatterSvg(plotted((p) => p.activationBytes / 2 ** 20), { title: 'Top-1 vs activation memory', xLabel: 'activation memory of the fine-tuned layers (MiB, log)', yLabel: 'top-1 (%)' }),
+    { columns, rows },
+  );
+  await writePlot(
+    join(outDir, 'figure1-flops'),
+    scatterSvg(plotted((p) => p.trainingFlops), { title: 'Top-1 vs training FLOPs per step', xLabel: 'training FLOPs per step (exact, log)', yLabel: 'top-1 (%)' }),
+    { columns, rows },
+  );
+  const tol = `${(100 * tolerance).toFixed(1)} point${tolerance === 0.01 ? '' : 's'}`;
+  const summary = [
+    '# odl experiment',
+    '',
+    `Protocol ${protocol}, ${epochs} epochs, seed ${seed}, N = ${layers.join(', ')}, ASI budgets = vanilla / ${ratios.join(', ')}, HOSVD_ε ε = ${epsilons.join(', ')}, gradient filter r = ${radii.join(', ')}; ${info.backend}, ${((Date.now() - started) / 1000).toFixed(0)} s.`,
+    '',
+    `"The same accuracy" = at most ${tol} of top-1 below. Memory: analytic, the fine-tuned convolutions' inputs (as the paper counts). FLOPs: exact accounting (paper accounting in brackets).`,
+    '',
+    markdownTable(
+      ['ratio', 'paper', 'measured here (any N, the Pareto view)', 'measured here (same N)'],
+      [
+        ['memory vs vanilla', '120.09×', describe(pareto.memoryVsReference, 'memory'), describe(same.memoryVsReference, 'memory')],
+        [
+          'training FLOPs vs vanilla',
+          '1.86×',
+          `${describe(pareto.flopsVsReference, 'FLOPs')} [${paretoPaper.flopsVsReference?.ratio.toFixed(2) ?? '—'}×]`,
+          describe(same.flopsVsReference, 'FLOPs'),
+        ],
+        [
+          'training FLOPs vs HOSVD_ε at similar memory',
+          '252.65×',
+          `${describe(pareto.flopsVsBaseline, 'HOSVD_ε')} [${paretoPaper.flopsVsBaseline?.ratio.toFixed(2) ?? '—'}×]`,
+          describe(same.flopsVsBaseline, 'HOSVD_ε'),
+        ],
+      ],
+    ),
+    '',
+    markdownTable(
+      ['run', 'top-1', 'activation MiB', 'measured MiB', 'training MFLOPs (exact)', 'training MFLOPs (paper)', 'ms / step'],
+      points.map((p) => [p.label, `${(100 * p.top1).toFixed(2)}%`, (p.activationBytes / 2 ** 20).toFixed(4), (p.measuredBytes / 2 ** 20).toFixed(4), (p.trainingFlops / 1e6).toFixed(1), (p.trainingFlopsPaper / 1e6).toFixed(1), p.msPerStep.toFixed(1)]),
+    ),
+    '',
+  ].join('\n');
+  await writeFileAtomic(join(outDir, 'summary.md'), summary);
+  const report = { schemaVersion: 1, kind: 'odl-experiment', backend: info.backend, protocol, epochs, seed, tolerance, points, ratios: { pareto, paretoPaper, sameLayers: same } };
+  await writeFileAtomic(join(outDir, 'experiment.json'), JSON.stringify(report, null, 2));
+  if (o.json) return emitJson(report);
+  say(`\n${summary}\nFigures and data: ${outDir}`);
+}
