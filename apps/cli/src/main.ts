@@ -60,7 +60,8 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
+// `pnpm start -- --json` passes a lone `--` before the options: it separates nothing here.
+main(process.argv.slice(2).filter((a, i) => !(a === '--' && i > 0))).then(
   (code) => process.exit(code),
   (e: unknown) => {
     console.error(e);

@@ -8,6 +8,7 @@ import { numberOption, parseOptions } from '../args';
 import { UsageError } from '../errors';
 import { emitJson, markdownTable, say } from '../output';
 import { runInLanes, vanillaMemory, type PlannedRun } from '../runs';
+import { RANK_SELECTION_EPSILONS } from '@odl/shortcut';
 import type { FinetuneSummary } from './finetune';
 
 const HELP = `odl experiment — the paper's Figure 1 for odl: fine-tune the shipped model with vanilla
@@ -17,7 +18,9 @@ training FLOPs (log axes), and measure the paper's three headline ratios.
 
 Options:
   --layers <list>     numbers of fine-tuned convolutions (default 2,4)
-  --ratios <list>     ASI budgets as vanilla's memory / r (default 5,10,20,40)
+  --ratios <list>     ASI budgets as vanilla's memory / r (default 5,10,20,40); ASI runs twice per
+                      budget: with the protocol's ε grid (series asi, the paper's method) and
+                      with odl's wider grid (series 'asi, odl ε grid'), whose ranks can grow with the budget
   --epsilons <list>   HOSVD_ε thresholds (default 0.8)
   --radii <list>      gradient-filter radii (default 2)
   --protocol <p>      paper (default) or odl
@@ -31,14 +34,24 @@ Options:
 
 const list = (name: string, raw: string, min: number, max: number) => raw.split(',').map((v) => numberOption(name, v.trim(), 0, min, max));
 
+/** A run of the sweep, with the series it is plotted in. */
+type SweepRun = PlannedRun & { series: string };
+
+/** The series of ASI with odl's wider ε grid. */
+const ASI_ODL_GRID = 'asi, odl ε grid';
+
 /** The runs of the sweep, HOSVD_ε on the second lane (it decomposes every activation every step). */
-function plan(layers: number[], ratios: number[], epsilons: number[], radii: number[], vanilla: Map<number, number>): PlannedRun[] {
-  const runs: PlannedRun[] = [];
+function plan(layers: number[], ratios: number[], epsilons: number[], radii: number[], vanilla: Map<number, number>): SweepRun[] {
+  const runs: SweepRun[] = [];
   for (const n of layers) {
-    runs.push({ label: `vanilla N=${n}`, method: 'vanilla', lastN: n, lane: 0 });
-    for (const r of ratios) runs.push({ label: `asi N=${n} /${r}`, method: 'asi', lastN: n, budgetBytes: Math.floor(vanilla.get(n)! / r), lane: 0 });
-    for (const r of radii) runs.push({ label: `gradient-filter N=${n} r=${r}`, method: 'gradient-filter', methodOptions: { radius: r }, lastN: n, lane: 0 });
-    for (const e of epsilons) runs.push({ label: `hosvd N=${n} ε=${e}`, method: 'hosvd', methodOptions: { epsilon: e }, lastN: n, lane: 1 });
+    runs.push({ series: 'vanilla', label: `vanilla N=${n}`, method: 'vanilla', lastN: n, lane: 0 });
+    for (const r of ratios) {
+      const budgetBytes = Math.floor(vanilla.get(n)! / r);
+      runs.push({ series: 'asi', label: `asi N=${n} /${r}`, method: 'asi', lastN: n, budgetBytes, lane: 0 });
+      runs.push({ series: ASI_ODL_GRID, label: `asi (odl grid) N=${n} /${r}`, method: 'asi', methodOptions: { epsilons: [...RANK_SELECTION_EPSILONS] }, lastN: n, budgetBytes, lane: r <= 10 ? 1 : 0 });
+    }
+    for (const r of radii) runs.push({ series: 'gradient-filter', label: `gradient-filter N=${n} r=${r}`, method: 'gradient-filter', methodOptions: { radius: r }, lastN: n, lane: 0 });
+    for (const e of epsilons) runs.push({ series: 'hosvd', label: `hosvd N=${n} ε=${e}`, method: 'hosvd', methodOptions: { epsilon: e }, lastN: n, lane: 1 });
   }
   return runs;
 }
@@ -89,7 +102,7 @@ export async function runExperiment(argv: string[]): Promise<void> {
   const points = runs.map((run) => {
     const s: FinetuneSummary = results.get(run.label)!;
     return {
-      series: run.method,
+      series: run.series,
       label: run.label,
       lastN: run.lastN,
       top1: s.top1,
@@ -100,20 +113,20 @@ export async function runExperiment(argv: string[]): Promise<void> {
       msPerStep: s.msPerStep,
     };
   });
-  const claims = (sameLayers: boolean, flops: 'trainingFlops' | 'trainingFlopsPaper') =>
+  const claims = (method: string, sameLayers: boolean, flops: 'trainingFlops' | 'trainingFlopsPaper') =>
     claimRatios(
       points.map((p): ClaimPoint => ({ ...p, trainingFlops: p[flops] })),
-      { method: 'asi', reference: 'vanilla', baseline: 'hosvd', tolerance, sameLayers },
+      { method, reference: 'vanilla', baseline: 'hosvd', tolerance, sameLayers },
     );
-  const pareto = claims(false, 'trainingFlops');
-  const paretoPaper = claims(false, 'trainingFlopsPaper');
-  const same = claims(true, 'trainingFlops');
+  const ratiosOf = (method: string) => ({ pareto: claims(method, false, 'trainingFlops'), paretoPaper: claims(method, false, 'trainingFlopsPaper'), sameLayers: claims(method, true, 'trainingFlops') });
+  const paper = ratiosOf('asi');
+  const wide = ratiosOf(ASI_ODL_GRID);
 
   const outDir = resolve(o.out as string);
   mkdirSync(outDir, { recursive: true });
   const columns = ['series', 'label', 'layers', 'top1_percent', 'activation_mib', 'measured_mib', 'training_flops', 'training_flops_paper', 'ms_per_step'];
   const rows = points.map((p) => [p.series, p.label, p.lastN, 100 * p.top1, p.activationBytes / 2 ** 20, p.measuredBytes / 2 ** 20, p.trainingFlops, p.trainingFlopsPaper, p.msPerStep]);
-  const plotted = (x: (p: (typeof points)[number]) => number) => points.map((p) => ({ series: `${p.series} N=${p.lastN}`, label: p.label, x: x(p), y: 100 * p.top1 }));
+  const plotted = (x: (p: (typeof points)[number]) => number) => points.map((p) => ({ series: `${p.series}, N=${p.lastN}`, label: p.label, x: x(p), y: 100 * p.top1 }));
   await writePlot(
     join(outDir, 'figure1-memory'),
     scatterSvg(plotted((p) => p.activationBytes / 2 ** 20), { title: 'Top-1 vs activation memory', xLabel: 'activation memory of the fine-tuned layers (MiB, log)', yLabel: 'top-1 (%)' }),
@@ -132,24 +145,32 @@ export async function runExperiment(argv: string[]): Promise<void> {
     '',
     `"The same accuracy" = at most ${tol} of top-1 below. Memory: analytic, the fine-tuned convolutions' inputs (as the paper counts). FLOPs: exact accounting (paper accounting in brackets).`,
     '',
-    markdownTable(
-      ['ratio', 'paper', 'measured here (any N, the Pareto view)', 'measured here (same N)'],
-      [
-        ['memory vs vanilla', '120.09×', describe(pareto.memoryVsReference, 'memory'), describe(same.memoryVsReference, 'memory')],
+    ...[
+      ['ASI (the paper\'s method: the protocol\'s ε grid)', paper] as const,
+      [`ASI with odl's ε grid (series '${ASI_ODL_GRID}')`, wide] as const,
+    ].flatMap(([title, r]) => [
+      `### ${title}`,
+      '',
+      markdownTable(
+        ['ratio', 'paper', 'measured here (any N, the Pareto view)', 'measured here (same N)'],
         [
-          'training FLOPs vs vanilla',
-          '1.86×',
-          `${describe(pareto.flopsVsReference, 'FLOPs')} [${paretoPaper.flopsVsReference?.ratio.toFixed(2) ?? '—'}×]`,
-          describe(same.flopsVsReference, 'FLOPs'),
+          ['memory vs vanilla', '120.09×', describe(r.pareto.memoryVsReference, 'memory'), describe(r.sameLayers.memoryVsReference, 'memory')],
+          [
+            'training FLOPs vs vanilla',
+            '1.86×',
+            `${describe(r.pareto.flopsVsReference, 'FLOPs')} [${r.paretoPaper.flopsVsReference?.ratio.toFixed(2) ?? '—'}×]`,
+            describe(r.sameLayers.flopsVsReference, 'FLOPs'),
+          ],
+          [
+            'training FLOPs vs HOSVD_ε at similar memory',
+            '252.65×',
+            `${describe(r.pareto.flopsVsBaseline, 'HOSVD_ε')} [${r.paretoPaper.flopsVsBaseline?.ratio.toFixed(2) ?? '—'}×]`,
+            describe(r.sameLayers.flopsVsBaseline, 'HOSVD_ε'),
+          ],
         ],
-        [
-          'training FLOPs vs HOSVD_ε at similar memory',
-          '252.65×',
-          `${describe(pareto.flopsVsBaseline, 'HOSVD_ε')} [${paretoPaper.flopsVsBaseline?.ratio.toFixed(2) ?? '—'}×]`,
-          describe(same.flopsVsBaseline, 'HOSVD_ε'),
-        ],
-      ],
-    ),
+      ),
+      '',
+    ]),
     '',
     markdownTable(
       ['run', 'top-1', 'activation MiB', 'measured MiB', 'training MFLOPs (exact)', 'training MFLOPs (paper)', 'ms / step'],
@@ -158,7 +179,7 @@ export async function runExperiment(argv: string[]): Promise<void> {
     '',
   ].join('\n');
   await writeFileAtomic(join(outDir, 'summary.md'), summary);
-  const report = { schemaVersion: 1, kind: 'odl-experiment', backend: info.backend, protocol, epochs, seed, tolerance, points, ratios: { pareto, paretoPaper, sameLayers: same } };
+  const report = { schemaVersion: 1, kind: 'odl-experiment', backend: info.backend, protocol, epochs, seed, tolerance, points, ratios: { asi: paper, [ASI_ODL_GRID]: wide } };
   await writeFileAtomic(join(outDir, 'experiment.json'), JSON.stringify(report, null, 2));
   if (o.json) return emitJson(report);
   say(`\n${summary}\nFigures and data: ${outDir}`);
