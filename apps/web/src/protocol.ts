@@ -130,6 +130,28 @@ export interface PlanInfo {
   tables: PlanTable[];
 }
 
+/** What the worker says about a run when it starts. */
+export interface RunStart {
+  /** Worker-assigned id. */
+  runId: number;
+  /** Method (registry name). */
+  method: string;
+  /** The session's protocol. */
+  protocol: ProtocolName;
+  /** Planned steps. */
+  totalSteps: number;
+  /** Trained layers. */
+  layers: LayerInfo[];
+  /** What the method's planner chose, when it ran. */
+  plan: PlanInfo | null;
+  /** Images used. */
+  trainImages: number;
+  /** Held-out images per evaluation. */
+  testImages: number;
+  /** Class names. */
+  classNames: string[];
+}
+
 /** Worker → page. */
 export type FromWorker =
   | { type: 'ready'; backend: string; rejected: { backend: string; reason: string }[]; pretrained: boolean }
@@ -137,18 +159,7 @@ export type FromWorker =
   | { type: 'state'; state: RunState }
   | { type: 'log'; line: string }
   | { type: 'error'; message: string }
-  | {
-      type: 'run-start';
-      runId: number;
-      method: string;
-      protocol: ProtocolName;
-      totalSteps: number;
-      layers: LayerInfo[];
-      plan: PlanInfo | null;
-      trainImages: number;
-      testImages: number;
-      classNames: string[];
-    }
+  | ({ type: 'run-start' } & RunStart)
   | { type: 'step'; runId: number; step: number; loss: number; ms: number; learningRate: number; numTensors: number }
   | { type: 'eval'; runId: number; step: number; top1: number; loss: number }
   | { type: 'memory'; runId: number; analyticBytes: number; vanillaBytes: number; measuredBytes: number; trainingFlops: number }

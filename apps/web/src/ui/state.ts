@@ -1,6 +1,6 @@
 // The page's view of what the worker reports. Exposed as `window.__odl` for tests and curious
 // users (read-only by convention).
-import type { FromWorker, LayerInfo, MethodInfo, PlanInfo, ProtocolName, RunState, SavedModelInfo } from '../protocol';
+import type { FromWorker, MethodInfo, RunStart, RunState, SavedModelInfo } from '../protocol';
 
 /** One training step as displayed. */
 export interface StepPoint {
@@ -14,26 +14,8 @@ export interface StepPoint {
   numTensors: number;
 }
 
-/** One run (one method) of the latest start. */
-export interface RunView {
-  /** Worker-assigned id. */
-  runId: number;
-  /** Method (registry name). */
-  method: string;
-  /** The session's protocol. */
-  protocol: ProtocolName;
-  /** Planned steps. */
-  totalSteps: number;
-  /** Trained layers. */
-  layers: LayerInfo[];
-  /** What the method's planner chose, when it ran. */
-  plan: PlanInfo | null;
-  /** Images used. */
-  trainImages: number;
-  /** Held-out images per evaluation. */
-  testImages: number;
-  /** Class names. */
-  classNames: string[];
+/** One run (one method) of the latest start: what the worker said at its start, then what it reported. */
+export interface RunView extends RunStart {
   /** Every step. */
   steps: StepPoint[];
   /** Evaluations (step 0 = before training). */
@@ -106,11 +88,11 @@ export function applyMessage(state: AppState, msg: FromWorker): void {
       state.log.push(`error: ${msg.message}`);
       break;
     case 'run-start':
-      state.runs.push({
-        runId: msg.runId, method: msg.method, protocol: msg.protocol, totalSteps: msg.totalSteps, layers: msg.layers, plan: msg.plan, trainImages: msg.trainImages,
-        testImages: msg.testImages, classNames: msg.classNames, steps: [], evals: [], memory: null, end: null,
-      });
+    {
+      const { type: _type, ...start } = msg;
+      state.runs.push({ ...start, steps: [], evals: [], memory: null, end: null });
       break;
+    }
     case 'step':
       run(msg.runId)?.steps.push({ step: msg.step, loss: msg.loss, ms: msg.ms, numTensors: msg.numTensors });
       break;
