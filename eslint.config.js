@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 // The dependency graph of the packages (docs/architecture.md §1): what each package folder may
-// import from @odl/* besides itself. Tests may also import the private @odl/test-utils.
+// import from @odl/* besides itself. Tests and benchmarks may also import the private @odl/test-utils.
 const layers = {
   backend: [],
   datasets: ['backend'],
@@ -31,7 +31,10 @@ const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patter
 
 const layering = Object.entries(layers).flatMap(([pkg, allowed]) => [
   { files: codeFiles(`packages/${pkg}`), rules: restrict(outsideLayer(pkg, allowed), deepImport()) },
-  { files: codeFiles(`packages/${pkg}/test`), rules: restrict(outsideLayer(pkg, [...allowed, 'test-utils']), deepImport()) },
+  ...['test', 'bench'].map((dir) => ({
+    files: codeFiles(`packages/${pkg}/${dir}`),
+    rules: restrict(outsideLayer(pkg, [...allowed, 'test-utils']), deepImport()),
+  })),
 ]);
 
 export default tseslint.config(
@@ -89,7 +92,7 @@ export default tseslint.config(
     // A benchmark, not library code: it times ASI against HOSVD_ε (@odl/lowrank) side by side,
     // which is why @odl/shortcut lists @odl/lowrank as a devDependency.
     files: ['packages/shortcut/bench/asi-vs-hosvd.ts'],
-    rules: restrict(outsideLayer('shortcut', [...layers.shortcut, 'lowrank']), deepImport()),
+    rules: restrict(outsideLayer('shortcut', [...layers.shortcut, 'lowrank', 'test-utils']), deepImport()),
   },
   // The front doors may import every package, by its name.
   { files: [...codeFiles('apps'), ...codeFiles('examples')], rules: restrict(deepImport()) },

@@ -1,5 +1,6 @@
 // Bundles the CLI into one ESM file for Node. The @odl packages are inlined from their sources
-// (so the benchmark files, which sit beside those sources, share the same module instances) and
+// (so the benchmark files, which sit beside those sources, share the same module instances; the
+// private, never-built @odl/test-utils that the benchmarks use is inlined the same way) and
 // tfjs from its ESM build, so exactly one copy of tfjs-core runs. Only the wasm binaries and the
 // shipped data stay on disk; the CLI finds them through require.resolve at run time.
 import * as esbuild from 'esbuild';

@@ -4,9 +4,9 @@
 // mask (rangeMaskBits), each with its input gradient (tf.mul(dy, cast(mask)) or applyMaskBits).
 // Median of `reps` runs after one warm-up, methods interleaved run by run; results read back.
 import { applyMaskBits, rangeMask, rangeMaskBits, setupBackend, tf } from '../src/index';
-import type { Row } from './linalg-qr';
+import { median as medianOf, type BenchRow } from '@odl/test-utils';
 
-const median = (xs: number[]): number => xs.slice().sort((a, b) => a - b)[xs.length >> 1]!;
+const median = (xs: number[]): number => medianOf(xs, 'upper');
 
 /**
  * Times the three ReLU6 mask variants (make the mask; apply it to a gradient) on wasm.
@@ -19,7 +19,7 @@ const median = (xs: number[]): number => xs.slice().sort((a, b) => a - b)[xs.len
  * const rows = await benchActivationMask();
  * ```
  */
-export async function benchActivationMask(reps = 9): Promise<Row[]> {
+export async function benchActivationMask(reps = 9): Promise<BenchRow[]> {
   await setupBackend({ prefer: ['wasm'] });
   const shape = [64, 7, 7, 576];
   const x = tf.mul(tf.randomNormal(shape, 0, 1, 'float32', 1), 4);
@@ -60,7 +60,7 @@ export async function benchActivationMask(reps = 9): Promise<Row[]> {
   }
   tf.dispose([x, dy]);
   const note = `wasm, ${shape.join('×')}, median of ${reps}`;
-  const rows: Row[] = [];
+  const rows: BenchRow[] = [];
   for (const [name, t] of Object.entries(times)) {
     rows.push({ name: `${name}: make`, value: median(t.make), unit: 'ms', note });
     rows.push({ name: `${name}: input gradient`, value: median(t.apply), unit: 'ms', note });

@@ -8,18 +8,7 @@ import {
   depthwiseConv2dWeightGradient,
 } from '../src/kernels';
 import { runStockKernel } from '../src/kernels/register';
-
-/** One benchmark measurement. */
-export interface Row {
-  /** What was measured. */
-  name: string;
-  /** The measured value, in `unit`. */
-  value: number;
-  /** `GFLOP/s`, `ratio` or `×`. */
-  unit: string;
-  /** Wall time and context. */
-  note?: string;
-}
+import { medianMs, type BenchRow } from '@odl/test-utils';
 
 type Shape4 = [number, number, number, number];
 
@@ -29,26 +18,6 @@ interface ConvCase {
   filter: Shape4;
   stride: number;
   depthwise: boolean;
-}
-
-/** Median wall time in ms of `fn` (result read back with dataSync), after `warmup` untimed runs. */
-function medianMs(fn: () => tf.Tensor, reps: number, warmup = 1): number {
-  for (let i = 0; i < warmup; i++) {
-    const t = fn();
-    t.dataSync();
-    t.dispose();
-  }
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    const t = fn();
-    t.dataSync();
-    times.push(performance.now() - t0);
-    t.dispose();
-  }
-  times.sort((a, b) => a - b);
-  const mid = times.length >> 1;
-  return times.length % 2 === 1 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
 }
 
 /** Runs a stock tfjs kernel that odl replaced; throws if it was never captured. */
@@ -82,10 +51,10 @@ function tensors(c: ConvCase) {
   };
 }
 
-function benchWasmCase(c: ConvCase, reps: number): Row[] {
+function benchWasmCase(c: ConvCase, reps: number): BenchRow[] {
   const { x, w, dy } = tensors(c);
   const flops = convFlops(c);
-  const rows: Row[] = [];
+  const rows: BenchRow[] = [];
   const fwdMs = c.depthwise
     ? medianMs(() => tf.depthwiseConv2d(x, w, c.stride, 'same'), reps)
     : medianMs(() => tf.conv2d(x, w, c.stride, 'same'), reps);
@@ -115,14 +84,14 @@ function benchWasmCase(c: ConvCase, reps: number): Row[] {
   return rows;
 }
 
-function benchCpu(c: ConvCase, reps: number): Row[] {
+function benchCpu(c: ConvCase, reps: number): BenchRow[] {
   const { x, w, dy } = tensors(c);
   const flops = convFlops(c);
   const attrs = { strides: c.stride, pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined };
   const stockMs = medianMs(
     () => stock('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: c.filter }),
     2,
-    0,
+    { warmup: 0 },
   );
   const odlMs = medianMs(() => conv2dWeightGradient(x, dy, c.filter, c.stride, 'same'), reps);
   const fwdMs = medianMs(() => tf.conv2d(x, w, c.stride, 'same'), reps);
@@ -139,7 +108,7 @@ function benchCpu(c: ConvCase, reps: number): Row[] {
   ];
 }
 
-function benchCpuDepthwise(c: ConvCase, reps: number): Row[] {
+function benchCpuDepthwise(c: ConvCase, reps: number): BenchRow[] {
   const { x, w, dy } = tensors(c);
   const flops = convFlops(c);
   const attrs = { strides: c.stride, pad: 'same', dilations: 1, dimRoundingMode: undefined };
@@ -149,7 +118,7 @@ function benchCpuDepthwise(c: ConvCase, reps: number): Row[] {
   const odlI = medianMs(() => depthwiseConv2dInputGradient(dy, w, c.x, c.stride, 'same'), reps);
   const fwd = medianMs(() => tf.depthwiseConv2d(x, w, c.stride, 'same'), reps);
   tf.dispose([x, w, dy]);
-  const row = (what: string, ms: number): Row => ({ name: `cpu ${c.label}: ${what}`, value: round(gflops(flops, ms), 3), unit: 'GFLOP/s', note: `${round(ms, 1)} ms` });
+  const row = (what: string, ms: number): BenchRow => ({ name: `cpu ${c.label}: ${what}`, value: round(gflops(flops, ms), 3), unit: 'GFLOP/s', note: `${round(ms, 1)} ms` });
   return [
     row('forward DepthwiseConv2dNative', fwd),
     row('stock DepthwiseConv2dNativeBackpropFilter', stockF),
@@ -173,7 +142,7 @@ function benchCpuDepthwise(c: ConvCase, reps: number): Row[] {
  * const rows = await benchConvKernels();
  * ```
  */
-export async function benchConvKernels(options: { reps?: number; cpuBatch?: number } = {}): Promise<Row[]> {
+export async function benchConvKernels(options: { reps?: number; cpuBatch?: number } = {}): Promise<BenchRow[]> {
   const reps = options.reps ?? 5;
   const cpuBatch = options.cpuBatch ?? 4;
   const previous = tf.getBackend();
@@ -184,7 +153,7 @@ export async function benchConvKernels(options: { reps?: number; cpuBatch?: numb
     { label: 'conv 3×3 stride 2 x 32×28×28×64 → 128', x: [32, 28, 28, 64], filter: [3, 3, 64, 128], stride: 2, depthwise: false },
     { label: 'depthwise 3×3 stride 2 x 32×28×28×144', x: [32, 28, 28, 144], filter: [3, 3, 144, 1], stride: 2, depthwise: true },
   ];
-  const rows: Row[] = [];
+  const rows: BenchRow[] = [];
   await setupBackend({ prefer: ['wasm'] });
   for (const c of wasmCases) rows.push(...benchWasmCase(c, reps));
   await setupBackend({ prefer: ['cpu'] });

@@ -10,35 +10,7 @@ import {
   symmetricEigen,
   tf,
 } from '../src/index';
-
-/** One benchmark measurement. */
-export interface Row {
-  /** What was measured. */
-  name: string;
-  /** The measurement. */
-  value: number;
-  /** Its unit. */
-  unit: string;
-  /** How it was measured, or context. */
-  note?: string;
-}
-
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
-
-/** Median wall time (ms) of `fn` over `reps` runs after one warm-up; `fn` disposes its own output. */
-function timeMs(fn: () => void, reps: number): number {
-  fn();
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    fn();
-    times.push(performance.now() - t0);
-  }
-  return median(times);
-}
+import { gramSchmidtF64, median, medianMs, type BenchRow } from '@odl/test-utils';
 
 /** ‖QᵀQ − I‖_F and max |QᵀQ − I| in Float64. */
 function orthogonality(q: Float32Array, m: number, k: number): { frobenius: number; max: number } {
@@ -61,25 +33,7 @@ function orthogonality(q: Float32Array, m: number, k: number): { frobenius: numb
   return { frobenius: Math.sqrt(f), max: mx };
 }
 
-/** Random k×k orthogonal matrix (Gram-Schmidt of a seeded Gaussian), row-major Float32. */
-function randomOrthogonal(k: number, rng: SeededRandom): Float32Array {
-  const v = Float64Array.from(rng.normalArray(k * k));
-  for (let j = 0; j < k; j++) {
-    for (let pass = 0; pass < 2; pass++) {
-      for (let p = 0; p < j; p++) {
-        let dot = 0;
-        for (let i = 0; i < k; i++) dot += v[i * k + p] * v[i * k + j];
-        for (let i = 0; i < k; i++) v[i * k + j] -= dot * v[i * k + p];
-      }
-    }
-    let n = 0;
-    for (let i = 0; i < k; i++) n += v[i * k + j] ** 2;
-    for (let i = 0; i < k; i++) v[i * k + j] /= Math.sqrt(n);
-  }
-  return Float32Array.from(v);
-}
-
-function benchQr(label: string, a: tf.Tensor2D, reps: number): Row[] {
+function benchQr(label: string, a: tf.Tensor2D, reps: number): BenchRow[] {
   const [m, k] = a.shape;
   const at = tf.transpose(a);
   const gram = () => {
@@ -101,8 +55,8 @@ function benchQr(label: string, a: tf.Tensor2D, reps: number): Row[] {
     qr();
     qrTimes.push(performance.now() - t0);
   }
-  const gramMs = median(gramTimes);
-  const qrMs = median(qrTimes);
+  const gramMs = median(gramTimes, 'upper');
+  const qrMs = median(qrTimes, 'upper');
   const res = orthonormalBasisDetailed(a);
   const err = orthogonality(res.q.dataSync() as Float32Array, m, k);
   tf.dispose([at, res.q]);
@@ -129,26 +83,26 @@ function round(x: number): number {
  * const rows = await benchOrthonormalBasis();
  * ```
  */
-export async function benchOrthonormalBasis(options: { reps?: number; m?: number; k?: number } = {}): Promise<Row[]> {
+export async function benchOrthonormalBasis(options: { reps?: number; m?: number; k?: number } = {}): Promise<BenchRow[]> {
   const reps = options.reps ?? 9;
   const m = options.m ?? 200000;
   const k = options.k ?? 16;
   const info = await setupBackend({ prefer: ['wasm'] });
   const rng = new SeededRandom('bench/linalg-qr');
-  const rows: Row[] = [];
+  const rows: BenchRow[] = [];
 
   const gaussian = rng.normal([m, k]) as tf.Tensor2D;
   rows.push(...benchQr('Gaussian', gaussian, reps));
   // cond 1e6: Gaussian columns (nearly orthogonal) scaled by a log-spaced spectrum, then mixed.
   const sigma = tf.tensor1d(Array.from({ length: k }, (_, i) => 1e-6 ** (i / (k - 1))));
-  const mix = tf.tensor2d(randomOrthogonal(k, rng), [k, k]);
+  const mix = tf.tensor2d(Float32Array.from(gramSchmidtF64(rng.normalArray(k * k), k, k)), [k, k]); // random orthogonal
   const ill = tf.tidy(() => tf.matMul(tf.mul(gaussian, sigma), mix)) as tf.Tensor2D;
   rows.push(...benchQr('cond 1e6', ill, Math.max(3, reps >> 1)));
   tf.dispose([gaussian, sigma, mix, ill]);
   // ASI-sized inputs: P = A_(n)·Ω for a batch mode (128×16) and a channel mode (960×32).
   for (const [pm, pk] of [[128, 16], [960, 32]]) {
     const p = rng.normal([pm, pk]) as tf.Tensor2D;
-    const ms = timeMs(() => orthonormalBasisDetailed(p).q.dispose(), reps);
+    const ms = medianMs(() => orthonormalBasisDetailed(p).q.dispose(), reps, { even: 'upper' });
     const path = orthonormalBasisDetailed(p);
     rows.push({ name: `orthonormalBasis ${pm}×${pk}`, value: round(ms), unit: 'ms', note: `${path.path} path (ASI-sized P)` });
     tf.dispose([p, path.q]);
@@ -156,8 +110,8 @@ export async function benchOrthonormalBasis(options: { reps?: number; m?: number
   // A channel factor of MCUNet's last stage (576×16): the default (Gram) path against the host path.
   {
     const p = rng.normal([576, 16]) as tf.Tensor2D;
-    const gramMs = timeMs(() => orthonormalBasisDetailed(p).q.dispose(), reps);
-    const hostMs = timeMs(() => orthonormalBasisDetailed(p, { hostLimitMacs: Infinity }).q.dispose(), reps);
+    const gramMs = medianMs(() => orthonormalBasisDetailed(p).q.dispose(), reps, { even: 'upper' });
+    const hostMs = medianMs(() => orthonormalBasisDetailed(p, { hostLimitMacs: Infinity }).q.dispose(), reps, { even: 'upper' });
     const chosen = orthonormalBasisDetailed(p);
     chosen.q.dispose();
     rows.push({ name: 'orthonormalBasis 576×16', value: round(gramMs), unit: 'ms', note: `${chosen.path} path (the default for 16+ rows per column)` });
@@ -168,12 +122,12 @@ export async function benchOrthonormalBasis(options: { reps?: number; m?: number
   const n = 512;
   const b = rng.normal([n, n]);
   const sym = tf.tidy(() => tf.add(b, tf.transpose(b))) as tf.Tensor2D;
-  const eigMs = timeMs(() => symmetricEigen(sym).vectors.dispose(), 3);
+  const eigMs = medianMs(() => symmetricEigen(sym).vectors.dispose(), 3, { even: 'upper' });
   rows.push({ name: `symmetricEigen ${n}×${n}`, value: round(eigMs), unit: 'ms', note: 'Householder + implicit QL, Float64 on the host' });
   tf.dispose([b, sym]);
 
   const unf = rng.normal([64, 50000]) as tf.Tensor2D;
-  const gramMs = timeMs(() => leadingSingularVectors(unf, { explainedVariance: 0.8, method: 'gram' }).u.dispose(), reps);
+  const gramMs = medianMs(() => leadingSingularVectors(unf, { explainedVariance: 0.8, method: 'gram' }).u.dispose(), reps, { even: 'upper' });
   const t0 = performance.now();
   const svd = leadingSingularVectors(unf, { explainedVariance: 0.8, method: 'svd' });
   const svdMs = performance.now() - t0;

@@ -11,18 +11,7 @@ import {
   tuckerConv2dWeightGradient,
   type LayerGeometry,
 } from '../src/index';
-
-/** One benchmark result row. */
-export interface BenchRow {
-  /** What was measured. */
-  name: string;
-  /** The measured value. */
-  value: number;
-  /** Unit of `value` (`ms`, `bytes`, `x`). */
-  unit: string;
-  /** How it was measured. */
-  note?: string;
-}
+import { gramSchmidtF64, meanMs, type BenchRow } from '@odl/test-utils';
 
 /** Options of {@link benchContractions}. */
 export interface ContractionBenchOptions {
@@ -36,27 +25,10 @@ export interface ContractionBenchOptions {
   ranks?: [number, number, number, number];
 }
 
+/** A d×k matrix of orthonormal columns: a seeded Gaussian, orthonormalised in Float64. */
 function orthonormal(d: number, k: number, seed: number): tf.Tensor2D {
-  return tf.tidy(() => {
-    // columns of a seeded Gaussian, orthonormalised by an eigen-free route: Gram-Schmidt on the host
-    const g = tf.randomNormal([k, d], 0, 1, 'float32', seed).dataSync();
-    const rows: Float64Array[] = [];
-    for (let i = 0; i < k; i++) {
-      const r = Float64Array.from(g.subarray(i * d, (i + 1) * d));
-      for (let pass = 0; pass < 2; pass++) {
-        for (const q of rows) {
-          let dot = 0;
-          for (let t = 0; t < d; t++) dot += r[t] * q[t];
-          for (let t = 0; t < d; t++) r[t] -= dot * q[t];
-        }
-      }
-      const n = Math.hypot(...r);
-      rows.push(r.map((v) => v / n));
-    }
-    const out = new Float32Array(d * k);
-    rows.forEach((r, i) => r.forEach((v, t) => (out[t * k + i] = v)));
-    return tf.tensor2d(out, [d, k]);
-  });
+  const g = tf.tidy(() => tf.transpose(tf.randomNormal([k, d], 0, 1, 'float32', seed)).dataSync());
+  return tf.tensor2d(Float32Array.from(gramSchmidtF64(g, d, k)), [d, k]);
 }
 
 class FixedFactors extends TuckerCompressor {
@@ -66,13 +38,6 @@ class FixedFactors extends TuckerCompressor {
   protected computeFactors(): TuckerFactors {
     return this.factors.map((U) => (U == null ? null : tf.clone(U)));
   }
-}
-
-function timeMs(f: () => tf.Tensor, repeats: number): number {
-  tf.tidy(() => f().dataSync());
-  const t0 = performance.now();
-  for (let i = 0; i < repeats; i++) tf.tidy(() => f().dataSync());
-  return (performance.now() - t0) / repeats;
 }
 
 /**
@@ -94,8 +59,13 @@ export async function benchContractions(options: ContractionBenchOptions = {}): 
   const dy = tf.randomNormal(g.outputShape, 0, 1, 'float32', 2);
   const factors = g.inputShape.map((d, n) => orthonormal(d, ranks[n], 10 + n));
   const S = tuckerCore(x, factors);
-  const vanillaMs = timeMs(() => exactWeightGradient(g, x, dy), repeats);
-  const tuckerMs = timeMs(() => tuckerConv2dWeightGradient(S, factors, dy, g), repeats);
+  // Each run in a tidy: the intermediates' disposal is part of the time.
+  const vanillaMs = meanMs(() => {
+    tf.tidy(() => exactWeightGradient(g, x, dy).dataSync());
+  }, repeats);
+  const tuckerMs = meanMs(() => {
+    tf.tidy(() => tuckerConv2dWeightGradient(S, factors, dy, g).dataSync());
+  }, repeats);
   const w = tf.variable(tf.randomNormal(g.weightShape, 0, 0.1, 'float32', 3));
   const keptBytes = (method: 'vanilla' | 'tucker') => {
     const c = method === 'vanilla' ? createLayerCompressor('vanilla', g) : new FixedFactors(g, factors);

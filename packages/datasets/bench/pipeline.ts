@@ -4,18 +4,7 @@ import {
   FASHION_MNIST_STATS, compose, grayscaleToRgb, jsBatches, loadEmbeddedFashionMnist, normalize, resize, toTensorBatch,
   type JsBatch,
 } from '../src/index';
-
-/** One benchmark result. */
-export interface Row {
-  /** What was measured. */
-  name: string;
-  /** The measurement. */
-  value: number;
-  /** Its unit. */
-  unit: string;
-  /** How it was measured. */
-  note?: string;
-}
+import { heNormal, median, type BenchRow } from '@odl/test-utils';
 
 /** Options of {@link benchDataPipeline}. */
 export interface PipelineBenchOptions {
@@ -29,7 +18,7 @@ export interface PipelineBenchOptions {
   rounds?: number;
 }
 
-function markdown(rows: Row[]): string {
+function markdown(rows: BenchRow[]): string {
   const lines = ['| benchmark | value | unit | note |', '|---|---:|---|---|'];
   for (const r of rows) lines.push(`| ${r.name} | ${Number(r.value.toPrecision(4))} | ${r.unit} | ${r.note ?? ''} |`);
   return lines.join('\n');
@@ -37,12 +26,11 @@ function markdown(rows: Row[]): string {
 
 /** A small convnet: conv3x3(3→16)+ReLU, maxpool 2, conv3x3(16→32)+ReLU, global mean, dense(32→5). */
 function makeNet(channels: number, classes: number): { vars: tf.Variable[]; loss: (x: tf.Tensor4D, y: tf.Tensor1D) => tf.Scalar } {
-  const init = (shape: number[], fanIn: number, seed: number) => tf.variable(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed), Math.sqrt(2 / fanIn)));
-  const w1 = init([3, 3, channels, 16], 9 * channels, 1);
+  const w1 = heNormal([3, 3, channels, 16], 9 * channels, 1);
   const b1 = tf.variable(tf.zeros([16]));
-  const w2 = init([3, 3, 16, 32], 9 * 16, 2);
+  const w2 = heNormal([3, 3, 16, 32], 9 * 16, 2);
   const b2 = tf.variable(tf.zeros([32]));
-  const w3 = init([32, classes], 32, 3);
+  const w3 = heNormal([32, classes], 32, 3);
   const b3 = tf.variable(tf.zeros([classes]));
   const loss = (x: tf.Tensor4D, y: tf.Tensor1D): tf.Scalar => {
     let h = tf.relu(tf.add(tf.conv2d(x, w1 as tf.Tensor4D, 1, 'same'), b1));
@@ -54,11 +42,6 @@ function makeNet(channels: number, classes: number): { vars: tf.Variable[]; loss
   };
   return { vars: [w1, b1, w2, b2, w3, b3], loss };
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /**
  * Measures, in one run on the wasm backend, images/s of the data pipeline (decode the embedded
@@ -74,7 +57,7 @@ const median = (xs: number[]): number => {
  * const rows = await benchDataPipeline({ size: 32 });
  * ```
  */
-export async function benchDataPipeline(options: PipelineBenchOptions = {}): Promise<Row[]> {
+export async function benchDataPipeline(options: PipelineBenchOptions = {}): Promise<BenchRow[]> {
   const size = options.size ?? 32;
   const batchSize = options.batchSize ?? 64;
   const trainSteps = options.trainSteps ?? 8;
@@ -141,7 +124,7 @@ export async function benchDataPipeline(options: PipelineBenchOptions = {}): Pro
   }
   tf.dispose(net.vars);
 
-  const rows: Row[] = [
+  const rows: BenchRow[] = [
     { name: 'data: load embedded IDX .gz (3000 images)', value: median(loadRates), unit: 'images/s', note: `gunzip (fflate) + IDX parse + class relabel; median of ${rounds}` },
     { name: `data: load + resize 28→${size} + normalise + grey→RGB + batch ${batchSize} + tensors`, value: median(dataRates), unit: 'images/s', note: `one shuffled drop-last epoch per round; median of ${rounds}` },
     { name: `train step: small convnet fwd+bwd+SGD, batch ${batchSize}, ${size}x${size}x3`, value: median(trainRates), unit: 'images/s', note: `${info.backend}; ${trainSteps} steps per round; median of ${rounds}; loss ${lastLoss.toFixed(3)}; ${leaked} tensors leaked` },

@@ -1,4 +1,5 @@
 import { ArgumentError } from '@odl/backend';
+import { findPackageAsset } from '@odl/backend/node';
 import { MissingFileError } from './errors';
 import { FASHION_MNIST_CLASSES } from './formats/classes';
 import { idxToDataset } from './formats/idx';
@@ -60,34 +61,17 @@ const RELATIVE_DATA_DIR = '../data/';
  * ```
  */
 export async function resolveEmbeddedDataDir(): Promise<string> {
-  const { existsSync } = await import('node:fs');
-  const { createRequire } = await import('node:module');
-  const { dirname, join } = await import('node:path');
-  const { fileURLToPath, pathToFileURL } = await import('node:url');
   const marker = embeddedFileNames('finetune-train').labels;
-  const tried: string[] = [];
-  const ok = (dir: string): boolean => {
-    tried.push(dir);
-    return existsSync(join(dir, marker));
-  };
-  const env = process.env.ODL_DATASETS_DATA_DIR;
-  if (env != null && env !== '' && ok(env)) return env;
-  try {
-    const local = fileURLToPath(new URL(RELATIVE_DATA_DIR, import.meta.url));
-    if (ok(local)) return local;
-  } catch {
-    // import.meta.url is not a file: URL (e.g. bundled for a browser); fall through.
-  }
-  for (const from of [import.meta.url, pathToFileURL(join(process.cwd(), 'noop.js')).href]) {
-    try {
-      const pkg = createRequire(from).resolve('@odl/datasets/package.json');
-      const dir = join(dirname(pkg), 'data');
-      if (ok(dir)) return dir;
-    } catch {
-      // not resolvable from here
-    }
-  }
-  throw new MissingFileError(marker, `embedded Fashion-MNIST data not found (tried ${tried.join(', ') || 'nothing'}); set ODL_DATASETS_DATA_DIR or pass { dir }`);
+  return findPackageAsset({
+    envVar: 'ODL_DATASETS_DATA_DIR',
+    relativeUrl: RELATIVE_DATA_DIR,
+    baseUrl: import.meta.url,
+    packageName: '@odl/datasets',
+    subpath: 'data',
+    marker,
+    notFound: (tried) =>
+      new MissingFileError(marker, `embedded Fashion-MNIST data not found (tried ${tried.join(', ') || 'nothing'}); set ODL_DATASETS_DATA_DIR or pass { dir }`),
+  });
 }
 
 /** Options of {@link loadEmbeddedFashionMnist}. */

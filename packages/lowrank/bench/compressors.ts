@@ -3,19 +3,8 @@
 // kept, against 'vanilla'. Run through `odl bench` or directly: `npx tsx packages/lowrank/bench/compressors.ts`.
 import { setupBackend, tf, type BackendName } from '@odl/backend';
 import { conv2dGeometry, createLayerCompressor, denseGeometry, depthwiseGeometry, type LayerGeometry } from '@odl/core';
+import { median, type BenchRow } from '@odl/test-utils';
 import { registerLowrank } from '../src/index';
-
-/** One benchmark measurement. */
-export interface Row {
-  /** What was measured. */
-  name: string;
-  /** The measured value. */
-  value: number;
-  /** Unit of `value`. */
-  unit: string;
-  /** How it was measured. */
-  note?: string;
-}
 
 /** Options of {@link benchLowrank}. */
 export interface BenchLowrankOptions {
@@ -39,12 +28,6 @@ const METHODS: { label: string; method: string; options: Record<string, unknown>
   { label: 'gradient-filter r=2', method: 'gradient-filter', options: { radius: 2 }, convOnly: true },
 ];
 
-function median(values: number[]): number {
-  const v = [...values].sort((a, b) => a - b);
-  const mid = v.length >> 1;
-  return v.length % 2 === 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-}
-
 /**
  * Measures every baseline on every layer: median ms of `compress` and of `weightGradient`
  * (results read back), and the activation bytes kept, with the saving against vanilla.
@@ -54,12 +37,12 @@ function median(values: number[]): number {
  * const rows = await benchLowrank({ backend: 'wasm', reps: 3 });
  * ```
  */
-export async function benchLowrank(options: BenchLowrankOptions = {}): Promise<Row[]> {
+export async function benchLowrank(options: BenchLowrankOptions = {}): Promise<BenchRow[]> {
   const backend = options.backend ?? 'wasm';
   const reps = options.reps ?? 5;
   await setupBackend({ prefer: [backend] });
   registerLowrank();
-  const rows: Row[] = [];
+  const rows: BenchRow[] = [];
   for (const { label, geometry } of LAYERS) {
     const x = tf.randomNormal(geometry.inputShape, 0, 1, 'float32', 1);
     const dy = tf.randomNormal(geometry.outputShape, 0, 1, 'float32', 2);

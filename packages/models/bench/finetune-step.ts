@@ -2,25 +2,8 @@
 // wall time per step and activation bytes (analytic from @odl/profiler, measured on the tape).
 import { savedOnActiveTape, tf } from '@odl/backend';
 import { profileModel } from '@odl/profiler';
-import { mcunetIn1, prepareFineTune, Trainer, type LabeledImages } from '../src/index';
-
-/** One benchmark result row. */
-export interface BenchRow {
-  /** What was measured. */
-  name: string;
-  /** The value. */
-  value: number;
-  /** Unit of `value`. */
-  unit: string;
-  /** Context. */
-  note?: string;
-}
-
-function images(n: number): LabeledImages {
-  const px = new Uint8Array(n * 28 * 28);
-  for (let i = 0; i < px.length; i++) px[i] = (i * 2654435761) >>> 24;
-  return { images: px, shape: [n, 28, 28, 1], labels: Int32Array.from({ length: n }, (_, i) => i % 5), numClasses: 5 };
-}
+import { bandImages, type BenchRow } from '@odl/test-utils';
+import { mcunetIn1, prepareFineTune, Trainer } from '../src/index';
 
 /**
  * Times fine-tuning steps of MCUNet-in1 with vanilla and ASI (fixed ranks) on the active backend.
@@ -34,7 +17,7 @@ function images(n: number): LabeledImages {
 export async function benchFinetuneStep(options: { steps?: number; batchSize?: number } = {}): Promise<BenchRow[]> {
   const steps = options.steps ?? 10;
   const b = options.batchSize ?? 32;
-  const data = images(b * (steps + 2));
+  const data = bandImages(b * (steps + 2), 28, 5);
   const input = { height: 32, width: 32, channels: 1 };
   const rows: BenchRow[] = [];
   const methods: [string, Record<string, Record<string, unknown>> | undefined][] = [

@@ -1,4 +1,5 @@
 import { tf } from '@odl/backend';
+import { findPackageAsset } from '@odl/backend/node';
 import { CheckpointError } from './io/file-handler';
 import { loadCheckpoint, type LoadedCheckpoint } from './io/checkpoint';
 import type { InputSpec } from './train/data';
@@ -20,32 +21,15 @@ const RELATIVE_DIR = `../pretrained/${PRETRAINED_MCUNET_NAME}/`;
  * ```
  */
 export async function resolvePretrainedDir(): Promise<string> {
-  const { existsSync } = await import('node:fs');
-  const { createRequire } = await import('node:module');
-  const { dirname, join } = await import('node:path');
-  const { fileURLToPath, pathToFileURL } = await import('node:url');
-  const tried: string[] = [];
-  const ok = (dir: string) => {
-    tried.push(dir);
-    return existsSync(join(dir, 'model.json'));
-  };
-  const env = process.env.ODL_MODELS_PRETRAINED_DIR;
-  if (env && ok(env)) return env;
-  try {
-    const local = fileURLToPath(new URL(RELATIVE_DIR, import.meta.url));
-    if (ok(local)) return local;
-  } catch {
-    // not a file: URL (bundled for a browser)
-  }
-  for (const from of [import.meta.url, pathToFileURL(join(process.cwd(), 'noop.js')).href]) {
-    try {
-      const dir = join(dirname(createRequire(from).resolve('@odl/models/package.json')), 'pretrained', PRETRAINED_MCUNET_NAME);
-      if (ok(dir)) return dir;
-    } catch {
-      // not resolvable from here
-    }
-  }
-  throw new CheckpointError(`pretrained MCUNet-in1 not found (tried ${tried.join(', ')}); set ODL_MODELS_PRETRAINED_DIR or pass a path`);
+  return findPackageAsset({
+    envVar: 'ODL_MODELS_PRETRAINED_DIR',
+    relativeUrl: RELATIVE_DIR,
+    baseUrl: import.meta.url,
+    packageName: '@odl/models',
+    subpath: `pretrained/${PRETRAINED_MCUNET_NAME}`,
+    marker: 'model.json',
+    notFound: (tried) => new CheckpointError(`pretrained MCUNet-in1 not found (tried ${tried.join(', ')}); set ODL_MODELS_PRETRAINED_DIR or pass a path`),
+  });
 }
 
 /** The pretrained model with how its inputs must be prepared. */

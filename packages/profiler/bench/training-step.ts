@@ -9,19 +9,8 @@ import { setupBackend, tf, type BackendName } from '@odl/backend';
 import { compressedConv2d, conv2dGeometry, createLayerCompressor, getMethod, hasMethod, resolveOptions } from '@odl/core';
 import { registerLowrank } from '@odl/lowrank';
 import { registerShortcut } from '@odl/shortcut';
+import { decayingActivation, type BenchRow } from '@odl/test-utils';
 import { activationBytesOf, layerCost, markdownTable, profileTrainingStep } from '../src';
-
-/** One measured quantity. */
-export interface Row {
-  /** What was measured. */
-  name: string;
-  /** The measured value. */
-  value: number;
-  /** Unit of `value`. */
-  unit: string;
-  /** How it was measured. */
-  note?: string;
-}
 
 /** Options of {@link benchTrainingStep}. */
 export interface BenchTrainingStepOptions {
@@ -35,17 +24,6 @@ export interface BenchTrainingStepOptions {
   steps?: number;
 }
 
-function activation(shape: number[]): tf.Tensor4D {
-  return tf.tidy(() => {
-    let t = tf.randomNormal(shape, 0.3, 1, 'float32', 42);
-    shape.forEach((d, n) => {
-      const scale = Array.from({ length: d }, (_, i) => 0.85 ** i);
-      t = tf.mul(t, tf.reshape(tf.tensor1d(scale), shape.map((s, i) => (i === n ? d : 1))));
-    });
-    return tf.relu(t) as tf.Tensor4D;
-  });
-}
-
 /**
  * Runs the benchmark and prints a Markdown table.
  *
@@ -54,14 +32,14 @@ function activation(shape: number[]): tf.Tensor4D {
  * const rows = await benchTrainingStep({ backend: 'cpu', steps: 3 });
  * ```
  */
-export async function benchTrainingStep(o: BenchTrainingStepOptions = {}): Promise<Row[]> {
+export async function benchTrainingStep(o: BenchTrainingStepOptions = {}): Promise<BenchRow[]> {
   await setupBackend({ prefer: [o.backend ?? 'wasm'] });
   registerLowrank();
   registerShortcut();
   const shape = o.shape ?? [32, 14, 14, 48];
   const cout = o.outChannels ?? 96;
   const geometry = conv2dGeometry(shape, [3, 3, shape[3], cout], { pad: 'same' });
-  const x = activation(shape);
+  const x = decayingActivation(shape, { seed: 42, mean: 0.3, decay: 0.85 }) as tf.Tensor4D;
   // The analytic bytes are asked of each plugin (a data-dependent method measures its ranks on x).
   const methods: { method: string; options: Record<string, unknown> }[] = [
     { method: 'vanilla', options: {} },
@@ -70,7 +48,7 @@ export async function benchTrainingStep(o: BenchTrainingStepOptions = {}): Promi
     { method: 'svd', options: { epsilon: 0.8 } },
     { method: 'gradient-filter', options: { radius: 2 } },
   ];
-  const rows: Row[] = [];
+  const rows: BenchRow[] = [];
   const backend = tf.getBackend();
   for (const m of methods) {
     if (!hasMethod(m.method)) {

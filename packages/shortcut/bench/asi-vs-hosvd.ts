@@ -12,19 +12,8 @@
 import { setupBackend, tf, tuckerCompose } from '@odl/backend';
 import { conv2dGeometry, hosvdFactors, unpackTucker, type CompressedActivation, type LayerCompressor } from '@odl/core';
 import { hosvdPlugin } from '@odl/lowrank';
+import { decayingActivation, median, type BenchRow } from '@odl/test-utils';
 import { asiPlugin } from '../src/index';
-
-/** One measured quantity. */
-export interface Row {
-  /** What was measured. */
-  name: string;
-  /** The measured value. */
-  value: number;
-  /** Unit of `value` (`ms`, `×`, `ratio`, `elements`). */
-  unit: string;
-  /** How it was measured. */
-  note?: string;
-}
 
 /** Options of {@link benchAsiCompression}. */
 export interface BenchAsiOptions {
@@ -36,18 +25,6 @@ export interface BenchAsiOptions {
   svdRepeats?: number;
   /** Explained variance ε of HOSVD (and of the ranks given to ASI); default 0.8. */
   epsilon?: number;
-}
-
-/** Activation with a decaying spectrum on every mode (Gaussian × 0.9^i per axis, then ReLU). */
-function activation(shape: number[], seed: number): tf.Tensor {
-  return tf.tidy(() => {
-    let t = tf.randomNormal(shape, 0.3, 1, 'float32', seed);
-    shape.forEach((d, n) => {
-      const scale = Array.from({ length: d }, (_, i) => 0.9 ** i);
-      t = tf.mul(t, tf.reshape(tf.tensor1d(scale), shape.map((s, i) => (i === n ? d : 1))));
-    });
-    return tf.relu(t);
-  });
 }
 
 /**
@@ -67,8 +44,7 @@ function timeCompress(c: LayerCompressor, batches: tf.Tensor[], repeats: number)
     last?.tensors.forEach((t) => t.dispose());
     last = act;
   }
-  times.sort((x, y) => x - y);
-  return { ms: times[Math.floor(times.length / 2)], act: last! };
+  return { ms: median(times, 'upper'), act: last! };
 }
 
 /** ‖A − Ã‖_F / ‖A‖_F of one more compression of `batch` (not timed). */
@@ -90,14 +66,15 @@ function reconstructionError(c: LayerCompressor, batch: tf.Tensor): number {
  * const rows = await benchAsiCompression();
  * ```
  */
-export async function benchAsiCompression(options: BenchAsiOptions = {}): Promise<Row[]> {
+export async function benchAsiCompression(options: BenchAsiOptions = {}): Promise<BenchRow[]> {
   const shape = options.shape ?? [64, 14, 14, 96];
   const repeats = options.repeats ?? 10;
   const svdRepeats = options.svdRepeats ?? 2;
   const epsilon = options.epsilon ?? 0.8;
   const info = await setupBackend({ prefer: ['wasm'] });
   const geometry = conv2dGeometry(shape, [1, 1, shape[3], shape[3]]);
-  const batches = [0, 1, 2, 3].map((i) => activation(shape, 42 + i));
+  // Activations with a decaying spectrum on every mode (Gaussian × 0.9^i per axis, then ReLU).
+  const batches = [0, 1, 2, 3].map((i) => decayingActivation(shape, { seed: 42 + i, mean: 0.3, decay: 0.9 }));
   const a = batches[0];
   const { factors, ranks } = hosvdFactors(a, epsilon, 'gram');
   factors.forEach((u) => u.dispose());
@@ -125,7 +102,7 @@ export async function benchAsiCompression(options: BenchAsiOptions = {}): Promis
   batches.forEach((b) => b.dispose());
 
   const what = `A ${shape.join('×')} (${size} elements), ${info.backend}, ranks [${ranks.join(', ')}] (HOSVD ε=${epsilon})`;
-  const rows: Row[] = [
+  const rows: BenchRow[] = [
     { name: 'ASI compression, warm step', value: warm.ms, unit: 'ms', note: `median of ${repeats}; ${what}` },
     { name: 'ASI compression, cold step', value: cold.ms, unit: 'ms', note: 'first step, Gaussian sketch' },
     { name: 'HOSVD_ε compression, Gram path', value: gram.ms, unit: 'ms', note: `median of ${repeats}; eigenvectors of A_(n)A_(n)ᵀ` },

@@ -15,3 +15,7 @@ export type { F64Tensor } from './tensor-f64';
 export { gramSchmidtF64, projectorF64 } from './orthonormal';
 export { bandImages } from './images';
 export type { BandImages } from './images';
+export { median, timeRuns, medianMs, meanMs } from './bench';
+export type { BenchRow, EvenMedian, TimedRun, MedianMsOptions } from './bench';
+export { decayingActivation, heNormal } from './synthetic-tensors';
+export type { DecayingActivationOptions } from './synthetic-tensors';

@@ -26,7 +26,7 @@ import {
   type LayerGeometry,
 } from '@odl/core';
 import { registerShortcut } from '@odl/shortcut';
-import type { BenchRow } from '../commands/bench';
+import { decayingActivation, heNormal, median as medianOf, type BenchRow } from '@odl/test-utils';
 
 /** Options of {@link benchFinetuneLayers}. */
 export interface FinetuneLayersBenchOptions {
@@ -53,10 +53,6 @@ function bn(c: number, seed: number): BatchNormParams {
     scale: tf.randomUniform([c], 0.8, 1.2, 'float32', seed + 2) as tf.Tensor1D,
     offset: tf.randomUniform([c], -0.1, 0.1, 'float32', seed + 3) as tf.Tensor1D,
   };
-}
-
-function heNormal(shape: number[], fanIn: number, seed: number): tf.Variable {
-  return tf.variable(tf.randomNormal(shape, 0, Math.sqrt(2 / fanIn), 'float32', seed));
 }
 
 /** What the stacks compare: the two methods, and the floor no weight-gradient method can beat. */
@@ -126,7 +122,7 @@ function buildStack(kind: StackKind, batch: number, s: number, ranks: number[], 
   };
 }
 
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+const median = (v: number[]) => medianOf(v, 'upper');
 
 /**
  * Times one forward + backward of the fine-tuned stack per method and reports the medians and
@@ -144,14 +140,7 @@ export async function benchFinetuneLayers(o: FinetuneLayersBenchOptions = {}): P
   // (1 + i)^-1/2: a geometric one (0.8^i) reaches float32 denormals in the far corner of the
   // tensor (0.8^(63+6+6+383) ≈ 1e-44), which real activations never hold and which slow every
   // kernel that touches them.
-  const x = tf.tidy(() => {
-    let t = tf.randomNormal([batch, s, s, 384], 0.2, 1, 'float32', 7);
-    [batch, s, s, 384].forEach((d, n) => {
-      const scale = tf.tensor1d(Array.from({ length: d }, (_, i) => (1 + i) ** -0.5));
-      t = tf.mul(t, tf.reshape(scale, [batch, s, s, 384].map((v, i) => (i === n ? d : 1))));
-    });
-    return tf.relu(t) as tf.Tensor4D;
-  });
+  const x = decayingActivation([batch, s, s, 384], { seed: 7, mean: 0.2, decay: (i) => (1 + i) ** -0.5 }) as tf.Tensor4D;
   const labels = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), 'int32');
   const kinds: StackKind[] = ['vanilla', 'asi', 'floor'];
   const stacks = Object.fromEntries(kinds.map((k) => [k, buildStack(k, batch, s, ranks, x, labels)])) as Record<StackKind, Stack>;

@@ -1,5 +1,6 @@
 import { setupBackend } from '@odl/backend';
 import { writeFileAtomic } from '@odl/backend/node';
+import type { BenchRow } from '@odl/test-utils';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseOptions } from '../args';
@@ -14,14 +15,6 @@ import { benchLowrank } from '../../../../packages/lowrank/bench/compressors';
 import { benchTrainingStep } from '../../../../packages/profiler/bench/training-step';
 import { benchDataPipeline } from '../../../../packages/datasets/bench/pipeline';
 import { benchFinetuneLayers } from '../bench/finetune-layers';
-
-/** One benchmark figure. */
-export interface BenchRow {
-  name: string;
-  value: number;
-  unit: string;
-  note?: string;
-}
 
 type Suite = { name: string; run: () => Promise<BenchRow[]> };
 

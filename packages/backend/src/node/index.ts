@@ -5,3 +5,5 @@
  * @module
  */
 export { writeFileAtomic } from './write-file-atomic';
+export { findPackageAsset } from './package-asset';
+export type { PackageAssetLookup } from './package-asset';
