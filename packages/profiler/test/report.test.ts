@@ -55,6 +55,12 @@ describe('reports', () => {
     expect(costTableToMarkdown(tables[1])).toContain('| **total** |');
   });
 
+  it('aligned Markdown tables pad each column to its width (numbers to the right)', () => {
+    expect(markdownTable(['run', 'top-1'], [['vanilla', 76.8], ['asi', 100]], { aligned: true })).toBe(
+      '| run     | top-1 |\n| ------- | ----: |\n| vanilla |  76.8 |\n| asi     |   100 |\n',
+    );
+  });
+
   it('Pareto front keeps the points no other point dominates', () => {
     expect(paretoFront(points).map((p) => `${p.series} ${p.label}`)).toEqual(['asi N=2', 'asi N=4', 'vanilla N=4']);
   });

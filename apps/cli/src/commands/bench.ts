@@ -4,7 +4,8 @@ import type { BenchRow } from '@odl/test-utils';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseOptions } from '../args';
-import { markdownTable, say } from '../output';
+import { say } from '../output';
+import { markdownTable } from '@odl/profiler';
 import { UsageError } from '../errors';
 import { benchConvKernels } from '../../../../packages/backend/bench/conv-kernels';
 import { benchOrthonormalBasis } from '../../../../packages/backend/bench/linalg-qr';
@@ -62,7 +63,7 @@ export async function runBench(argv: string[]): Promise<void> {
     say(`\n## ${suite.name}\n`);
     const rows = await suite.run();
     results[suite.name] = rows;
-    say(markdownTable(['figure', 'value', 'unit', 'note'], rows.map((r) => [r.name, fmt(r.value), r.unit, r.note ?? ''])));
+    say(markdownTable(['figure', 'value', 'unit', 'note'], rows.map((r) => [r.name, fmt(r.value), r.unit, r.note ?? '']), { aligned: true }));
   }
   const file = join(opts.out!, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   await writeFileAtomic(file, JSON.stringify({ machine, date: new Date().toISOString(), results }, null, 2));

@@ -4,11 +4,11 @@ import { writeFileAtomic } from '@odl/backend/node';
 import { setupBackend, type BackendName } from '@odl/backend';
 import { getMethod } from '@odl/core';
 import { registerBuiltinMethods } from '@odl/models';
-import { barChartSvg, scatterSvg, writePlot } from '@odl/profiler';
+import { barChartSvg, markdownTable, scatterSvg, writePlot } from '@odl/profiler';
 import { RANK_SELECTION_EPSILONS } from '@odl/shortcut';
 import { numberOption, parseOptions } from '../args';
 import { UsageError } from '../errors';
-import { emitJson, markdownTable, say } from '../output';
+import { emitJson, say } from '../output';
 import { runInLanes, vanillaMemory, type PlannedRun } from '../runs';
 import type { FinetuneSummary } from './finetune';
 
@@ -102,7 +102,7 @@ export async function runDemo(argv: string[]): Promise<void> {
     (r.trainingFlops / 1e6).toFixed(1),
     r.msPerStep.toFixed(1),
   ]);
-  const table = markdownTable(['method', 'top-1', 'activation MiB (analytic)', 'activation MiB (measured)', 'training MFLOPs / step', 'ms / step'], rows);
+  const table = markdownTable(['method', 'top-1', 'activation MiB (analytic)', 'activation MiB (measured)', 'training MFLOPs / step', 'ms / step'], rows, { aligned: true }).trimEnd();
   const verdict = ordered
     .slice(1)
     .map(

@@ -3,10 +3,10 @@ import { join, resolve } from 'node:path';
 import { setupBackend, type BackendName } from '@odl/backend';
 import { writeFileAtomic } from '@odl/backend/node';
 import { registerBuiltinMethods } from '@odl/models';
-import { claimRatios, scatterSvg, writePlot, type ClaimComparison, type ClaimPoint } from '@odl/profiler';
+import { claimRatios, markdownTable, scatterSvg, writePlot, type ClaimComparison, type ClaimPoint } from '@odl/profiler';
 import { numberOption, parseOptions } from '../args';
 import { UsageError } from '../errors';
-import { emitJson, markdownTable, say } from '../output';
+import { emitJson, say } from '../output';
 import { runInLanes, vanillaMemory, type PlannedRun } from '../runs';
 import { RANK_SELECTION_EPSILONS } from '@odl/shortcut';
 import type { FinetuneSummary } from './finetune';
@@ -168,6 +168,7 @@ export async function runExperiment(argv: string[]): Promise<void> {
             describe(r.sameLayers.flopsVsBaseline, 'HOSVD_ε'),
           ],
         ],
+        { aligned: true },
       ),
       '',
     ]),
@@ -175,6 +176,7 @@ export async function runExperiment(argv: string[]): Promise<void> {
     markdownTable(
       ['run', 'top-1', 'activation MiB', 'measured MiB', 'training MFLOPs (exact)', 'training MFLOPs (paper)', 'ms / step'],
       points.map((p) => [p.label, `${(100 * p.top1).toFixed(2)}%`, (p.activationBytes / 2 ** 20).toFixed(4), (p.measuredBytes / 2 ** 20).toFixed(4), (p.trainingFlops / 1e6).toFixed(1), (p.trainingFlopsPaper / 1e6).toFixed(1), p.msPerStep.toFixed(1)]),
+      { aligned: true },
     ),
     '',
   ].join('\n');

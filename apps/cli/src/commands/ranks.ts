@@ -8,7 +8,8 @@ import { numberOption, parseOptions, scanFlag } from '../args';
 import { DATA_FORMATS, loadUserData } from '../data';
 import { UsageError } from '../errors';
 import { flagConfig, methodByName, methodFlags, methodHelp } from '../method-options';
-import { emitJson, markdownTable, say } from '../output';
+import { emitJson, say } from '../output';
+import { markdownTable } from '@odl/profiler';
 import { loadPlugins } from '../plugins';
 import { readMethodOptions, trainingFlags } from './finetune';
 
@@ -98,7 +99,7 @@ export async function runRanks(argv: string[]): Promise<void> {
       await writeFileAtomic(join(o.out as string, 'plan.json'), JSON.stringify(result, null, 2));
     }
     if (o.json) return emitJson(result);
-    for (const t of plan.tables ?? []) say(`## ${t.title}\n\n${markdownTable(t.columns, t.rows)}\n`);
+    for (const t of plan.tables ?? []) say(`## ${t.title}\n\n${markdownTable(t.columns, t.rows, { aligned: true })}\n`);
     say(`${plugin.name}: ${plan.summary}`);
   } finally {
     session.dispose();

@@ -1,5 +1,5 @@
 export { formatNumber, formatCompact } from './format';
-export { REPORT_SCHEMA_VERSION, costReport, costTablesToCsv, costTableToMarkdown, markdownTable, csvField } from './tables';
+export { REPORT_SCHEMA_VERSION, costReport, costTablesToCsv, costTableToMarkdown, markdownTable, csvField, type MarkdownTableOptions } from './tables';
 export type { CostReport } from './tables';
 export { scatterSvg, barChartSvg, paretoFront, PALETTE } from './svg';
 export type { PlotPoint, ScatterOptions, BarGroup, BarChartOptions, XY } from './svg';

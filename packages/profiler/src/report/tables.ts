@@ -62,20 +62,35 @@ export function costTablesToCsv(tables: readonly ModelCostTable[]): string {
   return lines.join('\n') + '\n';
 }
 
+/** How {@link markdownTable} lays a table out. */
+export interface MarkdownTableOptions {
+  /** Pad every cell to its column's width, so the table reads aligned in a terminal too (default false). */
+  aligned?: boolean;
+}
+
 /**
- * A Markdown table from a header and rows of cells (numbers formatted deterministically).
+ * A Markdown table from a header and rows of cells (numbers formatted deterministically, columns
+ * of numbers right-aligned).
  *
  * @example
  * ```ts
  * markdownTable(['a', 'b'], [[1, 'x']]); // '| a | b |\n|---:|---|\n| 1 | x |\n'
+ * markdownTable(['a', 'b'], [[1, 'x']], { aligned: true }); // '|  a | b |\n| -: | - |\n|  1 | x |\n'
  * ```
  */
-export function markdownTable(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+export function markdownTable(header: readonly string[], rows: readonly (readonly (string | number)[])[], options: MarkdownTableOptions = {}): string {
   const numericCol = header.map((_, c) => rows.length > 0 && rows.every((r) => typeof r[c] === 'number'));
-  const cell = (v: string | number) => (typeof v === 'number' ? formatNumber(v) : v.replace(/\|/g, '\\|'));
-  const out = [`| ${header.join(' | ')} |`, `|${numericCol.map((n) => (n ? '---:' : '---')).join('|')}|`];
-  for (const r of rows) out.push(`| ${r.map(cell).join(' | ')} |`);
-  return out.join('\n') + '\n';
+  const cell = (v: string | number | undefined) => (v == null ? '' : typeof v === 'number' ? formatNumber(v) : v.replace(/\|/g, '\\|'));
+  const body = rows.map((r) => header.map((_, c) => cell(r[c])));
+  if (!options.aligned) {
+    const out = [`| ${header.join(' | ')} |`, `|${numericCol.map((n) => (n ? '---:' : '---')).join('|')}|`];
+    for (const r of body) out.push(`| ${r.join(' | ')} |`);
+    return out.join('\n') + '\n';
+  }
+  const widths = header.map((h, c) => Math.max(h.length, numericCol[c] ? 2 : 1, ...body.map((r) => r[c].length)));
+  const line = (r: readonly string[]) => `| ${r.map((v, c) => (numericCol[c] ? v.padStart(widths[c]) : v.padEnd(widths[c]))).join(' | ')} |`;
+  const rule = `| ${widths.map((w, c) => (numericCol[c] ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`;
+  return [line(header), rule, ...body.map(line)].join('\n') + '\n';
 }
 
 /**
