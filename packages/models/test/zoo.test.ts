@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setupBackend, tf } from '@odl/backend';
-import { createModel, mcunetIn1, mobileNetV2, resnet18, resnet34 } from '@odl/models';
+import { createModel, mcunetIn1, mobileNetV2, prepareFineTune, resetFineTune, resnet18, resnet34 } from '@odl/models';
 
 describe('model zoo', () => {
   beforeAll(async () => {
@@ -56,6 +56,24 @@ describe('model zoo', () => {
       tf.dispose([x, y]);
       m.dispose();
     }
+  });
+
+  it('a frozen prefix holds one block\'s tensors: its intermediates are released block by block, the output is unchanged', () => {
+    const m = resnet18({ inputChannels: 1, numClasses: 3, seed: 2 });
+    const x = tf.randomNormal([2, 32, 32, 1], 0, 1, 'float32', 5) as tf.Tensor4D;
+    const plain = m.forward(x);
+    prepareFineTune(m, { lastN: 1, inputShape: [2, 32, 32, 1], method: 'vanilla' });
+    const before = tf.memory().numTensors;
+    // no tidy around it: what the forward leaves behind is what a training step's scope would hold
+    const y = m.forward(x, { training: true });
+    const left = tf.memory().numTensors - before;
+    // the last block (conv1, conv2, identity add, ReLU; BatchNorm's running statistics) and the
+    // head leave a handful; the 20 frozen convolutions' outputs, BatchNorms and ReLUs are gone
+    expect(left).toBeLessThan(20);
+    expect(Array.from(y.dataSync())).toEqual(Array.from(plain.dataSync()));
+    tf.dispose([x, y, plain]);
+    resetFineTune(m);
+    m.dispose();
   });
 
   it('MobileNetV2 width 1 has torchvision\'s parameter count', () => {
