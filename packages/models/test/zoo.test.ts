@@ -85,32 +85,3 @@ describe('model zoo', () => {
     r.dispose();
   });
 });
-
-describe('layerSpecs agree with @odl/profiler\'s independent spec generators (224×224, batch 4)', () => {
-  it('same kinds, shapes, strides and padding for every conv and the classifier', async () => {
-    const { MODEL_SPECS } = await import('@odl/profiler');
-    const models = [
-      ['mcunet-in1', mcunetIn1({ numClasses: 1000 })],
-      ['mobilenetv2', mobileNetV2({ numClasses: 1000 })],
-      ['resnet18', resnet18({ numClasses: 1000 })],
-      ['resnet34', resnet34({ numClasses: 1000 })],
-    ] as const;
-    for (const [name, model] of models) {
-      const ours = model.layerSpecs([4, 224, 224, 3]);
-      const theirs = MODEL_SPECS[name]({ resolution: 224, batch: 4, includeClassifier: true, numClasses: 1000 });
-      expect(ours.length, name).toBe(theirs.length);
-      ours.forEach((s, i) => {
-        const g = theirs[i].geometry;
-        const pad = (p: unknown) => JSON.stringify(p);
-        expect([s.geometry.kind, s.geometry.inputShape, s.geometry.weightShape, s.geometry.outputShape], `${name} ${s.name}`).toEqual([
-          g.kind, g.inputShape, g.weightShape, g.outputShape,
-        ]);
-        if (g.kind !== 'dense') {
-          expect(s.geometry.strides, `${name} ${s.name}`).toEqual(g.strides);
-          if (Array.isArray(g.pad)) expect(pad(s.geometry.pad), `${name} ${s.name}`).toBe(pad(g.pad));
-        }
-      });
-      model.dispose();
-    }
-  });
-});
