@@ -32,7 +32,8 @@ export async function benchFinetuneStep(options: { steps?: number; batchSize?: n
   for (const [method, perLayerOptions] of methods) {
     const model = mcunetIn1({ inputChannels: 1, numClasses: 5, seed: 0 });
     const setup = prepareFineTune(model, { lastN: 4, inputShape: [b, 32, 32, 1], method, perLayerOptions });
-    const analytic = profileModel({ layers: setup.specs, method, lastN: 4, options: (_s, i) => setup.trained[i].options }).total.activationBytes;
+    const tuned = setup.trained.filter((l) => l.role === 'compressed');
+    const analytic = profileModel({ layers: tuned.map((l) => l.spec), method, options: tuned.map((l) => l.options) }).total.activationBytes;
     let measured = 0;
     const times: number[] = [];
     const trainer = new Trainer(model, {

@@ -1,7 +1,6 @@
 export * from './cost/index';
-export * from './specs/index';
 export * from './model/index';
 export * from './measure/index';
 export * from './report/index';
-export { profilerTablesMarkdown, paperTables, illustrativeRanks } from './paper-tables';
-export type { PaperTablesOptions, ProfilerTablesMarkdownOptions, TableMethod, PaperTableEntry } from './paper-tables';
+export { profilerTablesMarkdown, paperTables } from './paper-tables';
+export type { PaperTablesOptions, ProfilerTablesMarkdownOptions, TableMethod, TableModel, TableSetting, TableContext, PaperTableEntry } from './paper-tables';

@@ -89,7 +89,7 @@ export async function runProfile(argv: string[]): Promise<void> {
     const options = resolveOptions(plugin, readMethodOptions(plugin, flags.filter((f) => f.method === plugin.name), given));
     const perLayer = compressed.map((s) => plugin.layerOptions?.(options, { name: s.name, index: s.index, geometry: s.geometry, seed }) ?? options);
     try {
-      tables.push(profileModel({ layers: compressed, method: plugin.name, lastN: compressed.length, options: perLayer, mode }));
+      tables.push(profileModel({ layers: compressed, method: plugin.name, options: perLayer, mode }));
     } catch (e) {
       skipped.push({ method: plugin.name, reason: (e as Error).message });
     }

@@ -203,7 +203,19 @@ export class ZooModel {
       runtime: (name) => this.runtime.get(name) ?? PLAIN,
     };
     let y = x;
-    for (let i = from; i < to; i++) y = this.blocks[i]!.run(y, ctx);
+    for (let i = from; i < to; i++) {
+      const block = this.blocks[i]!;
+      if (!block.layers.every((l) => this.modeOf(l.name) === 'frozen')) {
+        y = block.run(y, ctx);
+        continue;
+      }
+      // A frozen block records nothing on the tape, so its intermediates, and the previous frozen
+      // block's output once consumed, are released here: the forward holds one block's tensors,
+      // not the whole frozen prefix's (224×224 at batch 128 then fits wasm's 4 GiB heap).
+      const prev = y;
+      y = tf.tidy(() => block.run(prev, ctx));
+      if (prev !== x && prev !== y) prev.dispose();
+    }
     const frozenBefore = this.convLayers().every((l) => this.modeOf(l.name) === 'frozen');
     return this.head.run(y, ctx, frozenBefore);
   }

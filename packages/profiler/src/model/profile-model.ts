@@ -1,23 +1,36 @@
 import { ArgumentError } from '@odl/backend';
 import type { CostMode, CostTerm, LayerGeometry } from '@odl/core';
-import type { LayerSpec } from '../specs/layer-spec';
-import { lastLayers } from '../specs/layer-spec';
 import { activationBytesOf, layerCost } from '../cost/layer-cost';
 
 /** Bytes in a mebibyte. */
 export const BYTES_PER_MIB = 1024 * 1024;
 
-/** Method options of each fine-tuned layer: one object for all, one per layer, or a function. */
-export type LayerOptionsInput = Record<string, unknown> | Record<string, unknown>[] | ((spec: LayerSpec, index: number) => Record<string, unknown>);
+/**
+ * One layer to count: its name and geometry. The model's description is the zoo's
+ * (`describeModel` / `model.layerSpecs` of @odl/models, whose `ModelLayerSpec` is one), and which
+ * layers are fine-tuned is its `selectFineTunedLayers`: the profiler counts the layers it is given.
+ *
+ * @example
+ * ```ts
+ * const layer: CostLayer = { name: 'features.14.conv.2', geometry: { kind: 'conv2d', inputShape: [128, 7, 7, 576], weightShape: [1, 1, 576, 160], outputShape: [128, 7, 7, 160] } };
+ * ```
+ */
+export interface CostLayer {
+  /** Layer name, unique in the model (e.g. `'features.14.conv.2'`, `'layer4.1.conv2'`). */
+  name: string;
+  /** The layer's geometry (NHWC shapes, HWIO weights). */
+  geometry: LayerGeometry;
+}
+
+/** Method options of each counted layer: one object for all, one per layer, or a function. */
+export type LayerOptionsInput = Record<string, unknown> | Record<string, unknown>[] | ((layer: CostLayer, index: number) => Record<string, unknown>);
 
 /** What {@link profileModel} counts. */
 export interface ModelCostRequest {
-  /** Every conv/dense layer of the model, in model order. */
-  layers: readonly LayerSpec[];
+  /** The layers to count (the fine-tuned ones), in model order. */
+  layers: readonly CostLayer[];
   /** Registry name of a registered method (its plugin's `cost` counts each layer, see {@link layerCost}). */
   method: string;
-  /** Number of fine-tuned layers: the last N of `layers`. */
-  lastN: number;
   /** The method's options, validated against its declarations (e.g. per-layer ranks of a Tucker method). */
   options?: LayerOptionsInput;
   /** Overrides the batch size of every geometry. */
@@ -78,13 +91,13 @@ export interface ModelCostTable {
   method: string;
   /** The accounting mode. */
   mode: CostMode;
-  /** Number of fine-tuned layers. */
+  /** Number of layers counted: the fine-tuned ones (N). */
   lastN: number;
-  /** Batch size (of the first fine-tuned layer). */
+  /** Batch size (of the first counted layer). */
   batch: number;
   /** Bytes per element used for the byte columns. */
   bytesPerElement: number;
-  /** One row per fine-tuned layer, in model order. */
+  /** One row per counted layer, in model order. */
   rows: LayerCostRow[];
   /** Sums over `rows`. */
   total: CostTotals;
@@ -96,12 +109,12 @@ function withBatch(g: LayerGeometry, batch: number | undefined): LayerGeometry {
   return { ...g, inputShape: [batch, ...g.inputShape.slice(1)], outputShape: [batch, ...g.outputShape.slice(1)] };
 }
 
-function optionsFor(input: LayerOptionsInput | undefined, spec: LayerSpec, i: number, count: number): Record<string, unknown> {
+function optionsFor(input: LayerOptionsInput | undefined, layer: CostLayer, i: number, count: number): Record<string, unknown> {
   if (input == null) return {};
-  if (typeof input === 'function') return input(spec, i);
+  if (typeof input === 'function') return input(layer, i);
   if (Array.isArray(input)) {
     if (input.length !== count) {
-      throw new ArgumentError(`options has ${input.length} entries but ${count} layers are fine-tuned; give one options object per fine-tuned layer`);
+      throw new ArgumentError(`options has ${input.length} entries but ${count} layers are counted; give one options object per layer`);
     }
     return input[i];
   }
@@ -130,14 +143,17 @@ export function sumRows(rows: readonly Pick<LayerCostRow, 'activationElements' |
 }
 
 /**
- * Analytic per-layer and total activation memory and FLOPs of one training step that
- * fine-tunes the last N conv/dense layers with one registered method (each layer's cost asked of
- * the method's plugin through {@link layerCost}).
+ * Analytic per-layer and total activation memory and FLOPs of one training step over the given
+ * layers (the fine-tuned ones, in model order) with one registered method, each layer's cost asked
+ * of the method's plugin through {@link layerCost}. Which layers are fine-tuned is the caller's
+ * (`selectFineTunedLayers` of @odl/models: the last N convolutions).
  *
  * @example
  * ```ts
  * registerShortcut();
- * const table = profileModel({ layers: mcunetIn1Specs(), method: 'asi', lastN: 2, options: { ranks: [4, 4, 4, 13] }, mode: 'paper' });
+ * const specs = describeModel('mcunet-in1', { inputShape: [128, 224, 224, 3], numClasses: 1000 }); // @odl/models
+ * const layers = selectFineTunedLayers(specs, 2).compressed;                                         // @odl/models
+ * const table = profileModel({ layers, method: 'asi', options: { ranks: [4, 4, 4, 13] }, mode: 'paper' });
  * table.total.activationMiB;
  * ```
  */
@@ -145,21 +161,22 @@ export function profileModel(req: ModelCostRequest): ModelCostTable {
   const mode = req.mode ?? 'exact';
   const bpe = req.bytesPerElement ?? 4;
   if (!(bpe > 0)) throw new ArgumentError(`bytesPerElement must be positive, got ${bpe}`);
-  if (req.layers.length === 0) throw new ArgumentError('profileModel: the model has no layers; pass its conv/dense layer specs in model order');
-  const tuned = lastLayers(req.layers, req.lastN);
-  const rows = tuned.map((spec, i): LayerCostRow => {
-    const geometry = withBatch(spec.geometry, req.batch);
-    const options = optionsFor(req.options, spec, i, tuned.length);
+  if (req.layers == null || req.layers.length === 0) {
+    throw new ArgumentError('profileModel: no layers to count; pass the fine-tuned layers ({ name, geometry }, e.g. selectFineTunedLayers(describeModel(…), N).compressed of @odl/models)');
+  }
+  const rows = req.layers.map((layer, i): LayerCostRow => {
+    const geometry = withBatch(layer.geometry, req.batch);
+    const options = optionsFor(req.options, layer, i, req.layers.length);
     let c;
     try {
       c = layerCost(geometry, req.method, options, { mode });
     } catch (e) {
-      if (e instanceof Error) e.message = `layer '${spec.name}': ${e.message}`;
+      if (e instanceof Error) e.message = `layer '${layer.name}': ${e.message}`;
       throw e;
     }
     const bytes = activationBytesOf(c, bpe); // a method with its own storage (int8) counts its bytes
     return {
-      name: spec.name,
+      name: layer.name,
       kind: geometry.kind,
       inputShape: geometry.inputShape,
       outputShape: geometry.outputShape,
@@ -173,5 +190,5 @@ export function profileModel(req: ModelCostRequest): ModelCostTable {
       terms: c.terms,
     };
   });
-  return { method: req.method, mode, lastN: req.lastN, batch: rows[0].inputShape[0], bytesPerElement: bpe, rows, total: sumRows(rows) };
+  return { method: req.method, mode, lastN: rows.length, batch: rows[0].inputShape[0], bytesPerElement: bpe, rows, total: sumRows(rows) };
 }

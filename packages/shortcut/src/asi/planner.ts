@@ -30,7 +30,7 @@ export interface AsiPlanDetails {
  * @param layer - the layer's place in the model and the run's seed
  * @example
  * ```ts
- * asiLayerOptions({ ranks: [4, 4, 4, 16] }, { name: 'blocks.13.project', index: 41, geometry, seed: 7 }).seed; // 48
+ * asiLayerOptions({ ranks: [4, 4, 4, 16] }, { name: 'features.14.conv.2', index: 41, geometry, seed: 7 }).seed; // 48
  * ```
  */
 export function asiLayerOptions(options: AsiOptions, layer: Pick<LayerContext, 'index' | 'seed'>): AsiOptions {
@@ -54,7 +54,7 @@ function kib(bytes: number): string {
  * ```ts
  * const options = resolveOptions<AsiOptions>(asiPlugin, { storage: 'int8' });
  * const plan = planAsiRanks({ layers, options, budgetBytes: 64 * 1024, seed: 0 });
- * plan.layerOptions['blocks.13.project'].ranks; // e.g. [12, 3, 3, 40]
+ * plan.layerOptions['features.14.conv.2'].ranks; // e.g. [12, 3, 3, 40]
  * ```
  */
 export function planAsiRanks(request: PlanRequest<AsiOptions>): PlanResult<AsiOptions> {
