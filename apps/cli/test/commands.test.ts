@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -86,9 +86,37 @@ describe('odl experiment', () => {
       for (const f of ['figure1-memory.svg', 'figure1-memory.csv', 'figure1-flops.svg', 'figure1-flops.json', 'summary.md', 'experiment.json']) {
         expect(existsSync(join(out, f)), f).toBe(true);
       }
-      expect(readFileSync(join(out, 'summary.md'), 'utf8')).toMatch(/120\.09×/);
+      const summary = readFileSync(join(out, 'summary.md'), 'utf8');
+      expect(summary).toMatch(/120\.09×/);
+      // --from redraws the same summary from the recorded experiment.json, without training
+      const again = mkdtempSync(join(tmpdir(), 'odl-experiment-from-'));
+      try {
+        const redraw = runOdl(['experiment', '--from', join(out, 'experiment.json'), '--out', again]);
+        expect(redraw.code, redraw.stderr).toBe(0);
+        expect(readFileSync(join(again, 'summary.md'), 'utf8')).toBe(summary);
+        expect(readFileSync(join(again, 'figure1-memory.svg'), 'utf8')).toBe(readFileSync(join(out, 'figure1-memory.svg'), 'utf8'));
+      } finally {
+        rmSync(again, { recursive: true, force: true });
+      }
     } finally {
       rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('--from names what is wrong with a file that is not an experiment record', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'odl-experiment-bad-'));
+    try {
+      writeFileSync(join(dir, 'truncated.json'), '{"schemaVersion": 1, "kind": "odl-exp');
+      const truncated = runOdl(['experiment', '--from', join(dir, 'truncated.json'), '--out', dir]);
+      expect(truncated.code).not.toBe(0);
+      expect(truncated.stderr).toMatch(/not a readable JSON file/);
+      writeFileSync(join(dir, 'partial.json'), JSON.stringify({ schemaVersion: 1, kind: 'odl-experiment', backend: 'wasm', protocol: 'paper', epochs: 1, seed: 0, tolerance: 0.01, seconds: 1, points: [] }));
+      const partial = runOdl(['experiment', '--from', join(dir, 'partial.json'), '--out', dir]);
+      expect(partial.code).not.toBe(0);
+      expect(partial.stderr).toMatch(/missing or malformed layers, budgetRatios, epsilons, radii, points/);
+      expect(existsSync(join(dir, 'summary.md'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

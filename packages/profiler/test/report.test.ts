@@ -75,6 +75,25 @@ describe('reports', () => {
     expect(() => scatterSvg([{ series: 'a', label: '', x: 0, y: 1 }], { title: '', xLabel: '', yLabel: '' })).toThrow(/positive values/);
   });
 
+  it('a marker draws a second category as the shape: one colour per series, one line per series and marker', () => {
+    const pts = [
+      { series: 'asi', marker: 'N=2', label: 'a', x: 0.1, y: 70 },
+      { series: 'asi', marker: 'N=2', label: 'b', x: 0.2, y: 72 },
+      { series: 'asi', marker: 'N=4', label: 'c', x: 0.3, y: 80 },
+      { series: 'asi', marker: 'N=4', label: 'd', x: 0.4, y: 81 },
+      { series: 'vanilla', marker: 'N=4', label: 'e', x: 3, y: 83 },
+    ];
+    const svg = scatterSvg(pts, { title: 't', xLabel: 'x', yLabel: 'y', pareto: false });
+    // two lines for asi (N=2 and N=4), none for vanilla's single point
+    expect(svg.match(/<polyline /g)).toHaveLength(2);
+    // N=2 points and the first legend shape are circles, N=4 squares (3 points + 1 legend)
+    expect(svg.match(/<rect x=[^>]*fill="#0072B2"|<rect x=[^>]*fill="#D55E00"|<rect x=[^>]*fill="#555555"/g)).toHaveLength(4);
+    expect(svg).toContain('>N=4</text>');
+    expect(svg).toContain('<title>asi, N=4 c: x=0.3, y=80</title>');
+    const five = [1, 2, 3, 4, 5].map((n) => ({ series: 's', marker: `m${n}`, label: '', x: n, y: n }));
+    expect(() => scatterSvg(five, { title: '', xLabel: '', yLabel: '' })).toThrow(/5 markers, at most 4 shapes/);
+  });
+
   it('writePlot writes the svg with its data beside it, atomically (no temp files left)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'odl-profiler-'));
     try {

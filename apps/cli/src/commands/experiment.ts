@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setupBackend, type BackendName } from '@odl/backend';
 import { writeFileAtomic } from '@odl/backend/node';
@@ -29,6 +29,8 @@ Options:
   --seed <n>          (default 0)
   --backend <b>       wasm or cpu (default wasm)
   --out <dir>         folder for the figures, their data and summary.md (default odl-experiment)
+  --from <file>       redraw the figures and summary.md from an earlier run's experiment.json
+                      (no training; the run's settings come from the file)
   --json              print the points and ratios as JSON on stdout
   --help`;
 
@@ -61,58 +63,71 @@ function describe(c: ClaimComparison | null, what: string): string {
   return `**${c.ratio.toFixed(2)}×** (${c.ours.label}: ${(100 * c.ours.top1).toFixed(2)}% vs ${c.reference.label}: ${(100 * c.reference.top1).toFixed(2)}%)`;
 }
 
-/** `odl experiment`: the Pareto sweep and the paper's headline ratios, measured here. */
-export async function runExperiment(argv: string[]): Promise<void> {
-  const o = parseOptions(argv, {
-    layers: { type: 'string', default: '2,4' },
-    ratios: { type: 'string', default: '5,10,20,40' },
-    epsilons: { type: 'string', default: '0.8' },
-    radii: { type: 'string', default: '2' },
-    protocol: { type: 'string', default: 'paper' },
-    epochs: { type: 'string' },
-    tolerance: { type: 'string' },
-    seed: { type: 'string' },
-    backend: { type: 'string', default: 'wasm' },
-    out: { type: 'string', default: 'odl-experiment' },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
-  }) as Record<string, unknown>;
-  if (o.help) return say(HELP);
-  const protocol = o.protocol as string;
-  if (protocol !== 'paper' && protocol !== 'odl') throw new UsageError(`--protocol must be paper or odl, got '${protocol}'`);
-  const backend = o.backend as string;
-  if (backend !== 'wasm' && backend !== 'cpu') throw new UsageError(`--backend must be wasm or cpu, got '${backend}'`);
-  const layers = list('layers', o.layers as string, 1, 100);
-  const ratios = list('ratios', o.ratios as string, 1, 1e6);
-  const epsilons = list('epsilons', o.epsilons as string, 1e-6, 1);
-  const radii = list('radii', o.radii as string, 1, 64);
-  const epochs = numberOption('epochs', o.epochs as string | undefined, 15, 1, 10_000);
-  const tolerance = numberOption('tolerance', o.tolerance as string | undefined, 1, 0, 100) / 100;
-  const seed = numberOption('seed', o.seed as string | undefined, 0, 0, 2 ** 31);
-  const info = await setupBackend({ prefer: [backend as BackendName] });
-  registerBuiltinMethods();
-  const started = Date.now();
+/** One run of the sweep as recorded in experiment.json. */
+interface ExperimentPoint {
+  series: string;
+  label: string;
+  lastN: number;
+  top1: number;
+  activationBytes: number;
+  measuredBytes: number;
+  trainingFlops: number;
+  trainingFlopsPaper: number;
+  msPerStep: number;
+}
 
-  const vanilla = new Map<number, number>();
-  for (const n of layers) vanilla.set(n, (await vanillaMemory(protocol, n, seed)).bytes);
-  const runs = plan(layers, ratios, epsilons, radii, vanilla);
-  say(`odl experiment on ${info.backend}: ${runs.length} runs (protocol ${protocol}, ${epochs} epochs, N = ${layers.join(', ')}), two at a time\n`);
-  const results = await runInLanes(runs, ['--protocol', protocol, '--epochs', String(epochs), '--seed', String(seed), '--backend', backend], say);
+/** What experiment.json records: the sweep's settings and its points (the ratios are derived). */
+interface ExperimentRecord {
+  schemaVersion: 1;
+  kind: 'odl-experiment';
+  backend: string;
+  protocol: string;
+  epochs: number;
+  seed: number;
+  /** Top-1 (a fraction) a method may lose and count as "the same accuracy". */
+  tolerance: number;
+  layers: number[];
+  /** ASI's budgets as vanilla's memory / r. */
+  budgetRatios: number[];
+  epsilons: number[];
+  radii: number[];
+  /** Wall time of the sweep, s. */
+  seconds: number;
+  points: ExperimentPoint[];
+}
 
-  const points = runs.map((run) => {
-    const s: FinetuneSummary = results.get(run.label)!;
-    return {
-      series: run.series,
-      label: run.label,
-      lastN: run.lastN,
-      top1: s.top1,
-      activationBytes: s.activationBytes.analytic,
-      measuredBytes: s.activationBytes.measured,
-      trainingFlops: s.trainingFlops,
-      trainingFlopsPaper: s.trainingFlopsPaper,
-      msPerStep: s.msPerStep,
-    };
+/** Reads an earlier run's experiment.json, with an error that names what is wrong. */
+function readExperiment(file: string): ExperimentRecord {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--from ${file}: not a readable JSON file (${(e as Error).message})`);
+  }
+  const r = raw as Partial<ExperimentRecord>;
+  if (r.kind !== 'odl-experiment' || r.schemaVersion !== 1) throw new UsageError(`--from ${file}: not an experiment.json of odl experiment (kind 'odl-experiment', schemaVersion 1)`);
+  const numbers = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'number');
+  const missing: string[] = (['layers', 'budgetRatios', 'epsilons', 'radii'] as const).filter((k) => !numbers(r[k]));
+  missing.push(...(['epochs', 'seed', 'tolerance', 'seconds'] as const).filter((k) => typeof r[k] !== 'number'));
+  missing.push(...(['backend', 'protocol'] as const).filter((k) => typeof r[k] !== 'string'));
+  const points = Array.isArray(r.points) ? r.points : [];
+  if (points.length === 0) missing.push('points');
+  if (missing.length > 0) throw new UsageError(`--from ${file}: missing or malformed ${missing.join(', ')}; rerun odl experiment to record them`);
+  const fields: (keyof ExperimentPoint)[] = ['lastN', 'top1', 'activationBytes', 'measuredBytes', 'trainingFlops', 'trainingFlopsPaper', 'msPerStep'];
+  points.forEach((p, i) => {
+    const bad = fields.filter((k) => !(typeof p[k] === 'number' && Number.isFinite(p[k])));
+    if (typeof p.series !== 'string' || typeof p.label !== 'string' || bad.length > 0) throw new UsageError(`--from ${file}: point ${i} lacks ${['series', 'label', ...bad].join(', ')}`);
   });
+  return r as ExperimentRecord;
+}
+
+/**
+ * Writes what a sweep measured into `outDir`: the figures (SVG with CSV/JSON data), `summary.md`
+ * with the paper's three ratios measured on the points, and `experiment.json` (the record and the
+ * ratios). Returns that report and the summary.
+ */
+async function writeExperiment(outDir: string, record: ExperimentRecord): Promise<{ report: ExperimentRecord & { ratios: Record<string, unknown> }; summary: string }> {
+  const { points, tolerance, protocol, epochs, seed, layers, budgetRatios: ratios, epsilons, radii, backend, seconds } = record;
   const claims = (method: string, sameLayers: boolean, flops: 'trainingFlops' | 'trainingFlopsPaper') =>
     claimRatios(
       points.map((p): ClaimPoint => ({ ...p, trainingFlops: p[flops] })),
@@ -122,11 +137,10 @@ export async function runExperiment(argv: string[]): Promise<void> {
   const paper = ratiosOf('asi');
   const wide = ratiosOf(ASI_ODL_GRID);
 
-  const outDir = resolve(o.out as string);
   mkdirSync(outDir, { recursive: true });
   const columns = ['series', 'label', 'layers', 'top1_percent', 'activation_mib', 'measured_mib', 'training_flops', 'training_flops_paper', 'ms_per_step'];
   const rows = points.map((p) => [p.series, p.label, p.lastN, 100 * p.top1, p.activationBytes / 2 ** 20, p.measuredBytes / 2 ** 20, p.trainingFlops, p.trainingFlopsPaper, p.msPerStep]);
-  const plotted = (x: (p: (typeof points)[number]) => number) => points.map((p) => ({ series: `${p.series}, N=${p.lastN}`, label: p.label, x: x(p), y: 100 * p.top1 }));
+  const plotted = (x: (p: ExperimentPoint) => number) => points.map((p) => ({ series: p.series, marker: `N=${p.lastN}`, label: p.label, x: x(p), y: 100 * p.top1 }));
   await writePlot(
     join(outDir, 'figure1-memory'),
     scatterSvg(plotted((p) => p.activationBytes / 2 ** 20), { title: 'Top-1 vs activation memory', xLabel: 'activation memory of the fine-tuned layers (MiB, log)', yLabel: 'top-1 (%)' }),
@@ -141,7 +155,7 @@ export async function runExperiment(argv: string[]): Promise<void> {
   const summary = [
     '# odl experiment',
     '',
-    `Protocol ${protocol}, ${epochs} epochs, seed ${seed}, N = ${layers.join(', ')}, ASI budgets = vanilla / ${ratios.join(', ')}, HOSVD_ε ε = ${epsilons.join(', ')}, gradient filter r = ${radii.join(', ')}; ${info.backend}, ${((Date.now() - started) / 1000).toFixed(0)} s.`,
+    `Protocol ${protocol}, ${epochs} epochs, seed ${seed}, N = ${layers.join(', ')}, ASI budgets = vanilla / ${ratios.join(', ')}, HOSVD_ε ε = ${epsilons.join(', ')}, gradient filter r = ${radii.join(', ')}; ${backend}, ${seconds} s.`,
     '',
     `"The same accuracy" = at most ${tol} of top-1 below. Memory: analytic, the fine-tuned convolutions' inputs (as the paper counts). FLOPs: exact accounting (paper accounting in brackets).`,
     '',
@@ -170,7 +184,6 @@ export async function runExperiment(argv: string[]): Promise<void> {
         ],
         { aligned: true },
       ),
-      '',
     ]),
     '',
     markdownTable(
@@ -178,11 +191,76 @@ export async function runExperiment(argv: string[]): Promise<void> {
       points.map((p) => [p.label, `${(100 * p.top1).toFixed(2)}%`, (p.activationBytes / 2 ** 20).toFixed(4), (p.measuredBytes / 2 ** 20).toFixed(4), (p.trainingFlops / 1e6).toFixed(1), (p.trainingFlopsPaper / 1e6).toFixed(1), p.msPerStep.toFixed(1)]),
       { aligned: true },
     ),
-    '',
   ].join('\n');
   await writeFileAtomic(join(outDir, 'summary.md'), summary);
-  const report = { schemaVersion: 1, kind: 'odl-experiment', backend: info.backend, protocol, epochs, seed, tolerance, points, ratios: { asi: paper, [ASI_ODL_GRID]: wide } };
+  const report = { ...record, ratios: { asi: paper, [ASI_ODL_GRID]: wide } };
   await writeFileAtomic(join(outDir, 'experiment.json'), JSON.stringify(report, null, 2));
+  return { report, summary };
+}
+
+/** `odl experiment`: the Pareto sweep and the paper's headline ratios, measured here. */
+export async function runExperiment(argv: string[]): Promise<void> {
+  const o = parseOptions(argv, {
+    layers: { type: 'string', default: '2,4' },
+    ratios: { type: 'string', default: '5,10,20,40' },
+    epsilons: { type: 'string', default: '0.8' },
+    radii: { type: 'string', default: '2' },
+    protocol: { type: 'string', default: 'paper' },
+    epochs: { type: 'string' },
+    tolerance: { type: 'string' },
+    seed: { type: 'string' },
+    backend: { type: 'string', default: 'wasm' },
+    out: { type: 'string', default: 'odl-experiment' },
+    from: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  }) as Record<string, unknown>;
+  if (o.help) return say(HELP);
+  if (o.from != null) {
+    const { report, summary } = await writeExperiment(resolve(o.out as string), readExperiment(resolve(o.from as string)));
+    if (o.json) return emitJson(report);
+    return say(`${summary}\nFigures and data: ${resolve(o.out as string)}`);
+  }
+  const protocol = o.protocol as string;
+  if (protocol !== 'paper' && protocol !== 'odl') throw new UsageError(`--protocol must be paper or odl, got '${protocol}'`);
+  const backend = o.backend as string;
+  if (backend !== 'wasm' && backend !== 'cpu') throw new UsageError(`--backend must be wasm or cpu, got '${backend}'`);
+  const layers = list('layers', o.layers as string, 1, 100);
+  const ratios = list('ratios', o.ratios as string, 1, 1e6);
+  const epsilons = list('epsilons', o.epsilons as string, 1e-6, 1);
+  const radii = list('radii', o.radii as string, 1, 64);
+  const epochs = numberOption('epochs', o.epochs as string | undefined, 15, 1, 10_000);
+  const tolerance = numberOption('tolerance', o.tolerance as string | undefined, 1, 0, 100) / 100;
+  const seed = numberOption('seed', o.seed as string | undefined, 0, 0, 2 ** 31);
+  const info = await setupBackend({ prefer: [backend as BackendName] });
+  registerBuiltinMethods();
+  const started = Date.now();
+
+  const vanilla = new Map<number, number>();
+  for (const n of layers) vanilla.set(n, (await vanillaMemory(protocol, n, seed)).bytes);
+  const runs = plan(layers, ratios, epsilons, radii, vanilla);
+  say(`odl experiment on ${info.backend}: ${runs.length} runs (protocol ${protocol}, ${epochs} epochs, N = ${layers.join(', ')}), two at a time\n`);
+  const results = await runInLanes(runs, ['--protocol', protocol, '--epochs', String(epochs), '--seed', String(seed), '--backend', backend], say);
+
+  const points: ExperimentPoint[] = runs.map((run) => {
+    const s: FinetuneSummary = results.get(run.label)!;
+    return {
+      series: run.series,
+      label: run.label,
+      lastN: run.lastN,
+      top1: s.top1,
+      activationBytes: s.activationBytes.analytic,
+      measuredBytes: s.activationBytes.measured,
+      trainingFlops: s.trainingFlops,
+      trainingFlopsPaper: s.trainingFlopsPaper,
+      msPerStep: s.msPerStep,
+    };
+  });
+  const record: ExperimentRecord = {
+    schemaVersion: 1, kind: 'odl-experiment', backend: info.backend, protocol, epochs, seed, tolerance, layers, budgetRatios: ratios, epsilons, radii,
+    seconds: Math.round((Date.now() - started) / 1000), points,
+  };
+  const { report, summary } = await writeExperiment(resolve(o.out as string), record);
   if (o.json) return emitJson(report);
-  say(`\n${summary}\nFigures and data: ${outDir}`);
+  say(`\n${summary}\nFigures and data: ${resolve(o.out as string)}`);
 }

@@ -11,6 +11,12 @@ export interface PlotPoint {
   x: number;
   /** y value (accuracy, %). */
   y: number;
+  /**
+   * A second category drawn as the point's shape (e.g. `'N=2'`, the number of fine-tuned layers):
+   * circle, square, triangle, diamond, in order of first appearance. Points of one series and
+   * one marker are joined; the colour stays the series'. Absent: every point is a circle.
+   */
+  marker?: string;
 }
 
 /** Options of {@link scatterSvg}. */
@@ -35,6 +41,26 @@ export interface ScatterOptions {
 
 /** Fixed, colour-blind-safe palette (Okabe–Ito), assigned to series in order of first appearance. */
 export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#F0E442', '#000000'] as const;
+
+/** The shapes of {@link PlotPoint.marker}, in order of first appearance. */
+const SHAPES = ['circle', 'square', 'triangle', 'diamond'] as const;
+
+/** One point's mark: a shape of radius `r` around (cx, cy), filled. */
+function mark(shape: (typeof SHAPES)[number], cx: number, cy: number, fill: string, title = ''): string {
+  const r = 4;
+  const t = title === '' ? '' : `<title>${esc(title)}</title>`;
+  const close = t === '' ? '/>' : `>${t}`;
+  switch (shape) {
+    case 'circle':
+      return `<circle cx="${f2(cx)}" cy="${f2(cy)}" r="${r}" fill="${fill}"${close}${t === '' ? '' : '</circle>'}`;
+    case 'square':
+      return `<rect x="${f2(cx - r)}" y="${f2(cy - r)}" width="${2 * r}" height="${2 * r}" fill="${fill}"${close}${t === '' ? '' : '</rect>'}`;
+    case 'triangle':
+      return `<polygon points="${f2(cx)},${f2(cy - r - 1)} ${f2(cx + r + 1)},${f2(cy + r)} ${f2(cx - r - 1)},${f2(cy + r)}" fill="${fill}"${close}${t === '' ? '' : '</polygon>'}`;
+    case 'diamond':
+      return `<polygon points="${f2(cx)},${f2(cy - r - 1)} ${f2(cx + r + 1)},${f2(cy)} ${f2(cx)},${f2(cy + r + 1)} ${f2(cx - r - 1)},${f2(cy)}" fill="${fill}"${close}${t === '' ? '' : '</polygon>'}`;
+  }
+}
 
 const f2 = (v: number) => (Math.round(v * 100) / 100).toFixed(2);
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -127,7 +153,8 @@ export function paretoFront<T extends XY>(points: readonly T[]): T[] {
 
 /**
  * A deterministic SVG scatter plot (accuracy vs memory or FLOPs, paper style): one colour per
- * series, points of a series joined in x order, the Pareto front dashed, log x axis.
+ * series, one shape per marker (when points carry one), points of a series and marker joined in
+ * x order, the Pareto front dashed, log x axis.
  *
  * @example
  * ```ts
@@ -149,15 +176,23 @@ export function scatterSvg(points: readonly PlotPoint[], o: ScatterOptions): str
       out.push(`<polyline fill="none" stroke="#777777" stroke-dasharray="4 3" points="${front.map((p) => `${f2(x.map(p.x))},${f2(y.map(p.y))}`).join(' ')}"/>`);
     }
   }
+  const markers = [...new Set(points.flatMap((p) => (p.marker == null ? [] : [p.marker])))];
+  if (markers.length > SHAPES.length) throw new ArgumentError(`plot: ${markers.length} markers, at most ${SHAPES.length} shapes; merge markers into series`);
+  const shapeOf = (p: PlotPoint) => (p.marker == null ? SHAPES[0] : SHAPES[markers.indexOf(p.marker)]);
   series.forEach((s, i) => {
     const colour = PALETTE[i % PALETTE.length];
-    const pts = points.filter((p) => p.series === s).sort((a, b) => a.x - b.x || a.y - b.y);
-    if (pts.length > 1) out.push(`<polyline fill="none" stroke="${colour}" stroke-width="1.5" points="${pts.map((p) => `${f2(x.map(p.x))},${f2(y.map(p.y))}`).join(' ')}"/>`);
-    for (const p of pts) {
-      out.push(`<circle cx="${f2(x.map(p.x))}" cy="${f2(y.map(p.y))}" r="4" fill="${colour}"><title>${esc(`${s} ${p.label}: x=${formatCompact(p.x)}, y=${formatCompact(p.y)}`)}</title></circle>`);
+    const inSeries = points.filter((p) => p.series === s);
+    for (const mk of [...new Set(inSeries.map((p) => p.marker))]) {
+      const pts = inSeries.filter((p) => p.marker === mk).sort((a, b) => a.x - b.x || a.y - b.y);
+      if (pts.length > 1) out.push(`<polyline fill="none" stroke="${colour}" stroke-width="1.5" points="${pts.map((p) => `${f2(x.map(p.x))},${f2(y.map(p.y))}`).join(' ')}"/>`);
+      for (const p of pts) out.push(mark(shapeOf(p), x.map(p.x), y.map(p.y), colour, `${s}${p.marker == null ? '' : `, ${p.marker}`} ${p.label}: x=${formatCompact(p.x)}, y=${formatCompact(p.y)}`));
     }
     const ly = m.t + 10 + i * 18;
-    out.push(`<circle cx="${f2(width - m.r + 16)}" cy="${f2(ly)}" r="4" fill="${colour}"/><text x="${f2(width - m.r + 26)}" y="${f2(ly + 4)}">${esc(s)}</text>`);
+    out.push(`${mark('circle', width - m.r + 16, ly, colour)}<text x="${f2(width - m.r + 26)}" y="${f2(ly + 4)}">${esc(s)}</text>`);
+  });
+  markers.forEach((mk, j) => {
+    const ly = m.t + 10 + (series.length + 1 + j) * 18;
+    out.push(`${mark(SHAPES[j], width - m.r + 16, ly, '#555555')}<text x="${f2(width - m.r + 26)}" y="${f2(ly + 4)}">${esc(mk)}</text>`);
   });
   out.push('</svg>');
   return out.join('\n') + '\n';
