@@ -19,3 +19,5 @@ export { median, timeRuns, medianMs, meanMs } from './bench';
 export type { BenchRow, EvenMedian, TimedRun, MedianMsOptions } from './bench';
 export { decayingActivation, heNormal } from './synthetic-tensors';
 export type { DecayingActivationOptions } from './synthetic-tensors';
+export { mutateBytes, MUTATION_KINDS } from './fuzz';
+export type { Mutation, MutationKind, MutateOptions } from './fuzz';
