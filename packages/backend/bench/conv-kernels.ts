@@ -170,6 +170,5 @@ export async function benchConvKernels(options: { reps?: number; cpuBatch?: numb
     ),
   );
   if (previous != null && previous !== tf.getBackend()) await setupBackend({ prefer: [previous as 'wasm' | 'cpu'] });
-  console.log(['| benchmark | value | unit | note |', '|---|---:|---|---|', ...rows.map((r) => `| ${r.name} | ${r.value} | ${r.unit} | ${r.note ?? ''} |`)].join('\n'));
   return rows;
 }

@@ -87,7 +87,7 @@ export async function benchOrthonormalBasis(options: { reps?: number; m?: number
   const reps = options.reps ?? 9;
   const m = options.m ?? 200000;
   const k = options.k ?? 16;
-  const info = await setupBackend({ prefer: ['wasm'] });
+  await setupBackend({ prefer: ['wasm'] });
   const rng = new SeededRandom('bench/linalg-qr');
   const rows: BenchRow[] = [];
 
@@ -139,13 +139,5 @@ export async function benchOrthonormalBasis(options: { reps?: number; m?: number
   );
   tf.dispose([unf, svd.u, gram.u]);
 
-  console.log(
-    [
-      `linalg benchmark on ${info.backend}`,
-      '| benchmark | value | unit | note |',
-      '|---|---:|---|---|',
-      ...rows.map((r) => `| ${r.name} | ${r.value} | ${r.unit} | ${r.note ?? ''} |`),
-    ].join('\n'),
-  );
   return rows;
 }

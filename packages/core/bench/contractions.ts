@@ -91,6 +91,5 @@ export async function benchContractions(options: ContractionBenchOptions = {}): 
     { name: 'bytes kept for backward, Tucker', value: tuckerBytes, unit: 'bytes', note: 'measured on the tape' },
     { name: 'activation memory reduction', value: vanillaBytes / tuckerBytes, unit: 'x', note: shape },
   ];
-  console.log(['| name | value | unit | note |', '|---|---:|---|---|', ...rows.map((r) => `| ${r.name} | ${r.value.toPrecision(4)} | ${r.unit} | ${r.note ?? ''} |`)].join('\n'));
   return rows;
 }

@@ -18,12 +18,6 @@ export interface PipelineBenchOptions {
   rounds?: number;
 }
 
-function markdown(rows: BenchRow[]): string {
-  const lines = ['| benchmark | value | unit | note |', '|---|---:|---|---|'];
-  for (const r of rows) lines.push(`| ${r.name} | ${Number(r.value.toPrecision(4))} | ${r.unit} | ${r.note ?? ''} |`);
-  return lines.join('\n');
-}
-
 /** A small convnet: conv3x3(3→16)+ReLU, maxpool 2, conv3x3(16→32)+ReLU, global mean, dense(32→5). */
 function makeNet(channels: number, classes: number): { vars: tf.Variable[]; loss: (x: tf.Tensor4D, y: tf.Tensor1D) => tf.Scalar } {
   const w1 = heNormal([3, 3, channels, 16], 9 * channels, 1);
@@ -130,6 +124,5 @@ export async function benchDataPipeline(options: PipelineBenchOptions = {}): Pro
     { name: `train step: small convnet fwd+bwd+SGD, batch ${batchSize}, ${size}x${size}x3`, value: median(trainRates), unit: 'images/s', note: `${info.backend}; ${trainSteps} steps per round; median of ${rounds}; loss ${lastLoss.toFixed(3)}; ${leaked} tensors leaked` },
     { name: `data pipeline / training step (${size}x${size})`, value: median(ratios), unit: 'x', note: 'median of per-round ratios; target >= 10x (the pipeline is not the bottleneck)' },
   ];
-  console.log(markdown(rows));
   return rows;
 }

@@ -77,6 +77,5 @@ export async function benchLowrank(options: BenchLowrankOptions = {}): Promise<B
     }
     tf.dispose([x, dy]);
   }
-  console.log(['| measurement | value | unit | note |', '| --- | ---: | --- | --- |', ...rows.map((r) => `| ${r.name} | ${r.value} | ${r.unit} | ${r.note ?? ''} |`)].join('\n'));
   return rows;
 }

@@ -10,7 +10,7 @@ import { compressedConv2d, conv2dGeometry, createLayerCompressor, getMethod, has
 import { registerLowrank } from '@odl/lowrank';
 import { registerShortcut } from '@odl/shortcut';
 import { decayingActivation, type BenchRow } from '@odl/test-utils';
-import { activationBytesOf, layerCost, markdownTable, profileTrainingStep } from '../src';
+import { activationBytesOf, layerCost, profileTrainingStep } from '../src';
 
 /** Options of {@link benchTrainingStep}. */
 export interface BenchTrainingStepOptions {
@@ -92,6 +92,5 @@ export async function benchTrainingStep(o: BenchTrainingStepOptions = {}): Promi
     w.dispose();
   }
   x.dispose();
-  console.log(markdownTable(['name', 'value', 'unit', 'note'], rows.map((r) => [r.name, Number.isInteger(r.value) ? r.value : Number(r.value.toPrecision(4)), r.unit, r.note ?? ''])));
   return rows;
 }

@@ -114,6 +114,5 @@ export async function benchAsiCompression(options: BenchAsiOptions = {}): Promis
     { name: 'stored elements, ASI', value: asiElements, unit: 'elements', note: 'core + factors' },
     { name: 'stored elements, HOSVD_ε', value: hosvdElements, unit: 'elements', note: 'core + factors' },
   ];
-  console.log(['| benchmark | value | unit | note |', '|---|---:|---|---|', ...rows.map((r) => `| ${r.name} | ${r.value.toFixed(r.unit === 'ratio' ? 4 : r.unit === 'ms' || r.unit === '×' ? 2 : 0)} | ${r.unit} | ${r.note ?? ''} |`)].join('\n'));
   return rows;
 }
