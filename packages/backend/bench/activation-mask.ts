@@ -64,7 +64,7 @@ export async function benchActivationMask(reps = 9): Promise<BenchRow[]> {
   for (const [name, t] of Object.entries(times)) {
     rows.push({ name: `${name}: make`, value: median(t.make), unit: 'ms', note });
     rows.push({ name: `${name}: input gradient`, value: median(t.apply), unit: 'ms', note });
-    rows.push({ name: `${name}: kept for backward`, value: t.bytes, unit: 'bytes', note: 'tfjs relu6 keeps its float input: 4 bytes per element' });
+    rows.push({ name: `${name}: kept for backward`, value: t.bytes, unit: 'bytes', note: 'the mask (stock tf.relu6 keeps its float input instead: 4 bytes per element)' });
   }
   const stock = times['tfjs comparisons (bool mask)']!;
   const bits = times['rangeMaskBits (host bit mask)']!;

@@ -132,7 +132,7 @@ function benchCpuDepthwise(c: ConvCase, reps: number): BenchRow[] {
  * Measures, side by side in one run, the forward convolution against odl's gradient kernels
  * (GFLOP/s, FLOPs = 2 · MACs of the forward conv) on wasm, odl's Conv2DBackpropInput against the
  * native wasm one, and odl's Conv2DBackpropFilter against the stock cpu kernel. Every timing is the
- * median of several runs after a warm-up, read back with dataSync. Prints a Markdown table.
+ * median of several runs after a warm-up, read back with dataSync. Returns the rows (`odl bench` prints them).
  *
  * @param options - `reps`: timed repetitions per measurement (default 5); `cpuBatch`: batch of the
  *   cpu comparison (default 4: the stock cpu Conv2DBackpropFilter needs minutes at batch 32).

@@ -43,8 +43,8 @@ function makeNet(channels: number, classes: number): { vars: tf.Variable[]; loss
  * tensors) and images/s of a training step that consumes those batches (a small convnet,
  * forward + backward with `tf.variableGrads` + SGD update), and their ratio. The two are timed
  * in alternating rounds (one data epoch, then `trainSteps` steps) and the medians reported, so
- * that load from other processes affects both sides alike. Prints a Markdown table and returns
- * the rows.
+ * that load from other processes affects both sides alike. Returns the rows (`odl bench` prints
+ * them).
  *
  * @example
  * ```ts

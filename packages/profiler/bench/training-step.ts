@@ -25,7 +25,7 @@ export interface BenchTrainingStepOptions {
 }
 
 /**
- * Runs the benchmark and prints a Markdown table.
+ * Runs the benchmark and returns its rows (`odl bench` prints them as one table).
  *
  * @example
  * ```ts

@@ -59,7 +59,7 @@ function reconstructionError(c: LayerCompressor, batch: tf.Tensor): number {
 }
 
 /**
- * Runs the benchmark and prints a Markdown table. Switches the engine to wasm.
+ * Runs the benchmark and returns its rows (`odl bench` prints them as one table). Switches the engine to wasm.
  *
  * @example
  * ```ts
