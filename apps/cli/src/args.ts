@@ -31,6 +31,7 @@ function usageErrorOf(e: NodeJS.ErrnoException, options: OptionsConfig): UsageEr
     }
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
       if (/does not take an argument/.test(e.message)) return new UsageError(`${option} is a switch and takes no value (write ${option} alone)`);
+      if (/ambiguous/.test(e.message)) return new UsageError(`${option} is followed by an option, not a value; give it a value (a value that starts with '-' is written ${option}=-1)`);
       return new UsageError(`${option ?? 'an option'} needs a value (${option} <value>)`);
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
       return new UsageError(`unexpected argument ${/'[^']*'/.exec(e.message)?.[0] ?? ''}: this command takes only options (--name value)`);

@@ -10,7 +10,7 @@ import {
   selectIndices,
   type ImageDataset,
 } from '@odl/datasets';
-import { enumOption } from './args';
+import { enumOption, integerOption } from './args';
 import { DataError, UsageError } from './errors';
 
 /** Dataset formats `odl finetune --format` accepts. */
@@ -29,6 +29,8 @@ export interface DataSource {
   trainFiles: string[];
   /** Test files, when there are any (idx: the t10k pair beside the training pair). */
   testFiles?: string[];
+  /** idx: the number of classes (`--classes`); a label outside is a data error. */
+  numClasses?: number;
 }
 
 /** Training and test images read from the user's files. */
@@ -73,11 +75,12 @@ function idxPair(dir: string, prefix: 'train' | 't10k'): [string, string] | unde
 }
 
 /**
- * Checks `--data`, `--format` and `--test-data` without reading any data: the format is known,
- * and every file or folder they name exists with the right kind. Returns `undefined` for the
- * embedded data.
+ * Checks `--data`, `--format`, `--test-data` and `--classes` without reading any data: the format
+ * is known, and every file or folder they name exists with the right kind. Returns `undefined`
+ * for the embedded data.
  */
-export function checkDataArgs(data: string, format: string | undefined, testData: string | undefined): DataSource | undefined {
+export function checkDataArgs(data: string, format: string | undefined, testData: string | undefined, classes?: string): DataSource | undefined {
+  if (classes != null && format !== 'idx') throw new UsageError(`--classes applies to --format idx; CIFAR files and image folders know their classes`);
   if (data === 'embedded') {
     if (format != null) throw new UsageError(`--format applies to a --data path; the embedded data needs none`);
     if (testData != null) throw new UsageError(`--test-data goes with a --data path; the embedded data has its own test split`);
@@ -89,7 +92,8 @@ export function checkDataArgs(data: string, format: string | undefined, testData
     if (testData != null) throw new UsageError(`--test-data does not apply to --format idx: the t10k-* files in the --data folder are the test set`);
     const train = idxPair(needKind('data', data, 'folder'), 'train');
     if (train == null) throw new UsageError(`--data ${data}: no train-images-idx3-ubyte(.gz) and train-labels-idx1-ubyte(.gz) there`);
-    return { format: f, path: data, trainFiles: train, testFiles: idxPair(data, 't10k') };
+    const numClasses = classes == null ? undefined : integerOption('classes', classes, 0, 2, 1 << 16);
+    return { format: f, path: data, trainFiles: train, testFiles: idxPair(data, 't10k'), numClasses };
   }
   if (f === 'folder') {
     return { format: f, path: data, trainFiles: [needKind('data', data, 'folder')], testFiles: testData != null ? [needKind('test-data', testData, 'folder')] : undefined };
@@ -117,9 +121,20 @@ export function withChannels(ds: ImageDataset, channels: 1 | 3): ImageDataset {
   return createImageDataset({ images: out, shape: [n, h, w, channels], labels: ds.labels, classNames: ds.classNames, numClasses: ds.numClasses });
 }
 
-/** A data error when `ds` holds fewer than two classes (training a classifier needs two). */
-export function checkClasses(ds: ImageDataset, where: string, format: DataFormat): void {
+/**
+ * A data error when `ds` holds fewer than two classes (training a classifier needs two), or, for
+ * idx labels whose class count was not given, when the largest label implies more than twice as
+ * many classes as there are labels (a stray label would otherwise size the classifier).
+ */
+export function checkClasses(ds: ImageDataset, where: string, source: Pick<DataSource, 'format' | 'numClasses'>): void {
+  const format = source.format;
   const present = new Set(ds.labels).size;
+  if (format === 'idx' && source.numClasses == null && ds.numClasses > 2 * present) {
+    throw new DataError(
+      'sparse-labels',
+      `${where}: the labels run up to ${ds.numClasses - 1}, yet only ${present} different labels occur; pass --classes <n> with the number of classes (a label outside 0..n-1 is then reported)`,
+    );
+  }
   if (ds.numClasses >= 2 && present >= 2) return;
   const only = present === 1 ? ` ('${ds.classNames[ds.labels[0]!] ?? ds.labels[0]}')` : '';
   const fix = format === 'folder' ? 'add a subfolder of images for each class' : 'give data with at least two labels';
@@ -127,7 +142,7 @@ export function checkClasses(ds: ImageDataset, where: string, format: DataFormat
 }
 
 async function readFiles(source: DataSource, files: string[], channels: 1 | 3 | undefined): Promise<ImageDataset> {
-  if (source.format === 'idx') return loadIdxFiles(files[0]!, files[1]!);
+  if (source.format === 'idx') return loadIdxFiles(files[0]!, files[1]!, { numClasses: source.numClasses });
   if (source.format === 'folder') return loadImageFolderFromDisk(files[0]!, { channels: channels ?? 3 });
   return loadCifarFiles(files, { variant: source.format });
 }
@@ -141,7 +156,7 @@ async function readFiles(source: DataSource, files: string[], channels: 1 | 3 | 
  */
 export async function loadUserData(source: DataSource, seed: number, channels?: 1 | 3): Promise<LoadedData> {
   const raw = await readFiles(source, source.trainFiles, channels);
-  checkClasses(raw, source.path, source.format);
+  checkClasses(raw, source.path, source);
   const fit = (ds: ImageDataset) => (channels == null || (ds.shape[3] === 1 && channels === 3) ? ds : withChannels(ds, channels));
   const train = fit(raw);
   const channelNote =

@@ -28,6 +28,7 @@ const COMMON = {
   data: { type: 'string', default: 'embedded' },
   format: { type: 'string' },
   'test-data': { type: 'string' },
+  classes: { type: 'string' },
   method: { type: 'string', default: 'asi' },
   plugin: { type: 'string', multiple: true },
   protocol: { type: 'string', default: 'odl' },
@@ -64,6 +65,8 @@ Options:
   --format <f>          ${DATA_FORMATS.join(', ')} (needed with a --data path)
   --test-data <path>    test files (cifar, folder; default: the idx folder's t10k files, else a
                         seeded 20 % of the training data)
+  --classes <n>         idx: the number of classes (default: the largest label + 1, refused when
+                        most of those classes never occur); a label outside 0..n-1 is an error
   --method <name>       a registered method (default asi; see below)
   --plugin <module>     an ES module that adds methods (repeatable)
   --protocol <p>        odl (default) or paper: the paper's setup A (lr 0.05, no momentum, weight
@@ -225,7 +228,7 @@ export async function runFinetune(argv: string[]): Promise<void> {
   const training = trainingFlags(o);
   const methodOptions = readMethodOptions(plugin, flags, o);
   const choice = checkModelArg(str('model'), str('resolution'), str('channels'));
-  const source = checkDataArgs(o.data as string, str('format'), str('test-data'));
+  const source = checkDataArgs(o.data as string, str('format'), str('test-data'), str('classes'));
   if (choice.kind === 'zoo' && source == null) throw new UsageError('a zoo architecture is trained on --data; the embedded data goes with the shipped pretrained model');
   const json = o.json as boolean;
   const chatty = showProgress(json);

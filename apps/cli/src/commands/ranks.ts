@@ -18,6 +18,7 @@ const COMMON = {
   model: { type: 'string' },
   data: { type: 'string', default: 'embedded' },
   format: { type: 'string' },
+  classes: { type: 'string' },
   method: { type: 'string', default: 'asi' },
   plugin: { type: 'string', multiple: true },
   protocol: { type: 'string' },
@@ -41,6 +42,7 @@ Options:
   --data <path>        calibration images: 'embedded' (default: the shipped fine-tuning split) or a
                        path (converted to the model's channels)
   --format <f>         ${DATA_FORMATS.join(', ')} (needed with a --data path)
+  --classes <n>        idx: the number of classes (default: the largest label + 1)
   --method <name>      a method with a planner (default asi)
   --plugin <module>    an ES module that adds methods (repeatable)
   --protocol <p>       odl (default) or paper (e.g. the paper's ε grid and batch 128)
@@ -80,7 +82,7 @@ export async function runRanks(argv: string[]): Promise<void> {
   }
   const choice = checkModelArg(str('model'), undefined, undefined);
   if (choice.kind === 'zoo') throw new UsageError(`--model ${choice.architecture}: ranks are planned for a trained model; pass a checkpoint folder (or leave --model out for the shipped one)`);
-  const source = checkDataArgs(o.data as string, str('format'), undefined);
+  const source = checkDataArgs(o.data as string, str('format'), undefined, str('classes'));
   const out = str('out') != null ? prepareOutputFolder('out', str('out')!, [{ name: 'plan.json', isOdl: jsonMatching((j) => typeof j.summary === 'string' && 'layerOptions' in j) }]) : undefined;
 
   await setupBackend({ prefer: [backend] });
