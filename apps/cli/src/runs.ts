@@ -6,7 +6,8 @@ import { cpus } from 'node:os';
 import { getMethod, optionFlag } from '@odl/core';
 import { FineTuneSession } from '@odl/models';
 import type { FinetuneSummary } from './commands/finetune';
-import { UsageError } from './errors';
+import { DataError, UsageError } from './errors';
+import { say } from './output';
 
 /** One run: a label, a method with its options, the layers, and the lane it runs on. */
 export interface PlannedRun {
@@ -47,11 +48,16 @@ export function runChild(flags: string[]): Promise<FinetuneSummary> {
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', fail);
     child.on('close', (code) => {
-      if (code !== 0) return fail(new UsageError(`odl ${flags.join(' ')} failed (exit ${code}): ${err.trim().split('\n').at(-1) ?? ''}`));
+      const lines = err.trim().split('\n');
+      for (const w of lines.filter((l) => l.startsWith('warning:'))) say(w);
+      if (code !== 0) {
+        const message = `odl ${flags.join(' ')} failed (exit ${code}): ${lines.find((l) => l.startsWith('odl ')) ?? lines.at(-1) ?? ''}`;
+        return fail(code === 2 ? new UsageError(message) : new DataError('run-failed', message));
+      }
       try {
         ok(JSON.parse(out) as FinetuneSummary);
       } catch {
-        fail(new UsageError(`odl ${flags.join(' ')} printed no JSON result`));
+        fail(new DataError('run-failed', `odl ${flags.join(' ')} printed no JSON result`));
       }
     });
   });

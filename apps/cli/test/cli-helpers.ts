@@ -20,3 +20,34 @@ export function runOdl(args: string[], timeoutMs = 240_000): { code: number; std
   const r = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** What one in-process run of the CLI printed and returned. */
+export interface CliRun {
+  /** Exit code. */
+  code: number;
+  /** Everything written to stdout. */
+  stdout: string;
+  /** Everything written to stderr. */
+  stderr: string;
+}
+
+/**
+ * Runs `odl ...args` in this process through the CLI's `runCli` (no build, no child process),
+ * capturing stdout and stderr.
+ */
+export async function runOdlInProcess(args: string[]): Promise<CliRun> {
+  const { runCli } = await import('../src/cli');
+  let stdout = '';
+  let stderr = '';
+  const out = process.stdout.write.bind(process.stdout);
+  const err = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    const code = await runCli(args);
+    return { code, stdout, stderr };
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+  }
+}

@@ -76,7 +76,7 @@ describe('odl finetune --json on a CIFAR-10 file', () => {
     expect(unknown.stderr).toMatch(/frobnicate/);
     const badNumber = runOdl(['finetune', '--epochs', 'many']);
     expect(badNumber.code).toBe(2);
-    expect(badNumber.stderr).toMatch(/--epochs must be a number/);
+    expect(badNumber.stderr).toMatch(/--epochs must be a whole number/);
     const noFormat = runOdl(['finetune', '--data', join(dir, 'data_batch_1.bin')]);
     expect(noFormat.code).toBe(2);
     expect(noFormat.stderr).toMatch(/--format is needed/);

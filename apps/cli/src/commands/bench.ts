@@ -3,8 +3,10 @@ import { writeFileAtomic } from '@odl/backend/node';
 import type { BenchRow } from '@odl/test-utils';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { suggest } from '@odl/core';
 import { parseOptions } from '../args';
-import { say } from '../output';
+import { prepareOutputFolder } from '../out-dir';
+import { print, say } from '../output';
 import { markdownTable } from '@odl/profiler';
 import { UsageError } from '../errors';
 import { benchConvKernels } from '../../../../packages/backend/bench/conv-kernels';
@@ -37,23 +39,24 @@ const HELP = `odl bench — the performance suite (ratios measured side by side 
 
 Options:
   --only <names>   comma-separated suites to run (default: all): ${'${suites}'}
-  --out <dir>      folder for the JSON results (default: bench-results)
-  --help`;
+  --out <dir>      folder for the JSON results (default: bench-results; checked first)
+  --debug          show the stack trace of an error
+  --help, -h`;
 
+/** `odl bench`: runs the suites and writes their rows to a new, dated JSON file. */
 export async function runBench(argv: string[]): Promise<void> {
   const opts = parseOptions(argv, {
     only: { type: 'string' },
     out: { type: 'string', default: 'bench-results' },
     help: { type: 'boolean', default: false },
   });
-  if (opts.help) {
-    say(HELP.replace('${suites}', suites.map((s) => s.name).join(', ')));
-    return;
-  }
+  const names = suites.map((s) => s.name);
+  if (opts.help) return print(HELP.replace('${suites}', names.join(', ')));
   const wanted = opts.only?.split(',').map((s) => s.trim());
   for (const w of wanted ?? []) {
-    if (!suites.some((s) => s.name === w)) throw new UsageError(`unknown suite '${w}'; suites: ${suites.map((s) => s.name).join(', ')}`);
+    if (!names.includes(w)) throw new UsageError(`--only: unknown suite '${w}'${suggest(w, names)}; suites: ${names.join(', ')}`);
   }
+  const out = prepareOutputFolder('out', opts.out!);
   await setupBackend();
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   say(`odl bench on ${machine}`);
@@ -65,7 +68,7 @@ export async function runBench(argv: string[]): Promise<void> {
     results[suite.name] = rows;
     say(markdownTable(['figure', 'value', 'unit', 'note'], rows.map((r) => [r.name, fmt(r.value), r.unit, r.note ?? '']), { aligned: true }));
   }
-  const file = join(opts.out!, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const file = join(out, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   await writeFileAtomic(file, JSON.stringify({ machine, date: new Date().toISOString(), results }, null, 2));
   say(`\nresults written to ${file}`);
 }

@@ -1,16 +1,16 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { writeFileAtomic } from '@odl/backend/node';
-import { setupBackend, type BackendName } from '@odl/backend';
-import { getMethod } from '@odl/core';
+import { setupBackend } from '@odl/backend';
+import { getMethod, suggest } from '@odl/core';
 import { registerBuiltinMethods } from '@odl/models';
 import { barChartSvg, markdownTable, scatterSvg, writePlot } from '@odl/profiler';
 import { RANK_SELECTION_EPSILONS } from '@odl/shortcut';
-import { numberOption, parseOptions } from '../args';
+import { enumOption, integerOption, numberOption, parseOptions } from '../args';
 import { UsageError } from '../errors';
-import { emitJson, say } from '../output';
+import { jsonMatching, plotFiles, prepareOutputFolder, type OutputFile } from '../out-dir';
+import { emitJson, print, say } from '../output';
 import { runInLanes, vanillaMemory, type PlannedRun } from '../runs';
-import type { FinetuneSummary } from './finetune';
+import { BACKENDS, type FinetuneSummary } from './finetune';
 
 /** One run of the main job (its layers and budget are the job's). */
 type DemoRun = Omit<PlannedRun, 'lastN' | 'budgetBytes'>;
@@ -46,9 +46,20 @@ Options:
   --budget-mib <MiB>  that budget in MiB (overrides --ratio)
   --seed <n>          (default 0)
   --backend <b>       wasm or cpu (default wasm)
-  --out <dir>         report folder (default odl-output)
+  --out <dir>         report folder (default odl-output; checked first, files odl did not write are
+                      never overwritten)
   --json              print the report as JSON on stdout
-  --help`;
+  --debug             show the stack trace of an error
+  --help, -h`;
+
+/** What `odl demo` writes into its folder (report.json, written last, marks it as odl's). */
+const OUTPUTS: OutputFile[] = [
+  { name: 'report.json', isOdl: jsonMatching((j) => j.kind === 'odl-demo') },
+  { name: 'report.md' },
+  ...plotFiles('accuracy-vs-memory'),
+  ...plotFiles('accuracy-vs-flops'),
+  ...plotFiles('memory-per-layer'),
+];
 
 /** `odl demo`: the README's main job; writes a report with plots. */
 export async function runDemo(argv: string[]): Promise<void> {
@@ -65,28 +76,29 @@ export async function runDemo(argv: string[]): Promise<void> {
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   }) as Record<string, unknown>;
-  if (o.help) return say(HELP);
-  const backend = o.backend as string;
-  if (backend !== 'wasm' && backend !== 'cpu') throw new UsageError(`--backend must be wasm or cpu, got '${backend}'`);
-  const protocol = o.protocol as string;
-  if (protocol !== 'paper' && protocol !== 'odl') throw new UsageError(`--protocol must be paper or odl, got '${protocol}'`);
-  const wanted = (o.runs as string | undefined)?.split(',').map((s) => s.trim());
-  for (const w of wanted ?? []) if (!RUNS.some((r) => r.label === w)) throw new UsageError(`--runs: unknown run '${w}'; runs: ${RUNS.map((r) => r.label).join(', ')}`);
+  if (o.help) return print(HELP);
+  const str = (k: string) => o[k] as string | undefined;
+  const backend = enumOption('backend', str('backend'), BACKENDS, 'wasm');
+  const protocol = enumOption('protocol', str('protocol'), ['paper', 'odl'] as const, 'paper');
+  const labels = RUNS.map((r) => r.label);
+  const wanted = str('runs')?.split(',').map((s) => s.trim());
+  for (const w of wanted ?? []) if (!labels.includes(w)) throw new UsageError(`--runs: unknown run '${w}'${suggest(w, labels)}; runs: ${labels.join(', ')}`);
   const runs = RUNS.filter((r) => r.label === 'vanilla' || wanted == null || wanted.includes(r.label));
-  const lastN = numberOption('layers', o.layers as string | undefined, 2, 1, 10_000);
-  const epochs = numberOption('epochs', o.epochs as string | undefined, 15, 1, 10_000);
-  const seed = numberOption('seed', o.seed as string | undefined, 0, 0, 2 ** 31);
-  const ratio = numberOption('ratio', o.ratio as string | undefined, 10, 1, 1e6);
-  const info = await setupBackend({ prefer: [backend as BackendName] });
+  const lastN = integerOption('layers', str('layers'), 2, 1, 10_000);
+  const epochs = integerOption('epochs', str('epochs'), 15, 1, 10_000);
+  const seed = integerOption('seed', str('seed'), 0, 0, 2 ** 31);
+  const ratio = numberOption('ratio', str('ratio'), 10, 1, 1e6);
+  const budgetMib = str('budget-mib') != null ? numberOption('budget-mib', str('budget-mib'), 0, 1e-9, 2 ** 20) : undefined;
+  const outDir = prepareOutputFolder('out', o.out as string, OUTPUTS);
+  const info = await setupBackend({ prefer: [backend] });
   registerBuiltinMethods();
   const started = Date.now();
 
   // The budget: vanilla's analytic activation memory of the same layers, counted before training.
   const { bytes: vanillaBytes, layers: layerNames } = await vanillaMemory(protocol, lastN, seed);
-  const budgetBytes =
-    o['budget-mib'] != null ? Math.floor(numberOption('budget-mib', o['budget-mib'] as string, 0, 1e-9) * 2 ** 20) : Math.floor(vanillaBytes / ratio);
+  const budgetBytes = budgetMib != null ? Math.floor(budgetMib * 2 ** 20) : Math.floor(vanillaBytes / ratio);
   say(`odl demo on ${info.backend}: protocol ${protocol}, the last ${lastN} convolutions (${layerNames.join(', ')}), ${epochs} epochs, two runs at a time`);
-  say(`budget of the runs that plan: ${(budgetBytes / 2 ** 20).toFixed(4)} MiB${o['budget-mib'] == null ? ` (vanilla's ${(vanillaBytes / 2 ** 20).toFixed(4)} MiB / ${ratio})` : ''}\n`);
+  say(`budget of the runs that plan: ${(budgetBytes / 2 ** 20).toFixed(4)} MiB${budgetMib == null ? ` (vanilla's ${(vanillaBytes / 2 ** 20).toFixed(4)} MiB / ${ratio})` : ''}\n`);
 
   const common = ['--protocol', protocol, '--epochs', String(epochs), '--seed', String(seed), '--backend', backend];
   const planned = runs.map((r): PlannedRun => ({ ...r, lastN, budgetBytes: getMethod(r.method).planner != null ? budgetBytes : undefined }));
@@ -113,8 +125,6 @@ export async function runDemo(argv: string[]): Promise<void> {
     )
     .join('\n');
 
-  const outDir = resolve(o.out as string);
-  mkdirSync(outDir, { recursive: true });
   const report = {
     schemaVersion: 2,
     kind: 'odl-demo',
@@ -123,9 +133,9 @@ export async function runDemo(argv: string[]): Promise<void> {
     results: ordered,
     wallSeconds: (Date.now() - started) / 1000,
   };
-  await writeFileAtomic(join(outDir, 'report.json'), JSON.stringify(report, null, 2));
   await writeFileAtomic(join(outDir, 'report.md'), `# odl demo\n\n${table}\n\n${verdict}\n`);
   await writePlots(outDir, ordered);
+  await writeFileAtomic(join(outDir, 'report.json'), JSON.stringify(report, null, 2));
 
   if (o.json) return emitJson(report);
   say(`\n${table}\n\n${verdict}\nReport and plots: ${outDir} (${report.wallSeconds.toFixed(0)} s in all)`);

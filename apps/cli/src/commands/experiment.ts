@@ -1,15 +1,16 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { setupBackend, type BackendName } from '@odl/backend';
+import { setupBackend } from '@odl/backend';
 import { writeFileAtomic } from '@odl/backend/node';
 import { registerBuiltinMethods } from '@odl/models';
 import { claimRatios, markdownTable, scatterSvg, writePlot, type ClaimComparison, type ClaimPoint } from '@odl/profiler';
-import { numberOption, parseOptions } from '../args';
+import { enumOption, integerOption, numberOption, parseOptions } from '../args';
 import { UsageError } from '../errors';
-import { emitJson, say } from '../output';
+import { jsonMatching, plotFiles, prepareOutputFolder, type OutputFile } from '../out-dir';
+import { emitJson, print, say } from '../output';
 import { runInLanes, vanillaMemory, type PlannedRun } from '../runs';
 import { RANK_SELECTION_EPSILONS } from '@odl/shortcut';
-import type { FinetuneSummary } from './finetune';
+import { BACKENDS, type FinetuneSummary } from './finetune';
 
 const HELP = `odl experiment — the paper's Figure 1 for odl: fine-tune the shipped model with vanilla
 training, ASI (the paper's float32 method) at several memory budgets, HOSVD_ε and the gradient
@@ -32,9 +33,22 @@ Options:
   --from <file>       redraw the figures and summary.md from an earlier run's experiment.json
                       (no training; the run's settings come from the file)
   --json              print the points and ratios as JSON on stdout
-  --help`;
+  --debug             show the stack trace of an error
+  --help, -h
 
-const list = (name: string, raw: string, min: number, max: number) => raw.split(',').map((v) => numberOption(name, v.trim(), 0, min, max));
+The --out folder is checked before any work; files odl did not write there are never overwritten.`;
+
+/** A comma-separated list of numbers (whole numbers with `integers`), each in [min, max]. */
+const list = (name: string, raw: string, min: number, max: number, integers = false) =>
+  raw.split(',').map((v) => (integers ? integerOption : numberOption)(name, v.trim(), 0, min, max));
+
+/** What `odl experiment` writes into its folder (experiment.json, written last, marks it as odl's). */
+const OUTPUTS: OutputFile[] = [
+  { name: 'experiment.json', isOdl: jsonMatching((j) => j.kind === 'odl-experiment') },
+  { name: 'summary.md' },
+  ...plotFiles('figure1-memory'),
+  ...plotFiles('figure1-flops'),
+];
 
 /** A run of the sweep, with the series it is plotted in. */
 type SweepRun = PlannedRun & { series: string };
@@ -137,7 +151,6 @@ async function writeExperiment(outDir: string, record: ExperimentRecord): Promis
   const paper = ratiosOf('asi');
   const wide = ratiosOf(ASI_ODL_GRID);
 
-  mkdirSync(outDir, { recursive: true });
   const columns = ['series', 'label', 'layers', 'top1_percent', 'activation_mib', 'measured_mib', 'training_flops', 'training_flops_paper', 'ms_per_step'];
   const rows = points.map((p) => [p.series, p.label, p.lastN, 100 * p.top1, p.activationBytes / 2 ** 20, p.measuredBytes / 2 ** 20, p.trainingFlops, p.trainingFlopsPaper, p.msPerStep]);
   const plotted = (x: (p: ExperimentPoint) => number) => points.map((p) => ({ series: p.series, marker: `N=${p.lastN}`, label: p.label, x: x(p), y: 100 * p.top1 }));
@@ -215,24 +228,26 @@ export async function runExperiment(argv: string[]): Promise<void> {
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   }) as Record<string, unknown>;
-  if (o.help) return say(HELP);
+  if (o.help) return print(HELP);
+  const str = (k: string) => o[k] as string | undefined;
   if (o.from != null) {
-    const { report, summary } = await writeExperiment(resolve(o.out as string), readExperiment(resolve(o.from as string)));
+    const record = readExperiment(resolve(o.from as string));
+    const outDir = prepareOutputFolder('out', o.out as string, OUTPUTS);
+    const { report, summary } = await writeExperiment(outDir, record);
     if (o.json) return emitJson(report);
-    return say(`${summary}\nFigures and data: ${resolve(o.out as string)}`);
+    return say(`${summary}\nFigures and data: ${outDir}`);
   }
-  const protocol = o.protocol as string;
-  if (protocol !== 'paper' && protocol !== 'odl') throw new UsageError(`--protocol must be paper or odl, got '${protocol}'`);
-  const backend = o.backend as string;
-  if (backend !== 'wasm' && backend !== 'cpu') throw new UsageError(`--backend must be wasm or cpu, got '${backend}'`);
-  const layers = list('layers', o.layers as string, 1, 100);
+  const protocol = enumOption('protocol', str('protocol'), ['paper', 'odl'] as const, 'paper');
+  const backend = enumOption('backend', str('backend'), BACKENDS, 'wasm');
+  const layers = list('layers', o.layers as string, 1, 100, true);
   const ratios = list('ratios', o.ratios as string, 1, 1e6);
   const epsilons = list('epsilons', o.epsilons as string, 1e-6, 1);
-  const radii = list('radii', o.radii as string, 1, 64);
-  const epochs = numberOption('epochs', o.epochs as string | undefined, 15, 1, 10_000);
-  const tolerance = numberOption('tolerance', o.tolerance as string | undefined, 1, 0, 100) / 100;
-  const seed = numberOption('seed', o.seed as string | undefined, 0, 0, 2 ** 31);
-  const info = await setupBackend({ prefer: [backend as BackendName] });
+  const radii = list('radii', o.radii as string, 1, 64, true);
+  const epochs = integerOption('epochs', str('epochs'), 15, 1, 10_000);
+  const tolerance = numberOption('tolerance', str('tolerance'), 1, 0, 100) / 100;
+  const seed = integerOption('seed', str('seed'), 0, 0, 2 ** 31);
+  const outDir = prepareOutputFolder('out', o.out as string, OUTPUTS);
+  const info = await setupBackend({ prefer: [backend] });
   registerBuiltinMethods();
   const started = Date.now();
 
@@ -260,7 +275,7 @@ export async function runExperiment(argv: string[]): Promise<void> {
     schemaVersion: 1, kind: 'odl-experiment', backend: info.backend, protocol, epochs, seed, tolerance, layers, budgetRatios: ratios, epsilons, radii,
     seconds: Math.round((Date.now() - started) / 1000), points,
   };
-  const { report, summary } = await writeExperiment(resolve(o.out as string), record);
+  const { report, summary } = await writeExperiment(outDir, record);
   if (o.json) return emitJson(report);
-  say(`\n${summary}\nFigures and data: ${resolve(o.out as string)}`);
+  say(`\n${summary}\nFigures and data: ${outDir}`);
 }

@@ -1,15 +1,25 @@
-import { mkdirSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { setupBackend, type BackendName } from '@odl/backend';
+import { setupBackend } from '@odl/backend';
 import { writeFileAtomic } from '@odl/backend/node';
 import { listMethods, MethodOptionError, type MethodPlugin } from '@odl/core';
-import { ARCHITECTURES, createModel, FineTuneSession, registerBuiltinMethods, type ArchitectureName, type FinetuneConfig, type FinetuneResult } from '@odl/models';
-import { numberOption, parseOptions, scanFlag } from '../args';
-import { loadUserData, DATA_FORMATS } from '../data';
+import {
+  ARCHITECTURES, CHECKPOINT_FORMAT, createModel, FineTuneSession, registerBuiltinMethods,
+  type FinetuneConfig, type FinetuneResult, type InputSpec, type ZooModel,
+} from '@odl/models';
+import { enumOption, integerOption, numberOption, parseOptions, scanFlag } from '../args';
+import { checkDataArgs, loadUserData, DATA_FORMATS, type LoadedData } from '../data';
 import { UsageError } from '../errors';
+import { LossWatch } from '../loss-watch';
 import { flagConfig, foreignFlags, methodByName, methodFlags, methodHelp, methodOptionsFrom, type MethodFlag } from '../method-options';
-import { emitJson, ProgressBar, say } from '../output';
+import { checkModelArg, loadModel } from '../model-arg';
+import { jsonMatching, prepareOutputFolder, type OutputFile } from '../out-dir';
+import { emitJson, print, ProgressBar, say, showProgress, warn } from '../output';
 import { loadPlugins } from '../plugins';
+import { formatBytes, formatFlops } from '../units';
+
+/** Backends the CLI runs on. */
+export const BACKENDS = ['wasm', 'cpu'] as const;
 
 const COMMON = {
   model: { type: 'string' },
@@ -18,6 +28,7 @@ const COMMON = {
   data: { type: 'string', default: 'embedded' },
   format: { type: 'string' },
   'test-data': { type: 'string' },
+  classes: { type: 'string' },
   method: { type: 'string', default: 'asi' },
   plugin: { type: 'string', multiple: true },
   protocol: { type: 'string', default: 'odl' },
@@ -46,10 +57,16 @@ Options:
   --model <name|dir>    the shipped pretrained MCUNet-in1 (default), a checkpoint folder, or a zoo
                         architecture trained from scratch: ${ARCHITECTURES.join(', ')}
   --resolution <px>     input resolution for a zoo architecture (default 32)
-  --channels <n>        input channels for a zoo architecture (default: the data's)
-  --data <path>         'embedded' (default: the shipped Fashion-MNIST classes 5-9) or a path
+  --channels <1|3>      input channels for a zoo architecture (default: the data's; the data is
+                        converted). A checkpoint takes its own: RGB data becomes grey for a
+                        1-channel model (the shipped one), grey data is repeated for an RGB one
+  --data <path>         'embedded' (default: the shipped Fashion-MNIST classes 5-9) or a path: an
+                        idx folder, comma-separated CIFAR batch files, or a folder of class folders
   --format <f>          ${DATA_FORMATS.join(', ')} (needed with a --data path)
-  --test-data <path>    test files (default: a seeded 20 % of the training data)
+  --test-data <path>    test files (cifar, folder; default: the idx folder's t10k files, else a
+                        seeded 20 % of the training data)
+  --classes <n>         idx: the number of classes (default: the largest label + 1, refused when
+                        most of those classes never occur); a label outside 0..n-1 is an error
   --method <name>       a registered method (default asi; see below)
   --plugin <module>     an ES module that adds methods (repeatable)
   --protocol <p>        odl (default) or paper: the paper's setup A (lr 0.05, no momentum, weight
@@ -70,9 +87,13 @@ Options:
   --seed <n>            (default 0)
   --label <name>        the run's name in the result (default: the method)
   --backend <b>         wasm or cpu (default wasm)
-  --out <dir>           write result.json and the fine-tuned checkpoint there
-  --json                print the result as JSON on stdout
-  --help
+  --out <dir>           write the fine-tuned checkpoint (model/) and then result.json there; checked
+                        before training; files odl did not write are never overwritten
+  --json                print the result as JSON on stdout (progress stays on stderr on a terminal)
+  --debug               show the stack trace of an error
+  --help, -h
+
+A warning goes to stderr when the training loss diverges (not finite, or 10× the first step's).
 
 Methods and their options:
 `;
@@ -138,14 +159,10 @@ export function progressCallbacks(label: string, quiet: boolean): Pick<FinetuneC
 export function trainingFlags(o: Record<string, unknown>): Partial<FinetuneConfig> {
   const str = (k: string) => o[k] as string | undefined;
   const c: Partial<FinetuneConfig> = {};
-  const protocol = str('protocol');
-  if (protocol != null) {
-    if (protocol !== 'odl' && protocol !== 'paper') throw new UsageError(`--protocol must be odl or paper, got '${protocol}'`);
-    c.protocol = protocol;
-  }
-  if (str('layers') != null) c.lastN = numberOption('layers', str('layers'), 4, 1, 10_000);
-  if (str('epochs') != null) c.epochs = numberOption('epochs', str('epochs'), 1, 1, 10_000);
-  if (str('batch') != null) c.batchSize = numberOption('batch', str('batch'), 32, 1, 1 << 16);
+  if (str('protocol') != null) c.protocol = enumOption('protocol', str('protocol'), ['odl', 'paper'] as const, 'odl');
+  if (str('layers') != null) c.lastN = integerOption('layers', str('layers'), 4, 1, 10_000);
+  if (str('epochs') != null) c.epochs = integerOption('epochs', str('epochs'), 1, 1, 10_000);
+  if (str('batch') != null) c.batchSize = integerOption('batch', str('batch'), 32, 1, 1 << 16);
   if (str('lr') != null) c.learningRate = numberOption('lr', str('lr'), 0.05, 0, 100);
   if (str('momentum') != null) c.momentum = numberOption('momentum', str('momentum'), 0, 0, 1);
   if (str('weight-decay') != null) c.weightDecay = numberOption('weight-decay', str('weight-decay'), 0, 0, 1);
@@ -153,22 +170,10 @@ export function trainingFlags(o: Record<string, unknown>): Partial<FinetuneConfi
     const clip = numberOption('clip', str('clip'), 2, 0, 1e6);
     c.clipNorm = clip === 0 ? null : clip;
   }
-  const optimizer = str('optimizer');
-  if (optimizer != null) {
-    if (optimizer !== 'sgd' && optimizer !== 'adam') throw new UsageError(`--optimizer must be sgd or adam, got '${optimizer}'`);
-    c.optimizer = optimizer;
-  }
-  const bn = str('batch-norm');
-  if (bn != null) {
-    if (bn !== 'trained' && bn !== 'frozen-statistics' && bn !== 'frozen') throw new UsageError(`--batch-norm must be trained, frozen-statistics or frozen, got '${bn}'`);
-    c.batchNorm = bn;
-  }
-  const classifier = str('classifier');
-  if (classifier != null) {
-    if (classifier !== 'exact' && classifier !== 'method') throw new UsageError(`--classifier must be exact or method, got '${classifier}'`);
-    c.classifier = classifier;
-  }
-  if (str('budget-mib') != null) c.budgetBytes = Math.floor(numberOption('budget-mib', str('budget-mib'), 0, 1e-9) * 2 ** 20);
+  if (str('optimizer') != null) c.optimizer = enumOption('optimizer', str('optimizer'), ['sgd', 'adam'] as const, 'sgd');
+  if (str('batch-norm') != null) c.batchNorm = enumOption('batch-norm', str('batch-norm'), ['trained', 'frozen-statistics', 'frozen'] as const, 'trained');
+  if (str('classifier') != null) c.classifier = enumOption('classifier', str('classifier'), ['exact', 'method'] as const, 'exact');
+  if (str('budget-mib') != null) c.budgetBytes = Math.floor(numberOption('budget-mib', str('budget-mib'), 0, 1e-9, 2 ** 20) * 2 ** 20);
   return c;
 }
 
@@ -194,64 +199,112 @@ export function readMethodOptions(plugin: MethodPlugin, flags: MethodFlag[], val
   }
 }
 
-/** `odl finetune`. */
+/** What `odl finetune --out` writes, with how odl recognises its own earlier copies. */
+const OUTPUTS: OutputFile[] = [
+  { name: 'result.json', isOdl: jsonMatching((j) => typeof j.method === 'string' && typeof j.top1 === 'number' && Array.isArray(j.layers)) },
+  {
+    name: 'model',
+    isOdl: (dir) => jsonMatching((j) => j.format === CHECKPOINT_FORMAT || (j.modelTopology as { format?: unknown } | undefined)?.format === CHECKPOINT_FORMAT)(join(dir, 'model.json')),
+  },
+];
+
+/** `odl finetune`: every argument and the output folder are checked before any work. */
 export async function runFinetune(argv: string[]): Promise<void> {
   registerBuiltinMethods();
   await loadPlugins(scanFlag(argv, 'plugin'));
   const plugins = listMethods();
   const flags = methodFlags(plugins, COMMON);
   const o = parseOptions(argv, { ...COMMON, ...flagConfig(flags) }) as Record<string, unknown>;
-  if (o.help) return say(HELP + methodHelp(plugins, flags));
-  const backend = o.backend as string;
-  if (backend !== 'wasm' && backend !== 'cpu') throw new UsageError(`--backend must be wasm or cpu, got '${backend}'`);
+  if (o.help) return print(HELP + methodHelp(plugins, flags));
+  const str = (k: string) => o[k] as string | undefined;
+
+  // 1. The arguments, all of them, before anything is loaded.
+  const backend = enumOption('backend', str('backend'), BACKENDS, 'wasm');
   const method = o.method as string;
   const plugin = methodByName(method);
-  const seed = numberOption('seed', o.seed as string | undefined, 0, 0, 2 ** 31);
-  const config: FinetuneConfig = {
-    ...trainingFlags(o),
-    method,
-    label: (o.label as string | undefined) ?? method,
-    methodOptions: readMethodOptions(plugin, flags, o),
-    seed,
-    ...progressCallbacks((o.label as string | undefined) ?? method, o.json as boolean),
-  };
+  const seed = integerOption('seed', str('seed'), 0, 0, 2 ** 31);
+  const label = str('label') ?? method;
+  if (label.trim() === '') throw new UsageError('--label must not be empty');
+  const training = trainingFlags(o);
+  const methodOptions = readMethodOptions(plugin, flags, o);
+  const choice = checkModelArg(str('model'), str('resolution'), str('channels'));
+  const source = checkDataArgs(o.data as string, str('format'), str('test-data'), str('classes'));
+  if (choice.kind === 'zoo' && source == null) throw new UsageError('a zoo architecture is trained on --data; the embedded data goes with the shipped pretrained model');
+  const json = o.json as boolean;
+  const chatty = showProgress(json);
+  // 2. The output folder: writable, and nothing there that odl did not write.
+  const out = str('out') != null ? prepareOutputFolder('out', str('out')!, OUTPUTS) : undefined;
 
-  const info = await setupBackend({ prefer: [backend as BackendName] });
-  if (!o.json) say(`backend: ${info.backend}`);
-  const data = o.data as string;
-  if (data !== 'embedded') {
-    if (o.format == null) throw new UsageError(`--format is needed with --data '${data}' (${DATA_FORMATS.join(', ')})`);
-    const loaded = await loadUserData(o.format as string, data, o['test-data'] as string | undefined, seed);
-    config.train = loaded.train;
-    config.test = loaded.test;
-    if (!o.json) say(`data: ${loaded.train.shape[0]} training images, test: ${loaded.testSource}`);
-  }
-  const modelArg = o.model as string | undefined;
-  if (modelArg != null && (ARCHITECTURES as readonly string[]).includes(modelArg)) {
-    const train = config.train;
-    if (train == null) throw new UsageError('a zoo architecture is trained on --data; the embedded data goes with the shipped pretrained model');
-    const resolution = numberOption('resolution', o.resolution as string | undefined, 32, 8, 1024);
-    const channels = numberOption('channels', o.channels as string | undefined, train.shape[3], 1, 4);
-    config.model = createModel(modelArg as ArchitectureName, { inputChannels: channels, numClasses: train.numClasses, seed });
-    config.input = { height: resolution, width: resolution, channels, resize: 'bilinear', mean: 0.5, std: 0.5 };
-  } else if (modelArg != null) {
-    config.model = modelArg;
-  }
-  const session = await FineTuneSession.create(config);
-  let summary: FinetuneSummary;
+  // 3. The work.
+  const info = await setupBackend({ prefer: [backend] });
+  if (chatty) say(`backend: ${info.backend}`);
+  let model: ZooModel | undefined;
+  let input: InputSpec | undefined;
+  let data: LoadedData | undefined;
   try {
-    await session.run();
-    summary = summarize(await session.report());
-    if (o.out != null) {
-      const out = o.out as string;
-      mkdirSync(out, { recursive: true });
-      await writeFileAtomic(join(out, 'result.json'), JSON.stringify(summary, null, 2));
-      await session.checkpoint(join(out, 'model'), { top1: summary.top1 });
+    if (choice.kind !== 'zoo') {
+      const loaded = await loadModel(choice);
+      model = loaded.model;
+      input = loaded.input;
+      if (chatty) say(`model: ${model.config.architecture} from ${loaded.source}, input ${input.height}×${input.width}×${input.channels}`);
     }
+    if (source != null) {
+      const channels = input != null ? (input.channels === 1 ? 1 : 3) : choice.kind === 'zoo' ? choice.channels : undefined;
+      data = await loadUserData(source, seed, channels);
+      if (chatty) say(`data: ${data.train.shape[0]} training images, ${data.train.numClasses} classes, test: ${data.testSource}`);
+      if (data.channelNote != null) say(`data: ${data.channelNote}`);
+    }
+    if (choice.kind === 'zoo') {
+      const train = data!.train;
+      const channels = choice.channels ?? train.shape[3];
+      model = createModel(choice.architecture, { inputChannels: channels, numClasses: train.numClasses, seed });
+      input = { height: choice.resolution, width: choice.resolution, channels, resize: 'bilinear', mean: 0.5, std: 0.5 };
+    }
+    const config: FinetuneConfig = {
+      ...training,
+      method,
+      label,
+      model,
+      input,
+      train: data?.train,
+      test: data?.test,
+      methodOptions,
+      seed,
+      ...progressCallbacks(label, !chatty),
+    };
+    const summary = await train(config, out);
+    if (json) return emitJson(summary);
+    say(
+      `\n${summary.label}: top-1 ${(100 * summary.top1).toFixed(2)}%, activation memory ${formatBytes(summary.activationBytes.analytic)} analytic / ` +
+        `${formatBytes(summary.activationBytes.measured)} measured, ${formatFlops(summary.trainingFlops)} per step, ${summary.msPerStep.toFixed(1)} ms per step` +
+        (out != null ? `\nmodel and result.json written to ${out}` : ''),
+    );
+  } finally {
+    model?.dispose();
+  }
+}
+
+/**
+ * Runs one session to the end, with a warning when the loss diverges, and writes the model and
+ * then the result that describes it into `out`: an older result.json is removed first, so no
+ * interruption leaves a result beside a model it does not describe.
+ */
+async function train(config: FinetuneConfig, out: string | undefined): Promise<FinetuneSummary> {
+  const session = await FineTuneSession.create(config);
+  try {
+    const lr = session.settings.optimizer.learningRate;
+    const watch = new LossWatch(warn, `lower --lr (now ${lr})${session.settings.clipNorm == null ? ' or set --clip' : ''}`);
+    session.on('step', (p) => watch.step(p.step, p.loss));
+    session.on('epoch', (r) => watch.epoch(r.epoch, r.loss));
+    await session.run();
+    const summary = summarize(await session.report());
+    if (out != null) {
+      rmSync(join(out, 'result.json'), { force: true });
+      await session.checkpoint(join(out, 'model'), { top1: summary.top1 });
+      await writeFileAtomic(join(out, 'result.json'), JSON.stringify(summary, null, 2));
+    }
+    return summary;
   } finally {
     session.dispose();
-    if (typeof config.model === 'object') config.model.dispose();
   }
-  if (o.json) return emitJson(summary);
-  say(`\n${summary.label}: top-1 ${(100 * summary.top1).toFixed(2)}%, activation memory ${(summary.activationBytes.analytic / 2 ** 20).toFixed(4)} MiB analytic / ${(summary.activationBytes.measured / 2 ** 20).toFixed(4)} MiB measured, ${(summary.trainingFlops / 1e9).toFixed(3)} GFLOPs per step, ${summary.msPerStep.toFixed(1)} ms per step`);
 }

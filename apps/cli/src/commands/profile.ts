@@ -1,15 +1,16 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setupBackend } from '@odl/backend';
 import { listMethods, resolveOptions } from '@odl/core';
-import { ARCHITECTURES, describeModel, registerBuiltinMethods, selectFineTunedLayers, type ArchitectureName } from '@odl/models';
-import { costReport, costTableToMarkdown, costTablesToCsv, profileModel, type ModelCostTable } from '@odl/profiler';
+import { ARCHITECTURES, describeModel, registerBuiltinMethods, selectFineTunedLayers } from '@odl/models';
+import { costReport, costTablesToCsv, markdownTable, profileModel, type ModelCostTable } from '@odl/profiler';
 import { writeFileAtomic } from '@odl/backend/node';
-import { numberOption, parseOptions, scanFlag } from '../args';
+import { enumOption, integerOption, parseOptions, scanFlag } from '../args';
 import { UsageError } from '../errors';
 import { flagConfig, methodByName, methodFlags, methodHelp } from '../method-options';
-import { emitJson, say } from '../output';
+import { jsonMatching, prepareOutputFolder } from '../out-dir';
+import { emitJson, print, say } from '../output';
 import { loadPlugins } from '../plugins';
+import { formatBytes, formatFlops } from '../units';
 import { readMethodOptions } from './finetune';
 
 const COMMON = {
@@ -44,13 +45,36 @@ Options:
   --plugin <module>     an ES module that adds methods (repeatable)
   --mode <paper|exact>  FLOP accounting (default exact; paper reproduces the reference code)
   --seed <n>            the run's base seed, for per-layer options (default 0)
-  --out <dir>           also write profile.json, profile.csv and profile.md there
-  --json                print the report as JSON on stdout
-  --help
+  --out <dir>           also write profile.json, profile.csv and profile.md there (checked first;
+                        files odl did not write are never overwritten)
+  --json                print the report as JSON on stdout (raw counts: FLOPs, bytes)
+  --debug               show the stack trace of an error
+  --help, -h
+
+The tables show FLOPs and memory in human units (GFLOPs, MFLOPs, MiB); --json and profile.csv
+keep the exact counts.
 
 A method whose cost needs options that are not given (e.g. ASI's --ranks) is listed as skipped,
 with the reason. Methods and their options (a flag applies to every listed method declaring it):
 `;
+
+/** What `odl profile --out` writes (profile.json, written last, marks the folder as odl's). */
+const OUTPUTS = [
+  { name: 'profile.json', isOdl: jsonMatching((j) => j.kind === 'odl-profile') },
+  { name: 'profile.csv' },
+  { name: 'profile.md' },
+];
+
+/**
+ * One cost table for people: a row per fine-tuned layer and a total, memory in MiB/KiB and FLOPs
+ * in GFLOPs/MFLOPs (profile.json and profile.csv keep the exact counts).
+ */
+export function humanCostTable(t: ModelCostTable): string {
+  const row = (name: string, shape: string, c: ModelCostTable['total']) => [name, shape, c.activationElements, formatBytes(c.activationBytes), formatFlops(c.forwardFlops), formatFlops(c.backwardFlops), formatFlops(c.totalFlops)];
+  const rows = t.rows.map((r) => row(r.name, r.inputShape.join('×'), r));
+  rows.push(row('total', '', t.total));
+  return markdownTable(['layer', 'input (NHWC)', 'elements', 'activation memory', `forward (${t.mode})`, `backward (${t.mode})`, 'training step'], rows, { aligned: true });
+}
 
 /** `odl profile`: each method's cost over the last N layers of a zoo architecture. */
 export async function runProfile(argv: string[]): Promise<void> {
@@ -59,29 +83,28 @@ export async function runProfile(argv: string[]): Promise<void> {
   const all = listMethods();
   const flags = methodFlags(all, COMMON);
   const o = parseOptions(argv, { ...COMMON, ...flagConfig(flags) }) as Record<string, unknown>;
-  if (o.help) return say(HELP + methodHelp(all, flags, true));
-  const model = o.model as string;
-  if (!(ARCHITECTURES as readonly string[]).includes(model)) throw new UsageError(`unknown model '${model}'; models: ${ARCHITECTURES.join(', ')}`);
-  const mode = o.mode as string;
-  if (mode !== 'paper' && mode !== 'exact') throw new UsageError(`--mode must be paper or exact, got '${mode}'`);
-  const classifier = (o.classifier as string | undefined) ?? 'exact';
-  if (classifier !== 'exact' && classifier !== 'method') throw new UsageError(`--classifier must be exact or method, got '${classifier}'`);
-  const resolution = numberOption('resolution', o.resolution as string | undefined, 224, 8, 4096);
-  const channels = numberOption('channels', o.channels as string | undefined, 3, 1, 4);
-  const batch = numberOption('batch', o.batch as string | undefined, 128, 1, 1 << 16);
-  const lastN = numberOption('layers', o.layers as string | undefined, 4, 1, 1000);
-  const seed = numberOption('seed', o.seed as string | undefined, 0, 0, 2 ** 31);
-  const numClasses = numberOption('classes', o.classes as string | undefined, 1000, 1, 1 << 20);
-  const names = (o.method as string | undefined)?.split(',').map((m) => m.trim()) ?? all.map((p) => p.name);
+  if (o.help) return print(HELP + methodHelp(all, flags, true));
+  const str = (k: string) => o[k] as string | undefined;
+  const model = enumOption('model', str('model'), ARCHITECTURES, 'mcunet-in1');
+  const mode = enumOption('mode', str('mode'), ['exact', 'paper'] as const, 'exact');
+  const classifier = enumOption('classifier', str('classifier'), ['exact', 'method'] as const, 'exact');
+  const resolution = integerOption('resolution', str('resolution'), 224, 8, 4096);
+  const channels = integerOption('channels', str('channels'), 3, 1, 4);
+  const batch = integerOption('batch', str('batch'), 128, 1, 1 << 16);
+  const lastN = integerOption('layers', str('layers'), 4, 1, 1000);
+  const seed = integerOption('seed', str('seed'), 0, 0, 2 ** 31);
+  const numClasses = integerOption('classes', str('classes'), 1000, 1, 1 << 20);
+  const names = str('method')?.split(',').map((m) => m.trim()) ?? all.map((p) => p.name);
   const plugins = names.map((n) => methodByName(n));
   // Flags of methods that are not listed are not errors here: one flag may serve several methods.
   const given = Object.fromEntries(Object.entries(o).filter(([k]) => flags.some((f) => f.flag === k && names.includes(f.method))));
   for (const f of flags) {
     if (o[f.flag] != null && !(f.flag in given)) throw new UsageError(`--${f.flag} is an option of ${f.method}, which is not among the methods profiled (${names.join(', ')})`);
   }
+  const out = str('out') != null ? prepareOutputFolder('out', str('out')!, OUTPUTS) : undefined;
   await setupBackend({ prefer: ['cpu'] });
 
-  const specs = describeModel(model as ArchitectureName, { inputShape: [batch, resolution, resolution, channels], numClasses });
+  const specs = describeModel(model, { inputShape: [batch, resolution, resolution, channels], numClasses });
   const { compressed } = selectFineTunedLayers(specs, lastN, classifier);
   const tables: ModelCostTable[] = [];
   const skipped: { method: string; reason: string }[] = [];
@@ -95,15 +118,14 @@ export async function runProfile(argv: string[]): Promise<void> {
     }
   }
   const report = { ...costReport(tables, { model, resolution, batch, lastN, mode }), layers: compressed.map((s) => s.name), skipped };
-  if (o.out != null) {
-    const out = o.out as string;
-    mkdirSync(out, { recursive: true });
-    await writeFileAtomic(join(out, 'profile.json'), JSON.stringify(report, null, 2));
+  const markdown = tables.map((t) => `## ${t.method}\n\n${humanCostTable(t)}\n`).join('\n');
+  if (out != null) {
     await writeFileAtomic(join(out, 'profile.csv'), costTablesToCsv(tables));
-    await writeFileAtomic(join(out, 'profile.md'), tables.map((t) => `## ${t.method}\n\n${costTableToMarkdown(t)}\n`).join('\n'));
+    await writeFileAtomic(join(out, 'profile.md'), markdown);
+    await writeFileAtomic(join(out, 'profile.json'), JSON.stringify(report, null, 2));
   }
   if (o.json) return emitJson(report);
   say(`${model} at ${resolution}×${resolution}, batch ${batch}, last ${lastN} layers (${compressed.map((s) => s.name).join(', ')}), ${mode} mode\n`);
-  for (const t of tables) say(`## ${t.method}\n\n${costTableToMarkdown(t)}\n`);
+  say(markdown);
   for (const s of skipped) say(`skipped ${s.method}: ${s.reason}`);
 }

@@ -1,22 +1,24 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { setupBackend, type BackendName } from '@odl/backend';
+import { setupBackend } from '@odl/backend';
 import { listMethods } from '@odl/core';
-import { FineTuneSession, registerBuiltinMethods, type FinetuneConfig } from '@odl/models';
+import { FineTuneSession, registerBuiltinMethods, type FinetuneConfig, type InputSpec, type ZooModel } from '@odl/models';
 import { writeFileAtomic } from '@odl/backend/node';
-import { numberOption, parseOptions, scanFlag } from '../args';
-import { DATA_FORMATS, loadUserData } from '../data';
+import { enumOption, integerOption, parseOptions, scanFlag } from '../args';
+import { checkDataArgs, DATA_FORMATS, loadUserData } from '../data';
 import { UsageError } from '../errors';
 import { flagConfig, methodByName, methodFlags, methodHelp } from '../method-options';
-import { emitJson, say } from '../output';
+import { checkModelArg, loadModel } from '../model-arg';
+import { jsonMatching, prepareOutputFolder } from '../out-dir';
+import { emitJson, print, say } from '../output';
 import { markdownTable } from '@odl/profiler';
 import { loadPlugins } from '../plugins';
-import { readMethodOptions, trainingFlags } from './finetune';
+import { BACKENDS, readMethodOptions, trainingFlags } from './finetune';
 
 const COMMON = {
   model: { type: 'string' },
   data: { type: 'string', default: 'embedded' },
   format: { type: 'string' },
+  classes: { type: 'string' },
   method: { type: 'string', default: 'asi' },
   plugin: { type: 'string', multiple: true },
   protocol: { type: 'string' },
@@ -37,8 +39,10 @@ over budget), without training
 
 Options:
   --model <dir>        checkpoint folder (default: the shipped pretrained MCUNet-in1)
-  --data <path>        calibration images: 'embedded' (default: the shipped fine-tuning split) or a path
+  --data <path>        calibration images: 'embedded' (default: the shipped fine-tuning split) or a
+                       path (converted to the model's channels)
   --format <f>         ${DATA_FORMATS.join(', ')} (needed with a --data path)
+  --classes <n>        idx: the number of classes (default: the largest label + 1)
   --method <name>      a method with a planner (default asi)
   --plugin <module>    an ES module that adds methods (repeatable)
   --protocol <p>       odl (default) or paper (e.g. the paper's ε grid and batch 128)
@@ -48,9 +52,10 @@ Options:
   --budget-mib <MiB>   activation-memory budget of the fine-tuned layers (default: the method's own rule)
   --seed <n>           (default 0)
   --backend <b>        wasm or cpu (default wasm)
-  --out <dir>          write plan.json there
+  --out <dir>          write plan.json there (checked first; a plan.json odl did not write is kept)
   --json               print the plan as JSON on stdout
-  --help
+  --debug              show the stack trace of an error
+  --help, -h
 
 Methods that plan, and their options:
 `;
@@ -62,31 +67,50 @@ export async function runRanks(argv: string[]): Promise<void> {
   const planners = listMethods().filter((p) => p.planner != null);
   const flags = methodFlags(listMethods(), COMMON);
   const o = parseOptions(argv, { ...COMMON, ...flagConfig(flags) }) as Record<string, unknown>;
-  if (o.help) return say(HELP + methodHelp(planners, flags));
-  const backend = o.backend as string;
-  if (backend !== 'wasm' && backend !== 'cpu') throw new UsageError(`--backend must be wasm or cpu, got '${backend}'`);
+  if (o.help) return print(HELP + methodHelp(planners, flags));
+  const str = (k: string) => o[k] as string | undefined;
+  // Every argument and the output folder, before any work.
+  const backend = enumOption('backend', str('backend'), BACKENDS, 'wasm');
   const plugin = methodByName(o.method as string);
   if (plugin.planner == null) {
     throw new UsageError(`method '${plugin.name}' has no planner; methods that plan: ${planners.map((p) => p.name).join(', ') || '(none)'}`);
   }
-  const seed = numberOption('seed', o.seed as string | undefined, 0, 0, 2 ** 31);
+  const seed = integerOption('seed', str('seed'), 0, 0, 2 ** 31);
   const config: FinetuneConfig = { ...trainingFlags(o), method: plugin.name, methodOptions: readMethodOptions(plugin, flags, o), seed, epochs: 0, evaluateEveryEpoch: false };
-  if (o.model != null) config.model = o.model as string;
-  await setupBackend({ prefer: [backend as BackendName] });
-  if (o.data !== 'embedded') {
-    if (o.format == null) throw new UsageError(`--format is needed with --data '${String(o.data)}' (${DATA_FORMATS.join(', ')})`);
-    const loaded = await loadUserData(o.format as string, o.data as string, undefined, seed);
-    config.train = loaded.train;
-    config.test = loaded.test;
-  }
   if (config.budgetBytes == null && !plugin.planner.needsPlan(config.methodOptions ?? {})) {
     throw new UsageError(`with these options '${plugin.name}' has nothing to plan; give --budget-mib, or leave out the options the planner chooses`);
   }
+  const choice = checkModelArg(str('model'), undefined, undefined);
+  if (choice.kind === 'zoo') throw new UsageError(`--model ${choice.architecture}: ranks are planned for a trained model; pass a checkpoint folder (or leave --model out for the shipped one)`);
+  const source = checkDataArgs(o.data as string, str('format'), undefined, str('classes'));
+  const out = str('out') != null ? prepareOutputFolder('out', str('out')!, [{ name: 'plan.json', isOdl: jsonMatching((j) => typeof j.summary === 'string' && 'layerOptions' in j) }]) : undefined;
+
+  await setupBackend({ prefer: [backend] });
+  let model: ZooModel | undefined;
+  try {
+    let input: InputSpec;
+    ({ model, input } = await loadModel(choice));
+    config.model = model;
+    config.input = input;
+    if (source != null) {
+      const loaded = await loadUserData(source, seed, input.channels === 1 ? 1 : 3);
+      if (loaded.channelNote != null) say(`data: ${loaded.channelNote}`);
+      config.train = loaded.train;
+      config.test = loaded.test;
+    }
+    await planAndReport(plugin.name, config, out, o.json as boolean);
+  } finally {
+    model?.dispose();
+  }
+}
+
+/** Runs the planner of a prepared (untrained) session and reports or writes its plan. */
+async function planAndReport(method: string, config: FinetuneConfig, out: string | undefined, json: boolean): Promise<void> {
   const session = await FineTuneSession.create(config);
   try {
     const plan = session.plan!;
     const result = {
-      method: plugin.name,
+      method,
       budgetBytes: config.budgetBytes ?? null,
       summary: plan.summary,
       totalBytes: plan.totalBytes,
@@ -94,13 +118,10 @@ export async function runRanks(argv: string[]): Promise<void> {
       details: plan.details,
       analyticBytes: session.costs.analyticBytes,
     };
-    if (o.out != null) {
-      mkdirSync(o.out as string, { recursive: true });
-      await writeFileAtomic(join(o.out as string, 'plan.json'), JSON.stringify(result, null, 2));
-    }
-    if (o.json) return emitJson(result);
+    if (out != null) await writeFileAtomic(join(out, 'plan.json'), JSON.stringify(result, null, 2));
+    if (json) return emitJson(result);
     for (const t of plan.tables ?? []) say(`## ${t.title}\n\n${markdownTable(t.columns, t.rows, { aligned: true })}\n`);
-    say(`${plugin.name}: ${plan.summary}`);
+    say(`${method}: ${plan.summary}`);
   } finally {
     session.dispose();
   }
