@@ -9,6 +9,8 @@ import {
   costReport,
   costTablesToCsv,
   costTableToMarkdown,
+  formatBytes,
+  formatFlops,
   markdownTable,
   paperTables,
   paretoFront,
@@ -144,5 +146,27 @@ describe('reports', () => {
     expect(md.indexOf('a note')).toBeGreaterThan(md.indexOf('Fine-tuned layers, N = 2'));
     expect(() => profilerTablesMarkdown({ models, methods: [], generatedBy: '' })).toThrow(/give the methods to count/);
     expect(() => paperTables({ models: [], methods })).toThrow(/give the models with their fine-tuned layers/);
+  });
+
+  it('formatBytes and formatFlops: three significant digits in the largest unit that keeps the value ≥ 1; exact counts below', () => {
+    expect(formatFlops(52022476800)).toBe('52.0 GFLOPs');
+    expect(formatFlops(3.2e6)).toBe('3.20 MFLOPs');
+    expect(formatFlops(2.5e12)).toBe('2.50 TFLOPs');
+    expect(formatFlops(512)).toBe('512 FLOPs');
+    expect(formatBytes(28901376)).toBe('27.6 MiB');
+    expect(formatBytes(1536)).toBe('1.50 KiB');
+    expect(formatBytes(3 * 2 ** 30)).toBe('3.00 GiB');
+    expect(formatBytes(100)).toBe('100 B');
+    expect(formatBytes(Number.NaN)).toBe('—');
+    expect(formatFlops(Number.POSITIVE_INFINITY)).toBe('—');
+  });
+
+  it('costTableToMarkdown shows people units; the CSV keeps the exact counts', () => {
+    const md = costTableToMarkdown(tables[0]!);
+    const csv = costTablesToCsv([tables[0]!]);
+    expect(md).toContain(formatBytes(tables[0]!.total.activationBytes));
+    expect(md).toContain(formatFlops(tables[0]!.total.totalFlops));
+    expect(md).not.toContain(String(tables[0]!.total.totalFlops));
+    expect(csv).toContain(String(tables[0]!.total.totalFlops));
   });
 });

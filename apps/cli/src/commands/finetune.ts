@@ -7,6 +7,7 @@ import {
   ARCHITECTURES, CHECKPOINT_FORMAT, createModel, FineTuneSession, registerBuiltinMethods,
   type FinetuneConfig, type FinetuneResult, type InputSpec, type ZooModel,
 } from '@odl/models';
+import { formatBytes, formatFlops } from '@odl/profiler';
 import { enumOption, integerOption, numberOption, parseOptions, scanFlag } from '../args';
 import { checkDataArgs, loadUserData, DATA_FORMATS, type LoadedData } from '../data';
 import { UsageError } from '../errors';
@@ -16,7 +17,6 @@ import { checkModelArg, loadModel } from '../model-arg';
 import { jsonMatching, prepareOutputFolder, type OutputFile } from '../out-dir';
 import { emitJson, print, ProgressBar, say, showProgress, warn } from '../output';
 import { loadPlugins } from '../plugins';
-import { formatBytes, formatFlops } from '../units';
 
 /** Backends the CLI runs on. */
 export const BACKENDS = ['wasm', 'cpu'] as const;

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { setupBackend } from '@odl/backend';
 import { listMethods, resolveOptions } from '@odl/core';
 import { ARCHITECTURES, describeModel, registerBuiltinMethods, selectFineTunedLayers } from '@odl/models';
-import { costReport, costTablesToCsv, markdownTable, profileModel, type ModelCostTable } from '@odl/profiler';
+import { costReport, costTableToMarkdown, costTablesToCsv, profileModel, type ModelCostTable } from '@odl/profiler';
 import { writeFileAtomic } from '@odl/backend/node';
 import { enumOption, integerOption, parseOptions, scanFlag } from '../args';
 import { UsageError } from '../errors';
@@ -10,7 +10,6 @@ import { flagConfig, methodByName, methodFlags, methodHelp } from '../method-opt
 import { jsonMatching, prepareOutputFolder } from '../out-dir';
 import { emitJson, print, say } from '../output';
 import { loadPlugins } from '../plugins';
-import { formatBytes, formatFlops } from '../units';
 import { readMethodOptions } from './finetune';
 
 const COMMON = {
@@ -65,17 +64,6 @@ const OUTPUTS = [
   { name: 'profile.md' },
 ];
 
-/**
- * One cost table for people: a row per fine-tuned layer and a total, memory in MiB/KiB and FLOPs
- * in GFLOPs/MFLOPs (profile.json and profile.csv keep the exact counts).
- */
-export function humanCostTable(t: ModelCostTable): string {
-  const row = (name: string, shape: string, c: ModelCostTable['total']) => [name, shape, c.activationElements, formatBytes(c.activationBytes), formatFlops(c.forwardFlops), formatFlops(c.backwardFlops), formatFlops(c.totalFlops)];
-  const rows = t.rows.map((r) => row(r.name, r.inputShape.join('×'), r));
-  rows.push(row('total', '', t.total));
-  return markdownTable(['layer', 'input (NHWC)', 'elements', 'activation memory', `forward (${t.mode})`, `backward (${t.mode})`, 'training step'], rows, { aligned: true });
-}
-
 /** `odl profile`: each method's cost over the last N layers of a zoo architecture. */
 export async function runProfile(argv: string[]): Promise<void> {
   registerBuiltinMethods();
@@ -118,7 +106,7 @@ export async function runProfile(argv: string[]): Promise<void> {
     }
   }
   const report = { ...costReport(tables, { model, resolution, batch, lastN, mode }), layers: compressed.map((s) => s.name), skipped };
-  const markdown = tables.map((t) => `## ${t.method}\n\n${humanCostTable(t)}\n`).join('\n');
+  const markdown = tables.map((t) => `## ${t.method}\n\n${costTableToMarkdown(t, { aligned: true })}\n`).join('\n');
   if (out != null) {
     await writeFileAtomic(join(out, 'profile.csv'), costTablesToCsv(tables));
     await writeFileAtomic(join(out, 'profile.md'), markdown);

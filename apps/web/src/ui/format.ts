@@ -1,19 +1,6 @@
 import { BASELINE_METHOD } from '../protocol';
 
-/** Bytes as B / KiB / MiB with three significant digits. */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes)) return '—';
-  if (bytes < 1024) return `${bytes.toFixed(0)} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toPrecision(3)} KiB`;
-  return `${(bytes / (1024 * 1024)).toPrecision(3)} MiB`;
-}
-
-/** Floating-point operations as MFLOP / GFLOP. */
-export function formatFlops(flops: number): string {
-  if (!Number.isFinite(flops)) return '—';
-  if (flops < 1e9) return `${(flops / 1e6).toPrecision(3)} MFLOP`;
-  return `${(flops / 1e9).toPrecision(3)} GFLOP`;
-}
+export { formatBytes, formatFlops } from '@odl/profiler';
 
 /** Milliseconds with a unit. */
 export function formatMs(ms: number): string {

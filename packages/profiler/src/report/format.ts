@@ -29,3 +29,37 @@ export function formatCompact(v: number): string {
   for (const [f, u] of units) if (a >= f) return `${Number((v / f).toPrecision(4))}${u}`;
   return formatNumber(Number(v.toPrecision(4)));
 }
+
+/**
+ * A byte count in binary units with three significant digits, for tables people read (JSON and
+ * CSV keep the raw count): `1536` → `'1.50 KiB'`, `28901376` → `'27.6 MiB'`. Below 1 KiB the
+ * exact count (`'512 B'`); a non-finite value is `'—'`.
+ *
+ * @example
+ * ```ts
+ * formatBytes(3 * 1024 * 1024); // '3.00 MiB'
+ * ```
+ */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return '—';
+  const units: [number, string][] = [[2 ** 30, 'GiB'], [2 ** 20, 'MiB'], [2 ** 10, 'KiB']];
+  for (const [scale, unit] of units) if (Math.abs(bytes) >= scale) return `${(bytes / scale).toPrecision(3)} ${unit}`;
+  return `${Math.round(bytes)} B`;
+}
+
+/**
+ * A FLOP count in the largest decimal unit that keeps it at least 1, three significant digits,
+ * for tables people read (JSON and CSV keep the raw count): `52022476800` → `'52.0 GFLOPs'`.
+ * Below 1000 the exact count; a non-finite value is `'—'`.
+ *
+ * @example
+ * ```ts
+ * formatFlops(3.2e6); // '3.20 MFLOPs'
+ * ```
+ */
+export function formatFlops(flops: number): string {
+  if (!Number.isFinite(flops)) return '—';
+  const units: [number, string][] = [[1e12, 'TFLOPs'], [1e9, 'GFLOPs'], [1e6, 'MFLOPs'], [1e3, 'kFLOPs']];
+  for (const [scale, unit] of units) if (Math.abs(flops) >= scale) return `${(flops / scale).toPrecision(3)} ${unit}`;
+  return `${Math.round(flops)} FLOPs`;
+}

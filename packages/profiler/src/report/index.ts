@@ -1,4 +1,4 @@
-export { formatNumber, formatCompact } from './format';
+export { formatNumber, formatCompact, formatBytes, formatFlops } from './format';
 export { REPORT_SCHEMA_VERSION, costReport, costTablesToCsv, costTableToMarkdown, markdownTable, csvField, type MarkdownTableOptions } from './tables';
 export type { CostReport } from './tables';
 export { scatterSvg, barChartSvg, paretoFront, PALETTE } from './svg';

@@ -1,5 +1,5 @@
 import type { ModelCostTable } from '../model/profile-model';
-import { formatNumber } from './format';
+import { formatBytes, formatFlops, formatNumber } from './format';
 
 /** Version of the JSON report layout; bumped on any incompatible change. */
 export const REPORT_SCHEMA_VERSION = 1 as const;
@@ -94,15 +94,18 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
 }
 
 /**
- * One cost table as Markdown: a row per fine-tuned layer and a total row.
+ * One cost table as Markdown for people: a row per fine-tuned layer and a total row, activation
+ * memory in KiB/MiB and FLOPs in MFLOPs/GFLOPs with three significant digits ({@link formatBytes},
+ * {@link formatFlops}); {@link costReport} and {@link costTablesToCsv} keep the exact counts.
  *
  * @example
  * ```ts
- * console.log(costTableToMarkdown(table));
+ * console.log(costTableToMarkdown(table, { aligned: true }));
  * ```
  */
-export function costTableToMarkdown(t: ModelCostTable): string {
-  const rows: (string | number)[][] = t.rows.map((r) => [r.name, r.inputShape.join('×'), r.activationElements, Number(r.activationMiB.toFixed(6)), r.forwardFlops, r.backwardFlops]);
-  rows.push(['**total**', '', t.total.activationElements, Number(t.total.activationMiB.toFixed(6)), t.total.forwardFlops, t.total.backwardFlops]);
-  return markdownTable(['layer', 'input (NHWC)', 'elements', 'MiB', `forward (${t.mode})`, `backward (${t.mode})`], rows);
+export function costTableToMarkdown(t: ModelCostTable, options: MarkdownTableOptions = {}): string {
+  const row = (name: string, shape: string, c: ModelCostTable['total']): (string | number)[] => [name, shape, c.activationElements, formatBytes(c.activationBytes), formatFlops(c.forwardFlops), formatFlops(c.backwardFlops), formatFlops(c.totalFlops)];
+  const rows = t.rows.map((r) => row(r.name, r.inputShape.join('×'), r));
+  rows.push(row('**total**', '', t.total));
+  return markdownTable(['layer', 'input (NHWC)', 'elements', 'activation memory', `forward (${t.mode})`, `backward (${t.mode})`, 'training step'], rows, options);
 }
