@@ -41,7 +41,15 @@ export {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
 } from './io/checkpoint';
-export type { SaveCheckpointOptions, LoadedCheckpoint } from './io/checkpoint';
+export type { SaveCheckpointOptions, LoadedCheckpoint, DecodeCheckpointOptions } from './io/checkpoint';
+export { readCheckpointContents } from './io/checkpoint-contents';
+export { checkpointIntegrity, verifyCheckpointIntegrity } from './io/checkpoint-integrity';
+export type { CheckpointIntegrity, CheckpointParts } from './io/checkpoint-integrity';
+export { parseModelJson } from './io/model-json';
+export type { ParsedModelJson } from './io/model-json';
+export type { CheckpointContents } from './io/checkpoint-contents';
+export type { CheckedSpec } from './io/checkpoint-manifest';
+export type { StoredTrainer } from './io/checkpoint-trainer';
 export { prepareFineTune, resetFineTune, mergeWeights } from './finetune/prepare';
 export type { PrepareFineTuneOptions, FineTuneSetup, TrainedLayer } from './finetune/prepare';
 export { selectFineTunedLayers } from './finetune/layers';
