@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { setupBackend } from '@odl/backend';
 import { formatFuzzTable } from '@odl/test-utils';
+import { checkpointFixture, fuzzCheckpoints, type CheckpointFixture } from './fuzz-checkpoint';
 import { fuzzSafetensors } from './fuzz-safetensors';
 
 describe('fuzz: corrupt files give typed errors or exactly what an independent reader reads', () => {
@@ -9,5 +11,21 @@ describe('fuzz: corrupt files give typed errors or exactly what an independent r
     expect(failures).toEqual([]);
     expect(counts['typed-error']).toBeGreaterThan(1000);
     expect(counts['accepted-correct']).toBeGreaterThan(10);
+  });
+
+  describe('checkpoints', () => {
+    let fixture: CheckpointFixture;
+    beforeAll(async () => {
+      await setupBackend({ prefer: ['wasm'] });
+      fixture = await checkpointFixture();
+    });
+
+    it('1,500 seeded corrupt checkpoints: a CheckpointError, or exactly the tensors that were saved', async () => {
+      const { counts, failures } = await fuzzCheckpoints(fixture, 1500);
+      console.log(formatFuzzTable({ checkpoint: counts }));
+      expect(failures).toEqual([]);
+      expect(counts['typed-error']).toBeGreaterThan(1200);
+      expect(counts['accepted-correct']).toBeGreaterThan(5);
+    });
   });
 });

@@ -94,6 +94,7 @@ export function readCheckpointContents(artifacts: unknown, file?: string): Check
     verifyCheckpointIntegrity(o.integrity, { modelTopology: topo, weightSpecs: artifacts.weightSpecs, trainer: o.trainer ?? null, metadata: o.metadata ?? {}, weights }, file);
   }
   const trainer = o.trainer == null ? null : checkStoredTrainer(o.trainer, file);
+  if (trainer && version >= 2 && trainer.stateTensors === undefined) fail('trainer state: stateTensors is missing; the checkpoint is corrupt');
   const model = specs.filter((s) => !s.name.startsWith('__'));
   const classifier = model.filter((s) => s.shape.length === 2);
   if (classifier.length !== 1 || classifier[0]!.shape[1] !== config.numClasses) {

@@ -53,11 +53,12 @@ export function verifyCheckpointIntegrity(recorded: unknown, parts: CheckpointPa
   if (r == null || typeof r !== 'object' || !uint32(r.contentCrc32) || !uint32(r.weightsCrc32)) {
     throw new CheckpointError(`the checkpoint's integrity record is ${JSON.stringify(recorded) ?? 'missing'}, not two CRC-32s; the checkpoint is corrupt`, file);
   }
-  const actual = checkpointIntegrity(parts);
-  if (actual.weightsCrc32 !== r.weightsCrc32) {
-    throw new CheckpointError(`the weight data fails its CRC-32 check (recorded ${r.weightsCrc32}, read ${actual.weightsCrc32}); the weights file is damaged, restore it from a backup or re-save`, file);
+  const content = checkpointIntegrity({ ...parts, weights: new Uint8Array(0) }).contentCrc32;
+  if (content !== r.contentCrc32) {
+    throw new CheckpointError(`the config, weights manifest, trainer state or metadata fail their CRC-32 check (recorded ${r.contentCrc32}, read ${content}); model.json is damaged or was edited by hand, re-save the checkpoint`, file);
   }
-  if (actual.contentCrc32 !== r.contentCrc32) {
-    throw new CheckpointError(`the config, weights manifest, trainer state or metadata fail their CRC-32 check (recorded ${r.contentCrc32}, read ${actual.contentCrc32}); model.json is damaged or was edited by hand, re-save the checkpoint`, file);
+  const weights = crc32(parts.weights);
+  if (weights !== r.weightsCrc32) {
+    throw new CheckpointError(`the weight data fails its CRC-32 check (recorded ${r.weightsCrc32}, read ${weights}); the weights file is damaged, restore it from a backup or re-save`, file);
   }
 }

@@ -70,6 +70,15 @@ export function matchSpecsToModel(specs: CheckedSpec[], model: ZooModel, trainer
     }
     fail(`${where} is neither a weight of ${arch} nor trainer state; the checkpoint is corrupt`);
   }
+  if (trainer?.stateTensors) {
+    const listed = new Set(trainer.stateTensors);
+    const stored = specs.filter((s) => s.name.startsWith('__')).map((s) => s.name);
+    const unlisted = stored.filter((n) => !listed.has(n));
+    const absent = trainer.stateTensors.filter((n) => !byName.has(n));
+    if (unlisted.length || absent.length) {
+      fail(`the trainer state lists other tensors than the weights manifest holds (${[...unlisted.map((n) => `unlisted '${n}'`), ...absent.map((n) => `missing '${n}'`)].slice(0, 4).join(', ')}); the checkpoint is corrupt`);
+    }
+  }
   const kinds = new Set<string>();
   for (const [weight, slots] of slotsByWeight) {
     for (const s of slots) kinds.add(SLOT_KINDS[s]!);

@@ -9,6 +9,11 @@ export interface StoredTrainer extends Omit<TrainerState, 'optimizer' | 'compres
   optimizerIterations: number;
   /** Each compressed layer's plain values (`null` when stateless); its tensors are weights. */
   compressorValues: Record<string, CompressorState['values'] | null>;
+  /**
+   * Names of the trainer's tensors among the weights (`__optimizer/…`, `__compressor/…`), so the
+   * manifest can be checked against them; absent in checkpoints of format version 1.
+   */
+  stateTensors?: string[];
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -22,8 +27,8 @@ const show = (v: unknown): string => {
  * (`step`, `epoch`, `stepInEpoch`, `optimizerIterations`) non-negative integers with
  * `stepInEpoch ≤ step`, `epochSeed` a uint32, loss and time sums numbers (`null`, JSON's NaN,
  * read back as NaN), both RNG states as `SeededRandom.setState` accepts them (4 uint32 words),
- * `history` one record per finished epoch (`history[i].epoch === i`, `history.length === epoch`)
- * and compressor values plain JSON. Throws a {@link CheckpointError} naming the field.
+ * `history` one record per finished epoch (`history[i].epoch === i`, `history.length === epoch`),
+ * compressor values plain JSON and `stateTensors` (when present) distinct trainer tensor names. Throws a {@link CheckpointError} naming the field.
  *
  * @example
  * ```ts
@@ -97,5 +102,12 @@ export function checkStoredTrainer(raw: unknown, file?: string): StoredTrainer {
     }
     compressorValues[layer] = structuredClone(values) as CompressorState['values'];
   }
-  return { step, epoch, stepInEpoch, epochSeed, epochLossSum, epochMsSum, orderRng, augmentRng, history, optimizerIterations, compressorValues };
+  let stateTensors: string[] | undefined;
+  if (raw.stateTensors !== undefined) {
+    const names = raw.stateTensors;
+    const ok = Array.isArray(names) && names.every((n) => typeof n === 'string' && (n.startsWith('__optimizer/') || n.startsWith('__compressor/'))) && new Set(names).size === names.length;
+    if (!ok) fail('stateTensors', `is ${show(names)}; it must list distinct '__optimizer/…' and '__compressor/…' names`);
+    stateTensors = [...(names as string[])];
+  }
+  return { step, epoch, stepInEpoch, epochSeed, epochLossSum, epochMsSum, orderRng, augmentRng, history, optimizerIterations, compressorValues, stateTensors };
 }

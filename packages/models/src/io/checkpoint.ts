@@ -53,7 +53,8 @@ export async function encodeCheckpoint(model: ZooModel, options: SaveCheckpointO
       if (cs) for (const [k, t] of Object.entries(cs.tensors)) tensors[`${COMP_PREFIX}${layer}/${k}`] = t;
     }
     const { optimizer, compressors: _c, ...rest } = s;
-    trainer = { ...rest, optimizerIterations: optimizer.iterations, compressorValues };
+    const stateTensors = Object.keys(tensors).filter((k) => k.startsWith('__'));
+    trainer = { ...rest, optimizerIterations: optimizer.iterations, compressorValues, stateTensors };
   }
   const { data, specs } = await tf.io.encodeWeights(tensors);
   const modelTopology = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, config: { ...model.config } };
@@ -154,7 +155,7 @@ export function decodeCheckpoint(artifacts: tf.io.ModelArtifacts, options: Decod
 
 /** The trainer state of a checkpoint: stored values plus its `__optimizer/` and `__compressor/` tensors. */
 function rebuildTrainerState(stored: StoredTrainer, named: tf.NamedTensorMap): TrainerState {
-  const { optimizerIterations, compressorValues, ...rest } = stored;
+  const { optimizerIterations, compressorValues, stateTensors: _names, ...rest } = stored;
   const slots: Record<string, tf.Tensor> = {};
   const compressors: TrainerState['compressors'] = {};
   for (const [layer, values] of Object.entries(compressorValues)) compressors[layer] = values ? { tensors: {}, values } : null;
