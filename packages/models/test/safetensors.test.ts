@@ -1,6 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setupBackend, tf } from '@odl/backend';
-import { CheckpointError, importTorchWeights, mobileNetV2, parseSafetensors, resnet18, SafetensorsError, type ZooModel } from '@odl/models';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CheckpointError, importTorchWeights, loadSafetensorsWeights, mcunetIn1, mobileNetV2, parseSafetensors, resnet18, SafetensorsError, type ZooModel } from '@odl/models';
 
 type Entry = { dtype: 'F32' | 'F16' | 'BF16' | 'I64'; shape: number[]; bytes: Uint8Array };
 
@@ -146,7 +149,7 @@ describe('safetensors import (torchvision names)', () => {
     expect(() => parseSafetensors(new Uint8Array(4))).toThrow(/too short/);
   });
 
-  it('validates the whole header first: typed errors naming the file, the tensor and the field', () => {
+  it('validates the whole header first: typed errors naming the file, the tensor and the field', async () => {
     const data = f32([1, 2, 3, 4]);
     const file = (header: unknown, bytes = data) => {
       const json = new TextEncoder().encode(JSON.stringify(header));
@@ -186,6 +189,15 @@ describe('safetensors import (torchvision names)', () => {
     bad({ ...w({ data_offsets: [0, 16] }), v: { dtype: 'F32', shape: [2], data_offsets: [8, 16] } }, /overlap/);
     bad({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, /cover 8 of the 16 data bytes/);
     bad(w({}), /cover 16 of the 20 data bytes/, new Uint8Array([...data, 0, 0, 0, 0]));
+    // loadSafetensorsWeights names the path it read
+    const dir = mkdtempSync(join(tmpdir(), 'odl-st-'));
+    const path = join(dir, 'bad.safetensors');
+    writeFileSync(path, file(null));
+    const model = mcunetIn1({ inputChannels: 1, numClasses: 2 });
+    await expect(loadSafetensorsWeights(model, path)).rejects.toThrow(`${path}: header does not start with`);
+    await expect(loadSafetensorsWeights(model, join(dir, 'missing.safetensors'))).rejects.toBeInstanceOf(SafetensorsError);
+    model.dispose();
+    rmSync(dir, { recursive: true, force: true });
     // an integer buffer is validated too, then skipped (or refused with strictDtypes)
     const ints = file({ n: { dtype: 'I64', shape: [2], data_offsets: [0, 16] } });
     expect(parseSafetensors(ints).tensors.size).toBe(0);
