@@ -20,11 +20,11 @@ describe('fuzz: corrupt files give typed errors or exactly what an independent r
       fixture = await checkpointFixture();
     });
 
-    it('1,500 seeded corrupt checkpoints: a CheckpointError, or exactly the tensors that were saved', async () => {
-      const { counts, failures } = await fuzzCheckpoints(fixture, 1500);
+    it('1,000 seeded corrupt checkpoints: a CheckpointError, or exactly the tensors that were saved', async () => {
+      const { counts, failures } = await fuzzCheckpoints(fixture, 1000);
       console.log(formatFuzzTable({ checkpoint: counts }));
       expect(failures).toEqual([]);
-      expect(counts['typed-error']).toBeGreaterThan(1200);
+      expect(counts['typed-error']).toBeGreaterThan(800);
       expect(counts['accepted-correct']).toBeGreaterThan(5);
     });
   });
