@@ -94,6 +94,11 @@ export default tseslint.config(
     files: ['packages/shortcut/bench/asi-vs-hosvd.ts'],
     rules: restrict(outsideLayer('shortcut', [...layers.shortcut, 'lowrank', 'test-utils']), deepImport()),
   },
+  {
+    // The long fuzz run: a dev-time tool that drives the fuzz harness of the tests (test/fuzz-*.ts).
+    files: ['packages/models/scripts/fuzz.ts'],
+    rules: restrict(outsideLayer('models', [...layers.models, 'test-utils']), deepImport()),
+  },
   // The front doors may import every package, by its name.
   { files: [...codeFiles('apps'), ...codeFiles('examples')], rules: restrict(deepImport()) },
   {

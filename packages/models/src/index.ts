@@ -41,7 +41,15 @@ export {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
 } from './io/checkpoint';
-export type { SaveCheckpointOptions, LoadedCheckpoint } from './io/checkpoint';
+export type { SaveCheckpointOptions, LoadedCheckpoint, DecodeCheckpointOptions } from './io/checkpoint';
+export { readCheckpointContents } from './io/checkpoint-contents';
+export { checkpointIntegrity, verifyCheckpointIntegrity } from './io/checkpoint-integrity';
+export type { CheckpointIntegrity, CheckpointParts } from './io/checkpoint-integrity';
+export { parseModelJson } from './io/model-json';
+export type { ParsedModelJson } from './io/model-json';
+export type { CheckpointContents } from './io/checkpoint-contents';
+export type { CheckedSpec } from './io/checkpoint-manifest';
+export type { StoredTrainer } from './io/checkpoint-trainer';
 export { prepareFineTune, resetFineTune, mergeWeights } from './finetune/prepare';
 export type { PrepareFineTuneOptions, FineTuneSetup, TrainedLayer } from './finetune/prepare';
 export { selectFineTunedLayers } from './finetune/layers';
@@ -52,7 +60,9 @@ export { FineTuneSession } from './finetune/session';
 export type { FinetuneConfig, FinetuneResult, SessionSettings, SessionCost, SessionEvents, LayerCostSummary, SessionEvaluation, SessionCheckpoint } from './finetune/session';
 export { registerBuiltinMethods } from './finetune/methods';
 export { parseSafetensors, SafetensorsError } from './io/safetensors';
-export type { SafetensorsDtype, SafetensorsTensor, SafetensorsFile } from './io/safetensors';
+export type { SafetensorsDtype, SafetensorsTensor, SafetensorsFile, ParseSafetensorsOptions } from './io/safetensors';
+export { readSafetensorsHeader, SAFETENSORS_DTYPE_BYTES, SAFETENSORS_MAX_HEADER_BYTES } from './io/safetensors-header';
+export type { SafetensorsEntry, SafetensorsHeader } from './io/safetensors-header';
 export { importTorchWeights, loadSafetensorsWeights } from './io/torchvision';
 export type { ImportTorchOptions, ImportTorchReport } from './io/torchvision';
 export { loadPretrainedMcunet, resolvePretrainedDir, PRETRAINED_MCUNET_NAME } from './pretrained';

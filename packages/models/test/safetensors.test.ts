@@ -1,6 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setupBackend, tf } from '@odl/backend';
-import { CheckpointError, importTorchWeights, mobileNetV2, parseSafetensors, resnet18, SafetensorsError, type ZooModel } from '@odl/models';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CheckpointError, importTorchWeights, loadSafetensorsWeights, mcunetIn1, mobileNetV2, parseSafetensors, resnet18, SafetensorsError, type ZooModel } from '@odl/models';
 
 type Entry = { dtype: 'F32' | 'F16' | 'BF16' | 'I64'; shape: number[]; bytes: Uint8Array };
 
@@ -144,5 +147,60 @@ describe('safetensors import (torchvision names)', () => {
     const good = writeSafetensors(new Map<string, Entry>([['w', { dtype: 'F32', shape: [4], bytes: f32([1, 2, 3, 4]) }]]));
     expect(() => parseSafetensors(good.subarray(0, good.length - 4))).toThrow(SafetensorsError);
     expect(() => parseSafetensors(new Uint8Array(4))).toThrow(/too short/);
+  });
+
+  it('validates the whole header first: typed errors naming the file, the tensor and the field', async () => {
+    const data = f32([1, 2, 3, 4]);
+    const file = (header: unknown, bytes = data) => {
+      const json = new TextEncoder().encode(JSON.stringify(header));
+      const out = new Uint8Array(8 + json.length + bytes.length);
+      new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+      out.set(json, 8);
+      out.set(bytes, 8 + json.length);
+      return out;
+    };
+    const w = (over: Record<string, unknown>) => ({ w: { dtype: 'F32', shape: [4], data_offsets: [0, 16], ...over } });
+    const bad = (header: unknown, pattern: RegExp, bytes = data) => {
+      let err: unknown;
+      try {
+        parseSafetensors(file(header, bytes), { file: 'x.safetensors' });
+      } catch (e) {
+        err = e;
+      }
+      expect(err, JSON.stringify(header)).toBeInstanceOf(SafetensorsError);
+      expect((err as SafetensorsError).file).toBe('x.safetensors');
+      expect((err as Error).message).toMatch(/^x\.safetensors: /);
+      expect((err as Error).message).toMatch(pattern);
+    };
+    expect(Array.from(parseSafetensors(file(w({}))).tensors.get('w')!.data)).toEqual([1, 2, 3, 4]);
+    bad(null, /header/);
+    bad([], /header/);
+    bad({ __metadata__: null, ...w({}) }, /__metadata__ is null; it must be an object of strings/);
+    bad({ __metadata__: { a: 1 }, ...w({}) }, /__metadata__\['a'\] is 1/);
+    bad(w({ shape: [-4] }), /tensor 'w': shape \[-4\] must be an array of non-negative integers/);
+    bad(w({ shape: [2.5] }), /tensor 'w': shape/);
+    bad(w({ shape: ['4'] }), /tensor 'w': shape/);
+    bad(w({ data_offsets: [0.5, 16.5] }), /tensor 'w': data_offsets \[0\.5,16\.5\] must be two non-negative integers/);
+    bad(w({ data_offsets: ['0', '16'] }), /tensor 'w': data_offsets/);
+    bad(w({ data_offsets: [16, 0] }), /end before they begin/);
+    bad(w({ data_offsets: [0, 32] }), /run past the 16-byte data section/);
+    bad(w({ dtype: 'F16' }), /needs 8 bytes, data_offsets \[0, 16\] span 16/);
+    bad(w({ dtype: 'Q4' }), /tensor 'w': dtype "Q4" is not a safetensors dtype/);
+    bad({ ...w({ data_offsets: [0, 16] }), v: { dtype: 'F32', shape: [2], data_offsets: [8, 16] } }, /overlap/);
+    bad({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, /cover 8 of the 16 data bytes/);
+    bad(w({}), /cover 16 of the 20 data bytes/, new Uint8Array([...data, 0, 0, 0, 0]));
+    // loadSafetensorsWeights names the path it read
+    const dir = mkdtempSync(join(tmpdir(), 'odl-st-'));
+    const path = join(dir, 'bad.safetensors');
+    writeFileSync(path, file(null));
+    const model = mcunetIn1({ inputChannels: 1, numClasses: 2 });
+    await expect(loadSafetensorsWeights(model, path)).rejects.toThrow(`${path}: header does not start with`);
+    await expect(loadSafetensorsWeights(model, join(dir, 'missing.safetensors'))).rejects.toBeInstanceOf(SafetensorsError);
+    model.dispose();
+    rmSync(dir, { recursive: true, force: true });
+    // an integer buffer is validated too, then skipped (or refused with strictDtypes)
+    const ints = file({ n: { dtype: 'I64', shape: [2], data_offsets: [0, 16] } });
+    expect(parseSafetensors(ints).tensors.size).toBe(0);
+    expect(() => parseSafetensors(ints, { strictDtypes: true })).toThrow(/tensor 'n' has dtype I64/);
   });
 });

@@ -21,3 +21,7 @@ export { decayingActivation, heNormal } from './synthetic-tensors';
 export type { DecayingActivationOptions } from './synthetic-tensors';
 export { mutateBytes, MUTATION_KINDS } from './fuzz';
 export type { Mutation, MutationKind, MutateOptions } from './fuzz';
+export { judgeFuzzCase, emptyFuzzCounts, formatFuzzTable } from './fuzz-outcome';
+export type { FuzzOutcome, FuzzCounts, FuzzVerdict, JudgeOptions } from './fuzz-outcome';
+export { referenceSafetensors } from './safetensors-reference';
+export type { ReferenceSafetensors, ReferenceTensor } from './safetensors-reference';

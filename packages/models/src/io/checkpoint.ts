@@ -1,17 +1,15 @@
-import { ShapeError, tf } from '@odl/backend';
-import type { CompressorState } from '@odl/core';
+import { OdlError, ShapeError, tf } from '@odl/backend';
 import type { EpochRecord, TrainerState } from '../train/trainer';
 import { createModel } from '../zoo/index';
-import type { ModelConfig, ZooModel } from '../zoo/model';
-import { CheckpointError, fileHandler } from './file-handler';
+import type { ZooModel } from '../zoo/model';
+import { CheckpointError } from './checkpoint-error';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, readCheckpointContents } from './checkpoint-contents';
+import { checkpointIntegrity } from './checkpoint-integrity';
+import { COMP_PREFIX, matchSpecsToModel, OPT_PREFIX } from './checkpoint-match';
+import type { StoredTrainer } from './checkpoint-trainer';
+import { fileHandler } from './file-handler';
 
-/** Format tag written into `modelTopology.format` of odl checkpoints. */
-export const CHECKPOINT_FORMAT = 'odl-checkpoint';
-/** Version of the checkpoint layout. */
-export const CHECKPOINT_VERSION = 1;
-
-const OPT_PREFIX = '__optimizer/';
-const COMP_PREFIX = '__compressor/';
+export { CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from './checkpoint-contents';
 
 /** Options of {@link saveCheckpoint}. */
 export interface SaveCheckpointOptions {
@@ -31,10 +29,6 @@ export interface LoadedCheckpoint {
   metadata: Record<string, unknown>;
 }
 
-interface StoredTrainer extends Omit<TrainerState, 'optimizer' | 'compressors'> {
-  optimizerIterations: number;
-  compressorValues: Record<string, CompressorState['values'] | null>;
-}
 
 /**
  * Serialises a model (and optionally a trainer state) into tfjs `ModelArtifacts`: every weight
@@ -59,16 +53,20 @@ export async function encodeCheckpoint(model: ZooModel, options: SaveCheckpointO
       if (cs) for (const [k, t] of Object.entries(cs.tensors)) tensors[`${COMP_PREFIX}${layer}/${k}`] = t;
     }
     const { optimizer, compressors: _c, ...rest } = s;
-    trainer = { ...rest, optimizerIterations: optimizer.iterations, compressorValues };
+    const stateTensors = Object.keys(tensors).filter((k) => k.startsWith('__'));
+    trainer = { ...rest, optimizerIterations: optimizer.iterations, compressorValues, stateTensors };
   }
   const { data, specs } = await tf.io.encodeWeights(tensors);
+  const modelTopology = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, config: { ...model.config } };
+  const metadata = options.metadata ?? {};
+  const integrity = checkpointIntegrity({ modelTopology, weightSpecs: specs, trainer: trainer ?? null, metadata, weights: new Uint8Array(data) });
   return {
-    modelTopology: { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, config: { ...model.config } },
+    modelTopology,
     format: CHECKPOINT_FORMAT,
     generatedBy: '@odl/models',
     weightSpecs: specs,
     weightData: data,
-    userDefinedMetadata: { odl: { trainer: trainer ?? null, metadata: options.metadata ?? {} } as unknown as object },
+    userDefinedMetadata: { odl: { trainer: trainer ?? null, metadata, integrity } as unknown as object },
   };
 }
 
@@ -104,59 +102,72 @@ export function assignWeights(model: ZooModel, weights: Map<string, tf.Tensor>, 
   }
   for (const [name, v] of own) {
     const t = weights.get(name);
-    if (t) v.assign(t.dtype === 'float32' ? t : tf.cast(t, 'float32'));
+    if (!t) continue;
+    if (t.dtype === 'float32') v.assign(t);
+    else tf.tidy(() => v.assign(tf.cast(t, 'float32')));
   }
+}
+
+/** Options of {@link decodeCheckpoint}. */
+export interface DecodeCheckpointOptions {
+  /** The file or folder the artifacts were read from, for error messages. */
+  file?: string;
 }
 
 /**
  * Rebuilds a model (and trainer state) from `ModelArtifacts` written by {@link encodeCheckpoint}.
+ * Everything is checked before it is used: topology, manifest, trainer state and CRC-32s
+ * (`readCheckpointContents`), then every tensor's name, dtype and shape against the model the
+ * stored config describes (`matchSpecsToModel`). A failure is a {@link CheckpointError} and
+ * releases every tensor the call made.
  *
  * @example
  * ```ts
- * const { model, trainerState } = decodeCheckpoint(artifacts);
+ * const { model, trainerState } = decodeCheckpoint(artifacts, { file: './ckpt' });
  * ```
  */
-export function decodeCheckpoint(artifacts: tf.io.ModelArtifacts): LoadedCheckpoint {
-  const topo = artifacts.modelTopology as { format?: string; version?: number; config?: ModelConfig } | undefined;
-  if (!topo || topo.format !== CHECKPOINT_FORMAT || topo.config == null) {
-    throw new CheckpointError(`not an odl checkpoint (modelTopology.format is ${JSON.stringify(topo?.format)}, expected '${CHECKPOINT_FORMAT}')`);
-  }
-  if (topo.version !== CHECKPOINT_VERSION) throw new CheckpointError(`checkpoint version ${topo.version} is not supported (this build reads version ${CHECKPOINT_VERSION})`);
-  if (!artifacts.weightSpecs || artifacts.weightData == null) throw new CheckpointError('checkpoint has no weights');
-  const named = tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
-  const weights = new Map(Object.entries(named));
-  const c = topo.config;
-  const model = createModel(c.architecture, { inputChannels: c.inputChannels, numClasses: c.numClasses, widthMultiplier: c.widthMultiplier, seed: c.seed });
+export function decodeCheckpoint(artifacts: tf.io.ModelArtifacts, options: DecodeCheckpointOptions = {}): LoadedCheckpoint {
+  const file = options.file;
+  const c = readCheckpointContents(artifacts, file);
+  let model: ZooModel | undefined;
+  let named: tf.NamedTensorMap = {};
   try {
-    assignWeights(model, weights);
+    try {
+      model = createModel(c.config.architecture, { ...c.config, init: 'zeros' });
+    } catch (e) {
+      if (e instanceof OdlError) throw new CheckpointError(`the stored config cannot build a model (${e.message}); the checkpoint is corrupt`, file);
+      throw e;
+    }
+    matchSpecsToModel(c.specs, model, c.trainer, file);
+    const buffer = c.weights.buffer.slice(c.weights.byteOffset, c.weights.byteOffset + c.weights.byteLength) as ArrayBuffer;
+    named = tf.io.decodeWeights(buffer, c.specs.map(({ name, shape, dtype }) => ({ name, shape, dtype })));
+    for (const [name, v] of model.namedWeights()) v.assign(named[name]!);
+    const trainerState = c.trainer ? rebuildTrainerState(c.trainer, named) : undefined;
+    const keep = new Set(trainerState ? Object.keys(named).filter((k) => k.startsWith('__')) : []);
+    tf.dispose(Object.entries(named).filter(([k]) => !keep.has(k)).map(([, t]) => t));
+    return { model, trainerState, metadata: c.metadata };
   } catch (e) {
-    model.dispose();
-    tf.dispose(named);
+    model?.dispose();
+    tf.dispose(Object.values(named));
     throw e;
   }
-  const odl = (artifacts.userDefinedMetadata?.odl ?? {}) as { trainer?: StoredTrainer | null; metadata?: Record<string, unknown> };
-  let trainerState: TrainerState | undefined;
-  if (odl.trainer) {
-    const { optimizerIterations, compressorValues, ...rest } = odl.trainer;
-    const slots: Record<string, tf.Tensor> = {};
-    const compressors: TrainerState['compressors'] = {};
-    for (const [layer, values] of Object.entries(compressorValues)) compressors[layer] = values ? { tensors: {}, values } : null;
-    for (const [k, t] of weights) {
-      if (k.startsWith(OPT_PREFIX)) slots[k.slice(OPT_PREFIX.length)] = t;
-      else if (k.startsWith(COMP_PREFIX)) {
-        const rest2 = k.slice(COMP_PREFIX.length);
-        const cut = rest2.lastIndexOf('/');
-        const layer = rest2.slice(0, cut);
-        const cs = compressors[layer];
-        if (!cs) throw new CheckpointError(`checkpoint holds compressor tensor '${k}' for a layer without compressor state`);
-        cs.tensors[rest2.slice(cut + 1)] = t;
-      }
+}
+
+/** The trainer state of a checkpoint: stored values plus its `__optimizer/` and `__compressor/` tensors. */
+function rebuildTrainerState(stored: StoredTrainer, named: tf.NamedTensorMap): TrainerState {
+  const { optimizerIterations, compressorValues, stateTensors: _names, ...rest } = stored;
+  const slots: Record<string, tf.Tensor> = {};
+  const compressors: TrainerState['compressors'] = {};
+  for (const [layer, values] of Object.entries(compressorValues)) compressors[layer] = values ? { tensors: {}, values } : null;
+  for (const [k, t] of Object.entries(named)) {
+    if (k.startsWith(OPT_PREFIX)) slots[k.slice(OPT_PREFIX.length)] = t;
+    else if (k.startsWith(COMP_PREFIX)) {
+      const path = k.slice(COMP_PREFIX.length);
+      const cut = path.lastIndexOf('/');
+      compressors[path.slice(0, cut)]!.tensors[path.slice(cut + 1)] = t;
     }
-    trainerState = { ...(rest as Omit<StoredTrainer, 'optimizerIterations' | 'compressorValues'>), history: rest.history as EpochRecord[], optimizer: { iterations: optimizerIterations, slots }, compressors };
   }
-  for (const [k, t] of weights) if (!k.startsWith('__')) t.dispose();
-  if (!trainerState) for (const [k, t] of weights) if (k.startsWith('__')) t.dispose();
-  return { model, trainerState, metadata: odl.metadata ?? {} };
+  return { ...rest, history: rest.history as EpochRecord[], optimizer: { iterations: optimizerIterations, slots }, compressors };
 }
 
 /**
@@ -205,5 +216,13 @@ export async function saveCheckpoint(model: ZooModel, dest: string | tf.io.IOHan
 export async function loadCheckpoint(src: string | tf.io.IOHandler): Promise<LoadedCheckpoint> {
   const handler = resolveHandler(src, 'load');
   if (!handler.load) throw new CheckpointError('the IO handler cannot load');
-  return decodeCheckpoint(await handler.load());
+  const file = typeof src === 'string' ? src : undefined;
+  let artifacts: tf.io.ModelArtifacts;
+  try {
+    artifacts = await handler.load();
+  } catch (e) {
+    if (e instanceof OdlError) throw e;
+    throw new CheckpointError(`cannot load the checkpoint (${(e as Error)?.message ?? String(e)}); check the path or URL`, file);
+  }
+  return decodeCheckpoint(artifacts, { file });
 }

@@ -1,11 +1,7 @@
-import { OdlError } from '@odl/backend';
+import { readSafetensorsHeader } from './safetensors-header';
+import { SafetensorsError } from './safetensors-error';
 
-/** A safetensors file is malformed or uses an unsupported dtype. */
-export class SafetensorsError extends OdlError {
-  constructor(message: string) {
-    super('safetensors', message);
-  }
-}
+export { SafetensorsError } from './safetensors-error';
 
 /** Element types this reader converts to float32. */
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16' | 'F64';
@@ -28,7 +24,15 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
-const BYTES: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2, F64: 8 };
+/** Options of {@link parseSafetensors}. */
+export interface ParseSafetensorsOptions {
+  /** Throw on a tensor whose dtype is not F32/F16/BF16/F64 instead of skipping it (default false). */
+  strictDtypes?: boolean;
+  /** The file's name or path, for error messages. */
+  file?: string;
+}
+
+const FLOAT_DTYPES = new Set<string>(['F32', 'F16', 'BF16', 'F64']);
 
 /** IEEE half → float. */
 function halfToFloat(h: number): number {
@@ -42,64 +46,42 @@ function halfToFloat(h: number): number {
 
 /**
  * Parses a safetensors file (8-byte little-endian header length, JSON header, raw
- * little-endian data) and converts every tensor to float32. Supports F32, F16, BF16 and F64;
- * other dtypes (integer buffers such as `num_batches_tracked`) are skipped unless `strictDtypes`.
+ * little-endian data) and converts every tensor to float32. The header is validated in full
+ * first (see `readSafetensorsHeader`: types, shapes, integer offsets inside the data section,
+ * no overlap), so a corrupt file throws a {@link SafetensorsError} before anything is
+ * allocated. F32, F16, BF16 and F64 are converted; other dtypes (integer buffers such as
+ * `num_batches_tracked`) are validated and skipped unless `strictDtypes`.
  *
  * @example
  * ```ts
- * const { tensors } = parseSafetensors(readFileSync('mobilenet_v2.safetensors'));
+ * const { tensors } = parseSafetensors(readFileSync('mobilenet_v2.safetensors'), { file: 'mobilenet_v2.safetensors' });
  * tensors.get('features.0.0.weight')!.shape; // [32, 3, 3, 3]
  * ```
  */
-export function parseSafetensors(bytes: Uint8Array | ArrayBuffer, options: { strictDtypes?: boolean } = {}): SafetensorsFile {
+export function parseSafetensors(bytes: Uint8Array | ArrayBuffer, options: ParseSafetensorsOptions = {}): SafetensorsFile {
   const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  if (u8.byteLength < 8) throw new SafetensorsError(`file of ${u8.byteLength} bytes is too short for a safetensors header`);
-  const view = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
-  const headerLen = Number(view.getBigUint64(0, true));
-  if (headerLen > u8.byteLength - 8) throw new SafetensorsError(`header length ${headerLen} exceeds the file size ${u8.byteLength}; the file is truncated or not safetensors`);
-  let header: Record<string, unknown>;
-  try {
-    header = JSON.parse(new TextDecoder().decode(u8.subarray(8, 8 + headerLen)));
-  } catch (e) {
-    throw new SafetensorsError(`header is not valid JSON (${(e as Error).message}); the file is not safetensors`);
-  }
-  const dataStart = 8 + headerLen;
-  const dataLen = u8.byteLength - dataStart;
+  const { entries, metadata, dataStart } = readSafetensorsHeader(u8, options.file);
   const tensors = new Map<string, SafetensorsTensor>();
-  let metadata: Record<string, string> = {};
-  for (const [name, entry] of Object.entries(header)) {
-    if (name === '__metadata__') {
-      metadata = (entry ?? {}) as Record<string, string>;
-      continue;
-    }
-    const e = entry as { dtype?: string; shape?: number[]; data_offsets?: [number, number] };
-    if (!e || typeof e.dtype !== 'string' || !Array.isArray(e.shape) || !Array.isArray(e.data_offsets)) {
-      throw new SafetensorsError(`header entry '${name}' lacks dtype, shape or data_offsets`);
-    }
-    const [begin, end] = e.data_offsets;
-    if (!(begin >= 0 && end >= begin && end <= dataLen)) throw new SafetensorsError(`tensor '${name}' has data_offsets [${begin}, ${end}] outside the ${dataLen}-byte data section`);
-    if (!(e.dtype in BYTES)) {
-      if (options.strictDtypes) throw new SafetensorsError(`tensor '${name}' has dtype ${e.dtype}; supported: F32, F16, BF16, F64`);
+  for (const e of entries) {
+    if (!FLOAT_DTYPES.has(e.dtype)) {
+      if (options.strictDtypes) throw new SafetensorsError(`tensor '${e.name}' has dtype ${e.dtype}; supported: F32, F16, BF16, F64 (or parse without strictDtypes to skip it)`, options.file);
       continue;
     }
     const dtype = e.dtype as SafetensorsDtype;
+    const dv = new DataView(u8.buffer, u8.byteOffset + dataStart + e.begin, e.end - e.begin);
     const count = e.shape.reduce((a, b) => a * b, 1);
-    if (end - begin !== count * BYTES[dtype]) {
-      throw new SafetensorsError(`tensor '${name}' ([${e.shape.join(', ')}] ${dtype}) needs ${count * BYTES[dtype]} bytes, its offsets span ${end - begin}`);
-    }
-    const dv = new DataView(u8.buffer, u8.byteOffset + dataStart + begin, end - begin);
     const data = new Float32Array(count);
-    for (let i = 0; i < count; i++) {
-      if (dtype === 'F32') data[i] = dv.getFloat32(4 * i, true);
-      else if (dtype === 'F64') data[i] = dv.getFloat64(8 * i, true);
-      else if (dtype === 'F16') data[i] = halfToFloat(dv.getUint16(2 * i, true));
-      else {
-        const tmp = new DataView(new ArrayBuffer(4));
+    if (dtype === 'F32') for (let i = 0; i < count; i++) data[i] = dv.getFloat32(4 * i, true);
+    else if (dtype === 'F64') for (let i = 0; i < count; i++) data[i] = dv.getFloat64(8 * i, true);
+    else if (dtype === 'F16') for (let i = 0; i < count; i++) data[i] = halfToFloat(dv.getUint16(2 * i, true));
+    else {
+      const tmp = new DataView(new ArrayBuffer(4));
+      for (let i = 0; i < count; i++) {
         tmp.setUint32(0, dv.getUint16(2 * i, true) << 16, true);
         data[i] = tmp.getFloat32(0, true);
       }
     }
-    tensors.set(name, { dtype, shape: [...e.shape], data });
+    tensors.set(e.name, { dtype, shape: e.shape, data });
   }
   return { tensors, metadata };
 }

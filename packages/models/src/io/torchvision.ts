@@ -1,7 +1,7 @@
 import { tf } from '@odl/backend';
 import type { ZooModel } from '../zoo/model';
 import { CheckpointError } from './file-handler';
-import { parseSafetensors, type SafetensorsTensor } from './safetensors';
+import { parseSafetensors, SafetensorsError, type SafetensorsTensor } from './safetensors';
 
 /** Options of {@link importTorchWeights}. */
 export interface ImportTorchOptions {
@@ -110,7 +110,9 @@ export async function loadSafetensorsWeights(
   let bytes: Uint8Array | ArrayBuffer;
   if (typeof source === 'string') {
     const fs = await import('node:fs/promises');
-    bytes = await fs.readFile(source);
+    bytes = await fs.readFile(source).catch((e: NodeJS.ErrnoException) => {
+      throw new SafetensorsError(`cannot read the file (${e.code ?? e.message}); check the path`, source);
+    });
   } else bytes = source;
-  return importTorchWeights(model, parseSafetensors(bytes).tensors, options);
+  return importTorchWeights(model, parseSafetensors(bytes, { file: typeof source === 'string' ? source : undefined }).tensors, options);
 }

@@ -1,0 +1,108 @@
+import { tf } from '@odl/backend';
+import { ARCHITECTURES } from '../zoo/index';
+import type { ModelConfig } from '../zoo/model';
+import { CheckpointError } from './checkpoint-error';
+import { verifyCheckpointIntegrity } from './checkpoint-integrity';
+import { checkWeightSpecs, type CheckedSpec } from './checkpoint-manifest';
+import { checkStoredTrainer, type StoredTrainer } from './checkpoint-trainer';
+
+/** Format tag written into `modelTopology.format` of odl checkpoints. */
+export const CHECKPOINT_FORMAT = 'odl-checkpoint';
+/** Version of the checkpoint layout written: 2 records CRC-32s of its content and weights (version 1, without them, is still read). */
+export const CHECKPOINT_VERSION = 2;
+
+/** Largest width multiplier a checkpoint may claim (bounds what a lying config can allocate). */
+export const MAX_WIDTH_MULTIPLIER = 4;
+
+/** A checkpoint's parts, validated, before any tensor is made. */
+export interface CheckpointContents {
+  /** Layout version (1 or 2). */
+  version: number;
+  /** The model config the weights belong to. */
+  config: ModelConfig;
+  /** The weights manifest, each entry with its byte range. */
+  specs: CheckedSpec[];
+  /** The joined weight data. */
+  weights: Uint8Array;
+  /** The stored trainer state, or null. */
+  trainer: StoredTrainer | null;
+  /** The free-form metadata. */
+  metadata: Record<string, unknown>;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const show = (v: unknown): string => {
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
+};
+
+function checkConfig(raw: unknown, fail: (m: string) => never): ModelConfig {
+  if (!isRecord(raw)) return fail(`modelTopology.config is ${show(raw)}, not a model config`);
+  const { architecture, inputChannels, numClasses, widthMultiplier, seed } = raw;
+  if (typeof architecture !== 'string' || !(ARCHITECTURES as readonly string[]).includes(architecture)) fail(`config.architecture ${show(architecture)} is not one of ${ARCHITECTURES.join(', ')}`);
+  if (!Number.isSafeInteger(inputChannels) || (inputChannels as number) < 1) fail(`config.inputChannels ${show(inputChannels)} must be a positive integer`);
+  if (!Number.isSafeInteger(numClasses) || (numClasses as number) < 1) fail(`config.numClasses ${show(numClasses)} must be a positive integer`);
+  const widthOk = architecture === 'mobilenetv2' ? typeof widthMultiplier === 'number' && widthMultiplier > 0 && widthMultiplier <= MAX_WIDTH_MULTIPLIER : widthMultiplier === 1;
+  if (!widthOk) fail(`config.widthMultiplier ${show(widthMultiplier)} must be ${architecture === 'mobilenetv2' ? `in (0, ${MAX_WIDTH_MULTIPLIER}]` : `1 for ${architecture}`}`);
+  if (typeof seed !== 'number' || !Number.isFinite(seed)) fail(`config.seed ${show(seed)} must be a finite number`);
+  return { architecture, inputChannels, numClasses, widthMultiplier, seed } as ModelConfig;
+}
+
+/**
+ * Reads and validates everything of a checkpoint that is not a tensor: the topology (format,
+ * version, model config), the weights manifest against the weight data's size, the trainer
+ * state, the metadata, and (version 2, or whenever recorded) the CRC-32s of content and
+ * weights. The config's class and input-channel counts must also match the manifest's
+ * classifier (its one rank-2 weight) and stem (its first rank-4 weight), so a lying config
+ * cannot make the loader build a model far larger than the file. Throws a
+ * {@link CheckpointError} naming `file` and the field; allocates no tensor.
+ *
+ * @example
+ * ```ts
+ * const { config, specs, trainer } = readCheckpointContents(artifacts, './ckpt/model.json');
+ * ```
+ */
+export function readCheckpointContents(artifacts: unknown, file?: string): CheckpointContents {
+  const fail = (message: string): never => {
+    throw new CheckpointError(message, file);
+  };
+  if (!isRecord(artifacts)) return fail(`the model artifacts are ${show(artifacts)}, not an object; the checkpoint is corrupt`);
+  const topo = artifacts.modelTopology;
+  if (!isRecord(topo) || topo.format !== CHECKPOINT_FORMAT) {
+    return fail(`not an odl checkpoint (modelTopology.format is ${show(isRecord(topo) ? topo.format : topo)}, expected '${CHECKPOINT_FORMAT}'); pass a folder written by saveCheckpoint`);
+  }
+  const version = topo.version;
+  if (version !== 1 && version !== 2) return fail(`checkpoint version ${show(version)} is not supported (this build reads versions 1 and ${CHECKPOINT_VERSION}); upgrade @odl/models`);
+  const config = checkConfig(topo.config, (m) => fail(`${m}; the checkpoint is corrupt`));
+  const data = artifacts.weightData as tf.io.WeightData | null | undefined;
+  if (data == null) return fail('the checkpoint has no weight data; weights.bin is missing or empty');
+  let weights: Uint8Array;
+  try {
+    weights = new Uint8Array(tf.io.CompositeArrayBuffer.join(data));
+  } catch {
+    return fail('the weight data is not an ArrayBuffer or a list of them; the checkpoint is corrupt');
+  }
+  const specs = checkWeightSpecs(artifacts.weightSpecs, weights.byteLength, file);
+  const udm = artifacts.userDefinedMetadata;
+  if (udm != null && !isRecord(udm)) fail(`userDefinedMetadata is ${show(udm)}, not an object; the checkpoint is corrupt`);
+  const odl = (udm as Record<string, unknown> | undefined)?.odl;
+  if (odl == null && version >= 2) fail('userDefinedMetadata.odl is missing; the checkpoint is corrupt');
+  if (odl != null && !isRecord(odl)) fail(`userDefinedMetadata.odl is ${show(odl)}, not an object; the checkpoint is corrupt`);
+  const o = (odl ?? {}) as Record<string, unknown>;
+  if (o.metadata != null && !isRecord(o.metadata)) fail(`userDefinedMetadata.odl.metadata is ${show(o.metadata)}, not an object; the checkpoint is corrupt`);
+  if (version >= 2 || o.integrity !== undefined) {
+    verifyCheckpointIntegrity(o.integrity, { modelTopology: topo, weightSpecs: artifacts.weightSpecs, trainer: o.trainer ?? null, metadata: o.metadata ?? {}, weights }, file);
+  }
+  const trainer = o.trainer == null ? null : checkStoredTrainer(o.trainer, file);
+  if (trainer && version >= 2 && trainer.stateTensors === undefined) fail('trainer state: stateTensors is missing; the checkpoint is corrupt');
+  const model = specs.filter((s) => !s.name.startsWith('__'));
+  const classifier = model.filter((s) => s.shape.length === 2);
+  if (classifier.length !== 1 || classifier[0]!.shape[1] !== config.numClasses) {
+    fail(`config.numClasses is ${config.numClasses}, the weights manifest's classifier is ${classifier.length === 1 ? `[${classifier[0]!.shape.join(', ')}]` : `missing or ambiguous (${classifier.length} rank-2 weights)`}; the checkpoint is corrupt`);
+  }
+  const stem = model.find((s) => s.shape.length === 4);
+  if (stem == null || stem.shape[2] !== config.inputChannels) {
+    fail(`config.inputChannels is ${config.inputChannels}, the weights manifest's first convolution is ${stem ? `[${stem.shape.join(', ')}]` : 'missing'}; the checkpoint is corrupt`);
+  }
+  return { version, config, specs, weights, trainer, metadata: { ...((o.metadata as Record<string, unknown> | undefined) ?? {}) } };
+}
