@@ -1,7 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { setupBackend } from '@odl/backend';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setupBackend, tf } from '@odl/backend';
 import { loadEmbeddedFashionMnist } from '@odl/datasets';
-import { evaluate, loadPretrainedMcunet, resolvePretrainedDir } from '@odl/models';
+import { CHECKPOINT_VERSION, CheckpointError, evaluate, loadPretrainedMcunet, resolvePretrainedDir } from '@odl/models';
 
 describe('pretrained MCUNet-in1 (Fashion-MNIST 0–4)', () => {
   beforeAll(async () => {
@@ -19,5 +22,23 @@ describe('pretrained MCUNet-in1 (Fashion-MNIST 0–4)', () => {
     // the calibration split holds training images of classes 0–4; the README's test accuracy is a lower bound for them
     expect(top1).toBeGreaterThanOrEqual((metadata.testTop1 as number) - 0.02);
     model.dispose();
+  });
+
+  it('ships in the current checkpoint version, so a damaged copy of its weights is refused', async () => {
+    const dir = await resolvePretrainedDir();
+    const topology = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).modelTopology;
+    expect(topology.version).toBe(CHECKPOINT_VERSION);
+    const copy = mkdtempSync(join(tmpdir(), 'odl-pretrained-'));
+    try {
+      cpSync(dir, copy, { recursive: true });
+      const weights = readFileSync(join(copy, 'weights.bin'));
+      weights[weights.length >> 1] ^= 0x10; // one bit of one float in the middle of the file
+      writeFileSync(join(copy, 'weights.bin'), weights);
+      const before = tf.memory().numTensors;
+      await expect(loadPretrainedMcunet(copy)).rejects.toBeInstanceOf(CheckpointError);
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });
