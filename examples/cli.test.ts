@@ -33,8 +33,8 @@ describe('example plugins in the CLI (--plugin)', () => {
       const plugin = built.get(p.method)!;
       const help = runOdl(['finetune', '--plugin', plugin, '--help']);
       expect(help.code).toBe(0);
-      expect(help.stderr).toContain(`${p.method}:`);
-      expect(help.stderr).toContain(p.options[0]);
+      expect(help.stdout).toContain(`${p.method}:`);
+      expect(help.stdout).toContain(p.options[0]);
 
       const profile = runOdl(['profile', '--plugin', plugin, '--method', `vanilla,${p.method}`, ...p.options, '--layers', '2', '--json']);
       expect(profile.stderr).toBe('');
