@@ -2,7 +2,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 // The dependency graph of the packages (docs/architecture.md §1): what each package folder may
-// import from @odl/* besides itself. Tests and benchmarks may also import the private @odl/test-utils.
+// import from @odl/* besides itself. Tests, benchmarks and dev scripts may also import the private
+// @odl/test-utils.
 const layers = {
   backend: [],
   datasets: ['backend'],
@@ -31,7 +32,7 @@ const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patter
 
 const layering = Object.entries(layers).flatMap(([pkg, allowed]) => [
   { files: codeFiles(`packages/${pkg}`), rules: restrict(outsideLayer(pkg, allowed), deepImport()) },
-  ...['test', 'bench'].map((dir) => ({
+  ...['test', 'bench', 'scripts'].map((dir) => ({
     files: codeFiles(`packages/${pkg}/${dir}`),
     rules: restrict(outsideLayer(pkg, [...allowed, 'test-utils']), deepImport()),
   })),

@@ -8,7 +8,7 @@ import { fuzzTable, runFuzzTarget, type FuzzCounts } from '@odl/test-utils';
 import { createNodeImageDecoder } from '@odl/datasets';
 import { datasetFuzzTargets } from './fuzz/targets';
 
-const COUNT = Number(process.env.ODL_FUZZ_COUNT ?? 1500);
+const COUNT = Number(process.env.ODL_FUZZ_COUNT ?? 2000);
 
 describe('fuzz: dataset parsers against independent references', async () => {
   const targets = datasetFuzzTargets(await createNodeImageDecoder());
