@@ -16,6 +16,16 @@ describe('fuzz: dataset parsers against independent references', async () => {
   beforeAll(async () => {
     await setupBackend({ prefer: ['cpu'] });
   });
+  it('every seed file is valid to its reference and read exactly', async () => {
+    for (const target of targets) {
+      for (const [i, seed] of target.seeds.entries()) {
+        const ref = target.reference(seed);
+        expect(ref.valid, `${target.name} seed ${i}`).toBe(true);
+        const ours = await target.parse(seed);
+        expect(target.compare(ours, (ref as { value: unknown }).value), `${target.name} seed ${i}`).toBeNull();
+      }
+    }
+  });
   for (const target of targets) {
     it(`${target.name}: ${COUNT} inputs`, async () => {
       const before = tf.memory().numTensors;
