@@ -224,11 +224,30 @@ export function inflateRaw(input: Uint8Array, start: number, sink: ByteSink, fil
       lit = l;
       dist = d;
     }
+    // The hot loop: literal/length decoding inlined, output position kept in a local.
+    const litTable = lit.table;
+    const litBits = lit.bits;
+    const litMask = (1 << litBits) - 1;
+    let out = sink.data;
+    let op = sink.length;
     for (;;) {
-      const sym = decode(lit, 'literal/length');
+      while (bitCnt < litBits && pos < end) {
+        bitBuf |= input[pos++] << bitCnt;
+        bitCnt += 8;
+      }
+      const e = litTable[bitBuf & litMask];
+      const len = e & 15;
+      if (len === 0 || len > bitCnt) decode(lit, 'literal/length'); // throws the right error
+      bitBuf >>>= len;
+      bitCnt -= len;
+      const sym = e >>> 4;
       if (sym < 256) {
-        if (sink.length === sink.data.length) sink.reserve(1);
-        sink.data[sink.length++] = sym;
+        if (op === out.length) {
+          sink.length = op;
+          sink.reserve(1);
+          out = sink.data;
+        }
+        out[op++] = sym;
         continue;
       }
       if (sym === 256) break;
@@ -237,13 +256,15 @@ export function inflateRaw(input: Uint8Array, start: number, sink: ByteSink, fil
       const dsym = decode(dist, 'distance');
       if (dsym > 29) corrupt('invalid distance code');
       const distance = DIST_BASE[dsym] + bits(DIST_EXTRA[dsym]);
-      if (distance > sink.length - origin) corrupt('invalid distance too far back');
-      sink.reserve(length);
-      const out = sink.data;
-      let o = sink.length;
-      for (let k = 0; k < length; k++, o++) out[o] = out[o - distance];
-      sink.length = o;
+      if (distance > op - origin) corrupt('invalid distance too far back');
+      if (op + length > out.length) {
+        sink.length = op;
+        sink.reserve(length);
+        out = sink.data;
+      }
+      for (let k = 0; k < length; k++, op++) out[op] = out[op - distance];
     }
+    sink.length = op;
   } while (!last);
   return pos - (bitCnt >>> 3);
 }
