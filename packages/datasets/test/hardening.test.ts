@@ -7,7 +7,7 @@ import { deflateSync, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   CorruptFileError, ImageDecodeError, LabelRangeError, TruncatedFileError, UnreadableFileError, adler32, checkImageSize,
-  checkLabels, createNodeImageDecoder, decodeJpeg, gunzip, idxToDataset, loadImageFolder, memoryFileSource, parseCifar10,
+  checkLabels, createBrowserImageDecoder, createNodeImageDecoder, decodeJpeg, gunzip, idxToDataset, loadImageFolder, memoryFileSource, parseCifar10,
   readFileBytes,
 } from '@odl/datasets';
 import { cifarRecord, concatBytes, idxBytes, jpegBytes, lcgBytes, pngBytes, rgbaImage } from './helpers';
@@ -121,6 +121,24 @@ describe('images', async () => {
     const noIdat = png(chunk('IHDR', ihdr(16, 16)), chunk('IEND', new Uint8Array(0)));
     expect(noIdat.length).toBe(45);
     expect(() => decoder.decode(noIdat, 'empty.png')).toThrow(/empty.png: no image data \(IDAT chunk\) for the declared 16x16 image/);
+  });
+
+  it('the browser decoder checks PNG structure before the browser sees the file', async () => {
+    const g = globalThis as Record<string, unknown>;
+    let calls = 0;
+    g.createImageBitmap = async () => {
+      calls++;
+      throw new Error('not reached');
+    };
+    g.OffscreenCanvas = class {};
+    try {
+      const noIdat = png(chunk('IHDR', ihdr(16, 16)), chunk('IEND', new Uint8Array(0)));
+      await expect(createBrowserImageDecoder().decode(noIdat, 'b.png')).rejects.toThrow(/b.png: no image data/);
+      expect(calls).toBe(0);
+    } finally {
+      delete g.createImageBitmap;
+      delete g.OffscreenCanvas;
+    }
   });
 
   it('a PNG with too little or too much image data fails', () => {

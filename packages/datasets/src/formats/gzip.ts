@@ -120,9 +120,10 @@ export function gunzip(bytes: Uint8Array, file = '<bytes>', options: GunzipOptio
     if (bytes.length < 2) throw new TruncatedFileError(file, `gzip file of ${bytes.length} bytes has no complete 1f 8b magic number; the file is cut short`);
     throw new CorruptFileError(file, 'not a gzip stream (no 1f 8b magic); is this the right file?');
   }
-  // Deflate expands at most ~1032x, so a larger size field is a lie and is not used as a hint.
+  // The last trailer's size sizes the first allocation only when it is modest (at most 8x the
+  // file, as real data compresses); a lying one then wastes little, and output beyond it grows.
   const isize = bytes.length >= 4 ? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 4, true) : 0;
-  const hint = isize <= bytes.length * 1032 ? isize : bytes.length * 4;
+  const hint = isize <= bytes.length * 8 ? isize : bytes.length * 4;
   const sink = new ByteSink(hint, maxBytes, file, `pass a larger gunzip maxBytes (now ${maxBytes}) if the file is real`);
   let at = 0;
   for (let member = 1; ; member++) {

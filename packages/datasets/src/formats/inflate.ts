@@ -6,8 +6,9 @@
 import { CorruptFileError, TruncatedFileError } from '../errors';
 
 /**
- * A growable output buffer with a hard size limit (internal). Grows by doubling from a small
- * start, so a lying size field never allocates more than the data actually decodes to.
+ * A growable output buffer with a hard size limit (internal). Starts at the caller's modest
+ * estimate and grows by doubling, so memory follows the data actually decoded, never a size
+ * field the file claims.
  */
 export class ByteSink {
   /** Backing store; bytes `[0, length)` are the output. */
