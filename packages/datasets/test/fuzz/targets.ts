@@ -311,6 +311,27 @@ export function datasetFuzzTargets(decoder: SyncImageDecoder): FuzzTarget<any>[]
       return sameBytes(ds.images.subarray(size, 2 * size), rgb, 'damaged file pixels');
     },
   };
+  const jpegFolderTarget: FuzzTarget<{ width: number; height: number }> = {
+    name: 'image folder (one damaged JPEG; size judged only)',
+    seeds: [SEEDS.jpeg[0]],
+    mutate: { headerBytes: 200 },
+    parse: async (b) => {
+      const source = memoryFileSource({ 'a/good.jpg': SEEDS.jpeg[0], 'b/bad.jpg': b }, 'fuzz-folder');
+      try {
+        return await loadImageFolder(source, { decoder, channels: 3 });
+      } catch (e) {
+        if (e instanceof DatasetError && !e.message.includes('fuzz-folder/b/bad.jpg')) throw new Error(`the error does not name the damaged file: ${e.message}`);
+        throw e;
+      }
+    },
+    isTyped,
+    reference: refJpegSize,
+    partialReference: true,
+    compare: (ours, ref) => {
+      const ds = ours as ImageDataset;
+      return ds.shape[1] === ref.height && ds.shape[2] === ref.width ? null : `shape ${ds.shape.join('x')}, the damaged file's frame header says ${ref.width}x${ref.height}`;
+    },
+  };
   return [
     gzipTarget,
     deflateTarget,
@@ -323,5 +344,6 @@ export function datasetFuzzTargets(decoder: SyncImageDecoder): FuzzTarget<any>[]
     pngTarget,
     jpegTarget,
     folderTarget,
+    jpegFolderTarget,
   ];
 }
