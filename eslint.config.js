@@ -2,8 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 // The dependency graph of the packages (docs/architecture.md §1): what each package folder may
-// import from @odl/* besides itself. Tests, benchmarks and dev scripts may also import the private
-// @odl/test-utils.
+// import from @odl/* besides itself. Tests and benchmarks may also import the private @odl/test-utils.
 const layers = {
   backend: [],
   datasets: ['backend'],
@@ -32,7 +31,7 @@ const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patter
 
 const layering = Object.entries(layers).flatMap(([pkg, allowed]) => [
   { files: codeFiles(`packages/${pkg}`), rules: restrict(outsideLayer(pkg, allowed), deepImport()) },
-  ...['test', 'bench', 'scripts'].map((dir) => ({
+  ...['test', 'bench'].map((dir) => ({
     files: codeFiles(`packages/${pkg}/${dir}`),
     rules: restrict(outsideLayer(pkg, [...allowed, 'test-utils']), deepImport()),
   })),
@@ -99,6 +98,11 @@ export default tseslint.config(
     // The long fuzz run: a dev-time tool that drives the fuzz harness of the tests (test/fuzz-*.ts).
     files: ['packages/models/scripts/fuzz.ts'],
     rules: restrict(outsideLayer('models', [...layers.models, 'test-utils']), deepImport()),
+  },
+  {
+    // The same for the dataset parsers (test/fuzz/*.ts).
+    files: ['packages/datasets/scripts/fuzz.ts'],
+    rules: restrict(outsideLayer('datasets', [...layers.datasets, 'test-utils']), deepImport()),
   },
   // The front doors may import every package, by its name.
   { files: [...codeFiles('apps'), ...codeFiles('examples')], rules: restrict(deepImport()) },

@@ -5,7 +5,7 @@
 //
 //   pnpm --filter @odl/datasets fuzz [count=100000] [name filter]
 //   node packages/models/scripts/run-ts.mjs packages/datasets/scripts/fuzz.ts [count] [filter]
-import { fuzzTable, runFuzzTarget, type FuzzCounts } from '@odl/test-utils';
+import { formatFuzzTable, runFuzzTarget, type FuzzCounts } from '@odl/test-utils';
 import { createNodeImageDecoder } from '@odl/datasets';
 import { datasetFuzzTargets } from '../test/fuzz/targets';
 
@@ -17,15 +17,15 @@ if (!Number.isInteger(count) || count < 1) {
   process.exit(2);
 }
 
-const rows: FuzzCounts[] = [];
+const rows: Record<string, FuzzCounts> = {};
 for (const target of datasetFuzzTargets(await createNodeImageDecoder())) {
   if (!target.name.toLowerCase().includes(filter)) continue;
   const t0 = performance.now();
-  const counts = await runFuzzTarget(target, { count, seed: `odl-fuzz-long:${target.name}` });
-  rows.push(counts);
-  console.error(`${target.name}: ${count} inputs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  for (const f of counts.failures) console.error(`  FAIL ${f}`);
+  const { counts, maxMs, failures } = await runFuzzTarget(target, { count, seed: `odl-fuzz-long:${target.name}` });
+  rows[target.name] = counts;
+  console.error(`${target.name}: ${count} inputs in ${((performance.now() - t0) / 1000).toFixed(1)} s, slowest ${maxMs.toFixed(0)} ms`);
+  for (const f of failures) console.error(`  FAIL ${f}`);
 }
-console.log(fuzzTable(rows));
-const bad = rows.reduce((s, r) => s + r.untyped + r.wrong + r.refused + r.slow, 0);
+console.log(formatFuzzTable(rows));
+const bad = Object.values(rows).reduce((s, c) => s + c['untyped-error'] + c['accepted-wrong'] + c['rejected-valid'] + c.slow, 0);
 process.exit(bad === 0 ? 0 : 1);
