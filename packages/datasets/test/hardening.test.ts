@@ -89,12 +89,14 @@ describe('gzip (judged against Node zlib)', () => {
 
 describe('IDX labels size the task only when told to', () => {
   const images = idxBytes([3, 2, 2], lcgBytes(12, 2));
-  it('a stray label 255 is a typed error, not a 256-class model', () => {
+  it('a stray label 255 is a typed error with numClasses or requireAllClasses, not a 256-class model', () => {
     const labels = idxBytes([3], [0, 1, 255]);
-    const e = thrown(() => idxToDataset(images, labels, { labelsFile: 'train-labels' }));
+    const e = thrown(() => idxToDataset(images, labels, { labelsFile: 'train-labels', requireAllClasses: true }));
     expect(e).toBeInstanceOf(LabelRangeError);
     expect(e.message).toMatch(/train-labels: item 2 has label 255, which would make 256 classes, but 253 of them .* pass numClasses/);
     expect(() => idxToDataset(images, labels, { numClasses: 10 })).toThrow(/label 255 but there are 10 classes/);
+    expect(() => idxToDataset(images, labels, { maxClasses: 100 })).toThrow(/which would make 256 classes, more than maxClasses=100/);
+    expect(idxToDataset(images, labels).numClasses).toBe(256); // within the default limit of 1000: the caller's call
   });
 
   it('an int32 label of 2^31-1 is a typed error at once, never out of memory', () => {

@@ -174,10 +174,15 @@ export interface IdxDatasetOptions {
   numClasses?: number;
   /**
    * When the class count is inferred (no `numClasses`, no `classNames`): the largest count
-   * accepted (default 1000). The inferred count is max label + 1, and every class below it must
-   * have an example; otherwise a {@link LabelRangeError} asks for `numClasses`.
+   * accepted (default 1000). The inferred count is max label + 1; above the limit a
+   * {@link LabelRangeError} asks for `numClasses`.
    */
   maxClasses?: number;
+  /**
+   * When the class count is inferred: require an example of every class below it (default
+   * false), so that one stray label cannot add empty classes.
+   */
+  requireAllClasses?: boolean;
   /**
    * Transpose every image (swap rows and columns). EMNIST stores its images transposed; pass
    * `true` to see them upright. Default false.
@@ -192,9 +197,9 @@ export interface IdxDatasetOptions {
  * labels file (an integer type, N), raw or gzipped. Both headers are checked (types, ranks,
  * sizes, equal counts) before any element is read, then the labels against the class count:
  * `numClasses` (or `classNames.length`) when given, else max label + 1, at most `maxClasses`
- * and with an example of every class. Throws {@link CountMismatchError} when the counts differ,
- * {@link LabelRangeError} for a label outside the class range, and the errors of
- * {@link parseIdx}, each naming its file.
+ * (and with an example of every class under `requireAllClasses`). Throws
+ * {@link CountMismatchError} when the counts differ, {@link LabelRangeError} for a label outside
+ * the class range, and the errors of {@link parseIdx}, each naming its file.
  *
  * @example
  * ```ts
@@ -221,7 +226,11 @@ export function idxToDataset(imagesBytes: Uint8Array, labelsBytes: Uint8Array, o
     throw new CountMismatchError(labelsFile, `${labelsHeader.dims[0]} labels for ${n} images in ${imagesFile}; pair the images and labels files of the same split`);
   }
   const labels = readElements(labelsRaw, labelsHeader);
-  const numClasses = checkLabels(labels, labelsFile, { numClasses: options.numClasses ?? options.classNames?.length, maxClasses: options.maxClasses });
+  const numClasses = checkLabels(labels, labelsFile, {
+    numClasses: options.numClasses ?? options.classNames?.length,
+    maxClasses: options.maxClasses,
+    requireAllClasses: options.requireAllClasses,
+  });
   let pixels = readElements(imagesRaw, imagesHeader) as Uint8Array;
   if (options.transpose) pixels = transposeImages(pixels, n, h, w, c);
   return createImageDataset({

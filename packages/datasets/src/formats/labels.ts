@@ -10,6 +10,11 @@ export interface LabelCheckOptions {
    * that is accepted (default 1000). Guards against a corrupt label sizing the task.
    */
   maxClasses?: number;
+  /**
+   * Without `numClasses`: also require an example of every class 0..max label (default false),
+   * so that a single stray label such as 255 cannot add hundreds of empty classes.
+   */
+  requireAllClasses?: boolean;
 }
 
 /** Default of {@link LabelCheckOptions.maxClasses}. */
@@ -18,14 +23,16 @@ export const DEFAULT_MAX_CLASSES = 1000;
 /**
  * Checks integer class labels and returns the number of classes. With `numClasses`, every
  * label must be in 0..numClasses-1. Without it the count is inferred as max label + 1, which must
- * not exceed `maxClasses`, and every class 0..max must occur at least once (so a single stray
- * label such as 255 cannot add 246 empty classes). Throws {@link LabelRangeError} naming `file`,
- * the item and the fix; reads the labels only (allocates nothing of their size).
+ * not exceed `maxClasses` (default 1000), and with `requireAllClasses` every class 0..max must
+ * occur at least once (so a single stray label such as 255 cannot add 246 empty classes).
+ * Throws {@link LabelRangeError} naming `file`, the item and the fix; reads the labels only
+ * (allocates nothing of their size beyond a class-count bitmap).
  *
  * @example
  * ```ts
  * checkLabels(Uint8Array.from([0, 2, 1]), 'labels.idx'); // 3
  * checkLabels(Uint8Array.from([0, 255]), 'labels.idx', { numClasses: 10 }); // throws LabelRangeError
+ * checkLabels(Uint8Array.from([0, 255]), 'labels.idx', { requireAllClasses: true }); // throws LabelRangeError
  * ```
  */
 export function checkLabels(labels: ArrayLike<number>, file: string, options: LabelCheckOptions = {}): number {
@@ -52,6 +59,7 @@ export function checkLabels(labels: ArrayLike<number>, file: string, options: La
   if (max + 1 > maxClasses) {
     throw new LabelRangeError(file, `item ${maxAt} has label ${max}, which would make ${max + 1} classes, more than maxClasses=${maxClasses}; pass numClasses, or raise maxClasses if the task really has that many classes`);
   }
+  if (!options.requireAllClasses) return max + 1;
   const seen = new Uint8Array(max + 1);
   for (let i = 0; i < labels.length; i++) seen[labels[i]] = 1;
   const missing = seen.indexOf(0);

@@ -71,9 +71,10 @@ export interface RefIdxDataset {
 
 /**
  * The images/labels pair: uint8 images of rank 3 or 4, integer labels of rank 1, equal counts;
- * labels below `numClasses` when given, else max + 1 classes, at most 1000, each with an example.
+ * labels below `numClasses` when given, else max + 1 classes, at most 1000 (each with an example
+ * when `allClasses`).
  */
-export function refIdxDataset(images: Uint8Array, labels: Uint8Array, numClasses?: number): ReferenceVerdict<RefIdxDataset> {
+export function refIdxDataset(images: Uint8Array, labels: Uint8Array, numClasses?: number, allClasses = false): ReferenceVerdict<RefIdxDataset> {
   const im = refIdx(images);
   if (!im.valid) return im;
   const lb = refIdx(labels);
@@ -87,8 +88,7 @@ export function refIdxDataset(images: Uint8Array, labels: Uint8Array, numClasses
   if (k == null) {
     k = Math.max(...ls) + 1;
     if (k > 1000) return invalid('more than 1000 classes');
-    const present = new Set(ls);
-    if (present.size !== k) return invalid('a class without examples');
+    if (allClasses && new Set(ls).size !== k) return invalid('a class without examples');
   } else if (ls.some((l) => l >= k!)) return invalid('label >= numClasses');
   const [n, h, w] = im.value.dims;
   return { valid: true, value: { shape: [n, h, w, im.value.dims[3] ?? 1], images: im.value.values, labels: ls, numClasses: k } };

@@ -234,6 +234,16 @@ const idxLabelsTarget: FuzzTarget<RefIdxDataset> = {
   compare: compareDataset,
 };
 
+const idxAllClassesTarget: FuzzTarget<RefIdxDataset> = {
+  name: 'IDX images + labels (labels damaged, requireAllClasses)',
+  seeds: SEEDS.labels,
+  mutate: { headerBytes: 12 },
+  parse: (b) => idxToDataset(SEEDS.images, b, { imagesFile: 'images.idx', labelsFile: 'labels.idx', requireAllClasses: true }),
+  isTyped,
+  reference: (b) => refIdxDataset(SEEDS.images, b, undefined, true),
+  compare: compareDataset,
+};
+
 function cifarTarget(name: string, seeds: Uint8Array[], variant: 'cifar10' | 'cifar100-fine' | 'cifar100-coarse'): FuzzTarget<RefCifar> {
   return {
     name,
@@ -338,6 +348,7 @@ export function datasetFuzzTargets(decoder: SyncImageDecoder): FuzzTarget<any>[]
     idxTarget,
     idxImagesTarget,
     idxLabelsTarget,
+    idxAllClassesTarget,
     cifarTarget('CIFAR-10 (raw and .gz)', SEEDS.cifar10, 'cifar10'),
     cifarTarget('CIFAR-100 fine (raw and .gz)', SEEDS.cifar100, 'cifar100-fine'),
     cifarTarget('CIFAR-100 coarse (raw and .gz)', SEEDS.cifar100, 'cifar100-coarse'),
