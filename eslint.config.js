@@ -99,6 +99,11 @@ export default tseslint.config(
     files: ['packages/models/scripts/fuzz.ts'],
     rules: restrict(outsideLayer('models', [...layers.models, 'test-utils']), deepImport()),
   },
+  {
+    // The same for the dataset parsers (test/fuzz/*.ts).
+    files: ['packages/datasets/scripts/fuzz.ts'],
+    rules: restrict(outsideLayer('datasets', [...layers.datasets, 'test-utils']), deepImport()),
+  },
   // The front doors may import every package, by its name.
   { files: [...codeFiles('apps'), ...codeFiles('examples')], rules: restrict(deepImport()) },
   {

@@ -119,7 +119,7 @@ export async function benchDataPipeline(options: PipelineBenchOptions = {}): Pro
   tf.dispose(net.vars);
 
   const rows: BenchRow[] = [
-    { name: 'data: load embedded IDX .gz (3000 images)', value: median(loadRates), unit: 'images/s', note: `gunzip (fflate) + IDX parse + class relabel; median of ${rounds}` },
+    { name: 'data: load embedded IDX .gz (3000 images)', value: median(loadRates), unit: 'images/s', note: `gunzip + IDX parse + class relabel; median of ${rounds}` },
     { name: `data: load + resize 28→${size} + normalise + grey→RGB + batch ${batchSize} + tensors`, value: median(dataRates), unit: 'images/s', note: `one shuffled drop-last epoch per round; median of ${rounds}` },
     { name: `train step: small convnet fwd+bwd+SGD, batch ${batchSize}, ${size}x${size}x3`, value: median(trainRates), unit: 'images/s', note: `${info.backend}; ${trainSteps} steps per round; median of ${rounds}; loss ${lastLoss.toFixed(3)}; ${leaked} tensors leaked` },
     { name: `data pipeline / training step (${size}x${size})`, value: median(ratios), unit: 'x', note: 'median of per-round ratios; target >= 10x (the pipeline is not the bottleneck)' },

@@ -14,10 +14,13 @@ import { OdlError } from '@odl/backend';
 export class DatasetError extends OdlError {
   /** The file (path, URL or `'<bytes>'`) the problem was found in. */
   readonly file: string;
+  /** The message without the leading file name: what is wrong and how to fix it. */
+  readonly detail: string;
 
   constructor(code: string, file: string, message: string) {
     super(code, `${file}: ${message}`);
     this.file = file;
+    this.detail = message;
   }
 }
 
@@ -162,5 +165,20 @@ export class ImageSizeError extends DatasetError {
 export class MissingFileError extends DatasetError {
   constructor(file: string, message: string) {
     super('missing-file', file, message);
+  }
+}
+
+/**
+ * A file exists but cannot be read as data: it is a folder or a device, permission is denied,
+ * it is larger than the caller's limit, or the read fails (code `'unreadable-file'`).
+ *
+ * @example
+ * ```ts
+ * throw new UnreadableFileError('/dev/zero', 'is not a regular file; pass the path of a data file');
+ * ```
+ */
+export class UnreadableFileError extends DatasetError {
+  constructor(file: string, message: string) {
+    super('unreadable-file', file, message);
   }
 }

@@ -1,22 +1,31 @@
 export {
   DatasetError, TruncatedFileError, BadMagicError, CorruptFileError, CountMismatchError, LabelRangeError,
-  EmptyFolderError, UnbalancedFolderError, ImageDecodeError, ImageSizeError, MissingFileError,
+  EmptyFolderError, UnbalancedFolderError, ImageDecodeError, ImageSizeError, MissingFileError, UnreadableFileError,
 } from './errors';
 export {
   createImageDataset, getImage, selectIndices, selectClasses, relabelDataset, classCounts, concatDatasets,
 } from './dataset';
 export type { ImageDataset, ImageView, ImageDatasetInit, PixelArray, SelectClassesOptions } from './dataset';
 export { isGzip, gunzip, maybeGunzip, crc32 } from './formats/gzip';
+export { adler32 } from './formats/zlib';
+export { checkLabels, DEFAULT_MAX_CLASSES } from './formats/labels';
+export type { LabelCheckOptions } from './formats/labels';
 export type { GunzipOptions } from './formats/gzip';
 export { parseIdx, encodeIdx, idxToDataset } from './formats/idx';
 export type { IdxArray, IdxData, IdxDtype, IdxDatasetOptions } from './formats/idx';
 export { MNIST_CLASSES, FASHION_MNIST_CLASSES, KMNIST_CLASSES } from './formats/classes';
 export { parseCifar10, parseCifar100, CIFAR10_CLASSES, CIFAR100_FINE_CLASSES, CIFAR100_COARSE_CLASSES } from './formats/cifar';
 export type { Cifar10Options, Cifar100Options } from './formats/cifar';
-export {
-  sniffImageFormat, pngSize, checkImageSize, decodeJpeg, convertChannels, createBrowserImageDecoder,
-} from './formats/image';
-export type { DecodedImage, ImageSize, ImageDecoder, SyncImageDecoder, DecodeLimits, ImageFormat } from './formats/image';
+export { pngSize, decodeJpeg, convertChannels, createBrowserImageDecoder } from './formats/image';
+export type { DecodedImage, ImageSize, ImageDecoder, SyncImageDecoder } from './formats/image';
+export { sniffImageFormat } from './formats/sniff';
+export type { ImageFormat } from './formats/sniff';
+export { checkImageSize, DEFAULT_MAX_PIXELS } from './formats/image-limits';
+export type { DecodeLimits } from './formats/image-limits';
+export { checkPng, pngDataBytes } from './formats/png';
+export type { PngHeader } from './formats/png';
+export { checkJpeg } from './formats/jpeg';
+export type { JpegHeader } from './formats/jpeg';
 export {
   memoryFileSource, indexImageFolder, loadImageFolder, streamImageFolder, batchSamples,
 } from './formats/folder';
@@ -43,4 +52,4 @@ export {
   loadEmbeddedFashionMnist, resolveEmbeddedDataDir, embeddedFileNames, EMBEDDED_SPLIT_CLASSES,
 } from './embedded';
 export type { EmbeddedSplit, EmbeddedOptions, EmbeddedFiles } from './embedded';
-export type { CifarFilesOptions } from './node/files';
+export type { CifarFilesOptions, ReadFileOptions } from './node/files';

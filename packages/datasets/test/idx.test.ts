@@ -54,7 +54,7 @@ describe('IDX', () => {
   });
 
   it('transposes EMNIST-style images', () => {
-    const ds = idxToDataset(imagesRaw, labelsRaw, { transpose: true });
+    const ds = idxToDataset(imagesRaw, labelsRaw, { transpose: true, numClasses: 10 });
     expect(ds.shape).toEqual([N, W, H, 1]);
     for (let i = 0; i < N; i++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
       expect(ds.images[(i * W + x) * H + y]).toBe(pixels[(i * H + y) * W + x]);

@@ -25,3 +25,5 @@ export { judgeFuzzCase, emptyFuzzCounts, formatFuzzTable } from './fuzz-outcome'
 export type { FuzzOutcome, FuzzCounts, FuzzVerdict, JudgeOptions } from './fuzz-outcome';
 export { referenceSafetensors } from './safetensors-reference';
 export type { ReferenceSafetensors, ReferenceTensor } from './safetensors-reference';
+export { runFuzzTarget } from './fuzz-judge';
+export type { FuzzTarget, FuzzTargetResult, FuzzRunOptions, ReferenceVerdict } from './fuzz-judge';

@@ -1,7 +1,7 @@
 import { ArgumentError } from '@odl/backend';
 import { LabelRangeError, TruncatedFileError } from '../errors';
 import { createImageDataset, type ImageDataset } from '../dataset';
-import { maybeGunzip } from './gzip';
+import { maybeGunzip, type GunzipOptions } from './gzip';
 
 /** CIFAR-10 class names, index = label (from `batches.meta.txt`). */
 export const CIFAR10_CLASSES: readonly string[] = [
@@ -40,6 +40,8 @@ const PIXEL_BYTES = 3 * SIDE * SIDE;
 export interface Cifar10Options {
   /** File name used in error messages (default `'<bytes>'`). */
   file?: string;
+  /** Limits of the decompression of a gzipped batch. */
+  gunzip?: GunzipOptions;
 }
 
 /** Options of {@link parseCifar100}. */
@@ -48,30 +50,35 @@ export interface Cifar100Options {
   file?: string;
   /** Which label to keep: `'fine'` (100 classes, default) or `'coarse'` (20 superclasses). */
   labels?: 'fine' | 'coarse';
+  /** Limits of the decompression of a gzipped batch. */
+  gunzip?: GunzipOptions;
 }
 
-function parseRecords(bytes: Uint8Array, file: string, labelBytes: number, labelIndex: number, numClasses: number, classNames: readonly string[]): ImageDataset {
-  const raw = maybeGunzip(bytes, file);
+function parseRecords(bytes: Uint8Array, file: string, labelBytes: number, labelIndex: number, numClasses: number, classNames: readonly string[], gunzipOptions?: GunzipOptions): ImageDataset {
+  const raw = maybeGunzip(bytes, file, gunzipOptions);
   const record = labelBytes + PIXEL_BYTES;
-  if (raw.length === 0) throw new TruncatedFileError(file, 'the file is empty; a CIFAR batch holds records of ' + record + ' bytes');
+  const kind = labelBytes === 1 ? 'CIFAR-10' : 'CIFAR-100';
+  if (raw.length === 0) throw new TruncatedFileError(file, `the file is empty; a ${kind} batch holds records of ${record} bytes`);
   if (raw.length % record !== 0) {
-    throw new TruncatedFileError(file, `${raw.length} bytes is not a whole number of ${record}-byte CIFAR records (${Math.floor(raw.length / record)} full records and ${raw.length % record} bytes left); the file is cut short or is not a ${labelBytes === 1 ? 'CIFAR-10' : 'CIFAR-100'} binary batch`);
+    throw new TruncatedFileError(file, `${raw.length} bytes is not a whole number of ${record}-byte CIFAR records (${Math.floor(raw.length / record)} full records and ${raw.length % record} bytes left); the file is cut short or is not a ${kind} binary batch`);
   }
   const n = raw.length / record;
-  const images = new Uint8Array(n * PIXEL_BYTES);
-  const labels = new Int32Array(n);
-  const plane = SIDE * SIDE;
+  // Every label is checked before the images are allocated.
   for (let i = 0; i < n; i++) {
     const base = i * record;
     if (labelBytes === 2) {
       if (raw[base] >= 20) throw new LabelRangeError(file, `record ${i} has coarse label ${raw[base]}, but coarse labels are 0..19; is this really a CIFAR-100 file?`);
       if (raw[base + 1] >= 100) throw new LabelRangeError(file, `record ${i} has fine label ${raw[base + 1]}, but fine labels are 0..99; is this really a CIFAR-100 file?`);
+    } else if (raw[base] >= numClasses) {
+      throw new LabelRangeError(file, `record ${i} has label ${raw[base]}, but CIFAR-10 labels are 0..9; is this a CIFAR-100 file read as CIFAR-10?`);
     }
-    const label = raw[base + labelIndex];
-    if (label >= numClasses) {
-      throw new LabelRangeError(file, `record ${i} has label ${label}, but CIFAR-10 labels are 0..9; is this a CIFAR-100 file read as CIFAR-10?`);
-    }
-    labels[i] = label;
+  }
+  const images = new Uint8Array(n * PIXEL_BYTES);
+  const labels = new Int32Array(n);
+  const plane = SIDE * SIDE;
+  for (let i = 0; i < n; i++) {
+    const base = i * record;
+    labels[i] = raw[base + labelIndex];
     // CHW planes (R, G, B) -> HWC.
     const src = base + labelBytes;
     const dst = i * PIXEL_BYTES;
@@ -87,7 +94,10 @@ function parseRecords(bytes: Uint8Array, file: string, labelBytes: number, label
 /**
  * Parses a CIFAR-10 binary batch (`data_batch_1.bin` … `test_batch.bin`; raw or gzipped):
  * records of 1 label byte + 3072 pixel bytes (R, G, B planes of 32×32). Returns 32×32×3 uint8
- * images (HWC) with labels 0..9. Throws {@link TruncatedFileError} or {@link LabelRangeError}.
+ * images (HWC) with labels 0..9. The size must be a whole number of records and every label is
+ * checked before the images are allocated; a gzipped batch must pass every {@link gunzip} check
+ * (so a rewritten trailer cannot drop records). Throws {@link TruncatedFileError},
+ * {@link LabelRangeError} or {@link CorruptFileError}, naming the file.
  *
  * @example
  * ```ts
@@ -95,13 +105,15 @@ function parseRecords(bytes: Uint8Array, file: string, labelBytes: number, label
  * ```
  */
 export function parseCifar10(bytes: Uint8Array, options: Cifar10Options = {}): ImageDataset {
-  return parseRecords(bytes, options.file ?? '<bytes>', 1, 0, 10, CIFAR10_CLASSES);
+  return parseRecords(bytes, options.file ?? '<bytes>', 1, 0, 10, CIFAR10_CLASSES, options.gunzip);
 }
 
 /**
  * Parses a CIFAR-100 binary file (`train.bin`, `test.bin`; raw or gzipped): records of a
  * coarse label byte, a fine label byte and 3072 pixel bytes. Keeps the fine (default) or coarse
- * label. Throws {@link TruncatedFileError} or {@link LabelRangeError}.
+ * label. Checked like {@link parseCifar10}: whole records, both labels of every record in range,
+ * gzip members and trailers. Throws {@link TruncatedFileError}, {@link LabelRangeError} or
+ * {@link CorruptFileError}, naming the file.
  *
  * @example
  * ```ts
@@ -112,6 +124,6 @@ export function parseCifar100(bytes: Uint8Array, options: Cifar100Options = {}):
   const which = options.labels ?? 'fine';
   if (which !== 'fine' && which !== 'coarse') throw new ArgumentError(`parseCifar100: labels must be 'fine' or 'coarse', got '${String(which)}'`);
   return which === 'fine'
-    ? parseRecords(bytes, options.file ?? '<bytes>', 2, 1, 100, CIFAR100_FINE_CLASSES)
-    : parseRecords(bytes, options.file ?? '<bytes>', 2, 0, 20, CIFAR100_COARSE_CLASSES);
+    ? parseRecords(bytes, options.file ?? '<bytes>', 2, 1, 100, CIFAR100_FINE_CLASSES, options.gunzip)
+    : parseRecords(bytes, options.file ?? '<bytes>', 2, 0, 20, CIFAR100_COARSE_CLASSES, options.gunzip);
 }

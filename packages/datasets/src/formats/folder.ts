@@ -1,8 +1,8 @@
 import { ArgumentError, SeededRandom } from '@odl/backend';
-import { EmptyFolderError, ImageSizeError, MissingFileError, UnbalancedFolderError } from '../errors';
+import { DatasetError, EmptyFolderError, ImageDecodeError, ImageSizeError, MissingFileError, UnbalancedFolderError } from '../errors';
 import { createImageDataset, type ImageDataset, type ImageView } from '../dataset';
 import { resizeBilinear, type Transform } from '../transforms';
-import { convertChannels, type ImageDecoder } from './image';
+import { convertChannels, errorText, type DecodedImage, type ImageDecoder } from './image';
 import { normalizeRelativePath } from './splits';
 
 /** One entry of a folder listing. */
@@ -173,10 +173,30 @@ export interface ImageLoadOptions {
 /** Options of {@link loadImageFolder}. */
 export interface LoadFolderOptions extends FolderIndexOptions, ImageLoadOptions {}
 
+/** What a (possibly third-party) decoder returned, checked before its pixels are used. */
+function checkDecoded(img: DecodedImage, file: string): DecodedImage {
+  const { width, height, channels, data } = img ?? ({} as DecodedImage);
+  if (!(Number.isInteger(width) && width >= 1 && Number.isInteger(height) && height >= 1 && [1, 3, 4].includes(channels))) {
+    throw new ImageDecodeError(file, `the decoder returned an invalid ${width}x${height}x${channels} image`);
+  }
+  if (!(data instanceof Uint8Array) || data.length !== width * height * channels) {
+    throw new ImageDecodeError(file, `the decoder returned ${data?.length ?? 0} bytes for a ${width}x${height}x${channels} image`);
+  }
+  return img;
+}
+
 async function loadOne(source: FileSource, path: string, options: ImageLoadOptions, expect: { h: number; w: number } | null): Promise<ImageView> {
   const file = `${source.root}/${path}`;
   const bytes = await source.read(path);
-  const decoded = convertChannels(await options.decoder.decode(bytes, file), options.channels ?? 3);
+  let raw: DecodedImage;
+  try {
+    raw = checkDecoded(await options.decoder.decode(bytes, file), file);
+  } catch (e) {
+    // A decoder should throw ImageDecodeError; anything else still names the file.
+    if (e instanceof DatasetError) throw e;
+    throw new ImageDecodeError(file, `the decoder failed: ${errorText(e)}`);
+  }
+  const decoded = convertChannels(raw, options.channels ?? 3);
   let view: ImageView = { data: decoded.data, height: decoded.height, width: decoded.width, channels: decoded.channels };
   if (options.size != null) {
     const [h, w] = options.size;

@@ -1,6 +1,7 @@
 import { BadMagicError, CorruptFileError, CountMismatchError, TruncatedFileError } from '../errors';
 import { createImageDataset, type ImageDataset } from '../dataset';
 import { maybeGunzip, type GunzipOptions } from './gzip';
+import { checkLabels } from './labels';
 
 /** Element types an IDX file can hold (type byte 0x08, 0x09, 0x0B, 0x0C, 0x0D, 0x0E). */
 export type IdxDtype = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
@@ -27,11 +28,59 @@ const TYPE_CODES: Record<number, { dtype: IdxDtype; size: number }> = {
   0x0e: { dtype: 'float64', size: 8 },
 };
 
+/** An IDX header checked against the file's size (internal). */
+interface IdxHeader {
+  dtype: IdxDtype;
+  /** Bytes per element. */
+  size: number;
+  dims: number[];
+  /** Number of elements. */
+  count: number;
+  /** Bytes before the elements. */
+  headerBytes: number;
+}
+
+/**
+ * Reads and checks the header of an uncompressed IDX file: magic, dimensions, and that the
+ * elements they announce fill the rest of the file exactly. Allocates nothing of the data's size.
+ */
+function readIdxHeader(raw: Uint8Array, file: string): IdxHeader {
+  if (raw.length < 4) throw new TruncatedFileError(file, `IDX file of ${raw.length} bytes has no complete 4-byte magic number; the file is cut short`);
+  const magic = ((raw[0] << 24) | (raw[1] << 16) | (raw[2] << 8) | raw[3]) >>> 0;
+  const type = TYPE_CODES[raw[2]];
+  const ndims = raw[3];
+  if (raw[0] !== 0 || raw[1] !== 0 || type == null || ndims === 0) {
+    throw new BadMagicError(file, `magic number 0x${magic.toString(16).padStart(8, '0')} is not an IDX magic (expected 0x0000TTNN: TT in 08,09,0b,0c,0d,0e and NN >= 1 dimensions); is this the right file?`);
+  }
+  const headerBytes = 4 + 4 * ndims;
+  if (raw.length < headerBytes) throw new TruncatedFileError(file, `IDX header announces ${ndims} dimensions (${headerBytes} header bytes) but the file has ${raw.length} bytes; the file is cut short`);
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const dims: number[] = [];
+  let count = 1;
+  for (let i = 0; i < ndims; i++) {
+    const d = view.getUint32(4 + 4 * i, false);
+    if (d === 0) throw new CorruptFileError(file, `IDX dimension ${i} is 0; the file holds no data`);
+    dims.push(d);
+    count *= d; // exact while below 2^53; beyond that it is far above any file size anyway
+  }
+  const dataBytes = count * type.size;
+  const have = raw.length - headerBytes;
+  if (have < dataBytes) {
+    throw new TruncatedFileError(file, `IDX header announces ${dims.join('x')} ${type.dtype} elements (${dataBytes} bytes) but only ${have} data bytes follow; the file is cut short or its header is damaged`);
+  }
+  if (have > dataBytes) {
+    throw new CorruptFileError(file, `${have - dataBytes} unexpected bytes after the ${dims.join('x')} ${type.dtype} elements; the header is damaged or data was appended`);
+  }
+  return { dtype: type.dtype, size: type.size, dims, count, headerBytes };
+}
+
 /**
  * Parses an IDX file (the MNIST family's format: MNIST, Fashion-MNIST, KMNIST, EMNIST), raw or
- * gzipped (detected by the gzip magic). Multi-byte elements are big-endian in the file and come
- * back in native order. Throws {@link BadMagicError}, {@link TruncatedFileError} or
- * {@link CorruptFileError} naming `file`.
+ * gzipped (detected by the gzip magic; see {@link gunzip} for the checks). The header's
+ * dimensions are checked against the file's size before the elements are read, so a lying
+ * header never allocates. Multi-byte elements are big-endian in the file and come back in native
+ * order. Throws {@link BadMagicError}, {@link TruncatedFileError} or {@link CorruptFileError}
+ * naming `file`.
  *
  * @example
  * ```ts
@@ -41,36 +90,14 @@ const TYPE_CODES: Record<number, { dtype: IdxDtype; size: number }> = {
  */
 export function parseIdx(bytes: Uint8Array, file = '<bytes>', options: GunzipOptions = {}): IdxArray {
   const raw = maybeGunzip(bytes, file, options);
-  if (raw.length < 4) throw new TruncatedFileError(file, `IDX file of ${raw.length} bytes has no complete 4-byte magic number`);
-  const magic = ((raw[0] << 24) | (raw[1] << 16) | (raw[2] << 8) | raw[3]) >>> 0;
-  const type = TYPE_CODES[raw[2]];
-  const ndims = raw[3];
-  if (raw[0] !== 0 || raw[1] !== 0 || type == null || ndims === 0) {
-    throw new BadMagicError(file, `magic number 0x${magic.toString(16).padStart(8, '0')} is not an IDX magic (expected 0x0000TTNN: TT in 08,09,0b,0c,0d,0e and NN >= 1 dimensions); is this the right file?`);
-  }
-  const headerBytes = 4 + 4 * ndims;
-  if (raw.length < headerBytes) throw new TruncatedFileError(file, `IDX header announces ${ndims} dimensions (${headerBytes} header bytes) but the file has ${raw.length} bytes`);
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const dims: number[] = [];
-  let count = 1;
-  for (let i = 0; i < ndims; i++) {
-    const d = view.getUint32(4 + 4 * i, false);
-    if (d === 0) throw new CorruptFileError(file, `IDX dimension ${i} is 0; the file holds no data`);
-    dims.push(d);
-    count *= d;
-  }
-  const dataBytes = count * type.size;
-  if (raw.length - headerBytes < dataBytes) {
-    throw new TruncatedFileError(file, `IDX header announces ${dims.join('x')} ${type.dtype} elements (${dataBytes} bytes) but only ${raw.length - headerBytes} data bytes follow; the file is cut short`);
-  }
-  if (raw.length - headerBytes > dataBytes) {
-    throw new CorruptFileError(file, `${raw.length - headerBytes - dataBytes} unexpected bytes after the ${dims.join('x')} ${type.dtype} elements`);
-  }
-  return { dtype: type.dtype, dims, data: readElements(raw, view, headerBytes, count, type.dtype) };
+  const h = readIdxHeader(raw, file);
+  return { dtype: h.dtype, dims: h.dims, data: readElements(raw, h) };
 }
 
-function readElements(raw: Uint8Array, view: DataView, off: number, n: number, dtype: IdxDtype): IdxData {
-  switch (dtype) {
+function readElements(raw: Uint8Array, header: IdxHeader): IdxData {
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const { headerBytes: off, count: n } = header;
+  switch (header.dtype) {
     case 'uint8':
       return raw.slice(off, off + n);
     case 'int8':
@@ -140,8 +167,22 @@ export interface IdxDatasetOptions {
   labelsFile?: string;
   /** Class names; their count is the number of classes unless `numClasses` is given. */
   classNames?: string[];
-  /** Number of classes; a label outside 0..numClasses-1 is an error. Default: classNames.length, else max label + 1. */
+  /**
+   * Number of classes; a label outside 0..numClasses-1 is a {@link LabelRangeError}. Default:
+   * classNames.length, else inferred from the labels (see `maxClasses`).
+   */
   numClasses?: number;
+  /**
+   * When the class count is inferred (no `numClasses`, no `classNames`): the largest count
+   * accepted (default 1000). The inferred count is max label + 1; above the limit a
+   * {@link LabelRangeError} asks for `numClasses`.
+   */
+  maxClasses?: number;
+  /**
+   * When the class count is inferred: require an example of every class below it (default
+   * false), so that one stray label cannot add empty classes.
+   */
+  requireAllClasses?: boolean;
   /**
    * Transpose every image (swap rows and columns). EMNIST stores its images transposed; pass
    * `true` to see them upright. Default false.
@@ -153,8 +194,12 @@ export interface IdxDatasetOptions {
 
 /**
  * Builds an {@link ImageDataset} from an IDX images file (uint8, N×H×W or N×H×W×C) and an IDX
- * labels file (an integer type, N), raw or gzipped. Throws {@link CountMismatchError} when the
- * counts differ and {@link LabelRangeError} for a label outside the class range.
+ * labels file (an integer type, N), raw or gzipped. Both headers are checked (types, ranks,
+ * sizes, equal counts) before any element is read, then the labels against the class count:
+ * `numClasses` (or `classNames.length`) when given, else max label + 1, at most `maxClasses`
+ * (and with an example of every class under `requireAllClasses`). Throws
+ * {@link CountMismatchError} when the counts differ, {@link LabelRangeError} for a label outside
+ * the class range, and the errors of {@link parseIdx}, each naming its file.
  *
  * @example
  * ```ts
@@ -165,27 +210,35 @@ export interface IdxDatasetOptions {
 export function idxToDataset(imagesBytes: Uint8Array, labelsBytes: Uint8Array, options: IdxDatasetOptions = {}): ImageDataset {
   const imagesFile = options.imagesFile ?? '<images>';
   const labelsFile = options.labelsFile ?? '<labels>';
-  const images = parseIdx(imagesBytes, imagesFile, options.gunzip);
-  const labels = parseIdx(labelsBytes, labelsFile, options.gunzip);
-  if (images.dtype !== 'uint8') throw new CorruptFileError(imagesFile, `IDX images must be uint8 (type 0x08), found ${images.dtype}`);
-  if (images.dims.length !== 3 && images.dims.length !== 4) {
-    throw new CorruptFileError(imagesFile, `IDX images must have 3 (N,H,W) or 4 (N,H,W,C) dimensions, found ${images.dims.length}; is this a labels file?`);
+  const labelsRaw = maybeGunzip(labelsBytes, labelsFile, options.gunzip);
+  const labelsHeader = readIdxHeader(labelsRaw, labelsFile);
+  if (labelsHeader.dims.length !== 1) throw new CorruptFileError(labelsFile, `IDX labels must have 1 dimension, found ${labelsHeader.dims.length}; is this an images file?`);
+  if (labelsHeader.dtype === 'float32' || labelsHeader.dtype === 'float64') throw new CorruptFileError(labelsFile, `IDX labels must be integers, found ${labelsHeader.dtype}; is this a labels file?`);
+  const imagesRaw = maybeGunzip(imagesBytes, imagesFile, options.gunzip);
+  const imagesHeader = readIdxHeader(imagesRaw, imagesFile);
+  if (imagesHeader.dtype !== 'uint8') throw new CorruptFileError(imagesFile, `IDX images must be uint8 (type 0x08), found ${imagesHeader.dtype}; is this an images file?`);
+  if (imagesHeader.dims.length !== 3 && imagesHeader.dims.length !== 4) {
+    throw new CorruptFileError(imagesFile, `IDX images must have 3 (N,H,W) or 4 (N,H,W,C) dimensions, found ${imagesHeader.dims.length}; is this a labels file?`);
   }
-  if (labels.dims.length !== 1) throw new CorruptFileError(labelsFile, `IDX labels must have 1 dimension, found ${labels.dims.length}; is this an images file?`);
-  if (labels.dtype === 'float32' || labels.dtype === 'float64') throw new CorruptFileError(labelsFile, `IDX labels must be integers, found ${labels.dtype}`);
-  const [n, h, w] = images.dims;
-  const c = images.dims[3] ?? 1;
-  if (labels.dims[0] !== n) {
-    throw new CountMismatchError(labelsFile, `${labels.dims[0]} labels for ${n} images in ${imagesFile}; pair the images and labels files of the same split`);
+  const [n, h, w] = imagesHeader.dims;
+  const c = imagesHeader.dims[3] ?? 1;
+  if (labelsHeader.dims[0] !== n) {
+    throw new CountMismatchError(labelsFile, `${labelsHeader.dims[0]} labels for ${n} images in ${imagesFile}; pair the images and labels files of the same split`);
   }
-  let pixels = images.data as Uint8Array;
+  const labels = readElements(labelsRaw, labelsHeader);
+  const numClasses = checkLabels(labels, labelsFile, {
+    numClasses: options.numClasses ?? options.classNames?.length,
+    maxClasses: options.maxClasses,
+    requireAllClasses: options.requireAllClasses,
+  });
+  let pixels = readElements(imagesRaw, imagesHeader) as Uint8Array;
   if (options.transpose) pixels = transposeImages(pixels, n, h, w, c);
   return createImageDataset({
     images: pixels,
     shape: options.transpose ? [n, w, h, c] : [n, h, w, c],
-    labels: Int32Array.from(labels.data as ArrayLike<number>),
+    labels: Int32Array.from(labels),
     classNames: options.classNames,
-    numClasses: options.numClasses,
+    numClasses,
     file: labelsFile,
   });
 }

@@ -1,6 +1,10 @@
 import jpeg from 'jpeg-js';
 import { ArgumentError } from '@odl/backend';
 import { ImageDecodeError } from '../errors';
+import { checkImageSize, type DecodeLimits } from './image-limits';
+import { checkJpeg } from './jpeg';
+import { checkPng } from './png';
+import { sniffImageFormat } from './sniff';
 
 /** A decoded image: 8-bit pixels, HWC row-major. */
 export interface DecodedImage {
@@ -31,31 +35,6 @@ export interface SyncImageDecoder extends ImageDecoder {
   decode(bytes: Uint8Array, file: string): DecodedImage;
 }
 
-/** Limits applied before a decoder allocates pixels. */
-export interface DecodeLimits {
-  /** Largest image accepted, in megapixels (default 100). */
-  maxMegapixels?: number;
-}
-
-/** Image container formats recognised by their magic bytes. */
-export type ImageFormat = 'png' | 'jpeg' | 'unknown';
-
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
-/**
- * Recognises PNG (89 50 4E 47 0D 0A 1A 0A) and JPEG (FF D8 FF) by their magic bytes.
- *
- * @example
- * ```ts
- * sniffImageFormat(bytes); // 'png'
- * ```
- */
-export function sniffImageFormat(bytes: Uint8Array): ImageFormat {
-  if (bytes.length >= 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return 'png';
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
-  return 'unknown';
-}
-
 /** Width and height of an image, in pixels. */
 export interface ImageSize {
   /** Width in pixels. */
@@ -83,24 +62,10 @@ export function pngSize(bytes: Uint8Array, file: string): ImageSize {
 }
 
 /**
- * Throws {@link ImageDecodeError} when width×height is zero or above the megapixel limit.
- *
- * @example
- * ```ts
- * checkImageSize(65535, 65535, 'huge.png'); // throws: exceeds the 100 megapixel limit
- * ```
- */
-export function checkImageSize(width: number, height: number, file: string, limits: DecodeLimits = {}): void {
-  const maxMp = limits.maxMegapixels ?? 100;
-  if (width <= 0 || height <= 0) throw new ImageDecodeError(file, `image size ${width}x${height} is empty`);
-  if (width * height > maxMp * 1e6) {
-    throw new ImageDecodeError(file, `image size ${width}x${height} exceeds the ${maxMp} megapixel limit; raise maxMegapixels if it is real`);
-  }
-}
-
-/**
  * Decodes a baseline or progressive JPEG with jpeg-js (pure JS, works in Node and browsers)
- * into RGBA. Throws only {@link ImageDecodeError}.
+ * into RGBA. The marker structure, the size (against `limits.maxPixels`) and the amount of
+ * image data are checked first ({@link checkJpeg}), so a lying header fails before decoding.
+ * Throws only {@link ImageDecodeError}.
  *
  * @example
  * ```ts
@@ -108,19 +73,24 @@ export function checkImageSize(width: number, height: number, file: string, limi
  * ```
  */
 export function decodeJpeg(bytes: Uint8Array, file: string, limits: DecodeLimits = {}): DecodedImage {
-  if (sniffImageFormat(bytes) !== 'jpeg') throw new ImageDecodeError(file, 'not a JPEG file (no FF D8 FF start-of-image marker)');
-  const maxMp = limits.maxMegapixels ?? 100;
+  const header = checkJpeg(bytes, file, limits);
+  const pixels = header.width * header.height;
   let out: { width: number; height: number; data: Uint8Array };
   try {
     out = jpeg.decode(bytes, {
       useTArray: true,
       formatAsRGBA: true,
       tolerantDecoding: false,
-      maxResolutionInMP: maxMp,
-      maxMemoryUsageInMB: Math.max(64, Math.ceil(maxMp * 8)),
+      maxResolutionInMP: pixels / 1e6 + 1,
+      // jpeg-js counts 4 bytes per coefficient and 1 per sample for each of at most 4
+      // components, plus the RGBA output: under 32 bytes per pixel with MCU padding.
+      maxMemoryUsageInMB: Math.ceil((pixels * 32) / 2 ** 20) + 64,
     });
   } catch (e) {
     throw new ImageDecodeError(file, `JPEG decoder: ${errorText(e)}`);
+  }
+  if (out.width !== header.width || out.height !== header.height) {
+    throw new ImageDecodeError(file, `JPEG decoder returned ${out.width}x${out.height}, the frame header says ${header.width}x${header.height}; the file is damaged`);
   }
   return finish(out.width, out.height, out.data, file, 'JPEG');
 }
@@ -177,7 +147,9 @@ export function convertChannels(img: DecodedImage, channels: 1 | 3 | 4): Decoded
 
 /**
  * A decoder for browsers and workers: `createImageBitmap` decodes the file (PNG, JPEG, WebP,
- * whatever the browser supports) and an OffscreenCanvas reads the RGBA pixels back. Colour
+ * whatever the browser supports) and an OffscreenCanvas reads the RGBA pixels back. PNG and
+ * JPEG files are first checked with {@link checkPng} / {@link checkJpeg} (size within
+ * `limits.maxPixels`, data covering the image). Colour
  * space conversion and alpha premultiplication are turned off so that pixels are the stored
  * values.
  *
@@ -196,6 +168,10 @@ export function createBrowserImageDecoder(limits: DecodeLimits = {}): ImageDecod
       if (g.createImageBitmap == null || g.OffscreenCanvas == null) {
         throw new ImageDecodeError(file, 'createImageBitmap/OffscreenCanvas are not available here; in Node use createNodeImageDecoder()');
       }
+      // The browser's decoders are as lenient as pngjs and jpeg-js: check the structure first.
+      const format = sniffImageFormat(bytes);
+      if (format === 'png') checkPng(bytes, file, limits);
+      else if (format === 'jpeg') checkJpeg(bytes, file, limits);
       let bitmap: { width: number; height: number; close(): void };
       try {
         bitmap = await g.createImageBitmap(new Blob([bytes as BlobPart]), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });

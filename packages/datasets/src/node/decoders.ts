@@ -1,8 +1,10 @@
 import { ImageDecodeError } from '../errors';
 import {
-  checkImageSize, createBrowserImageDecoder, decodeJpeg, errorText, finish, pngSize, sniffImageFormat,
-  type DecodedImage, type DecodeLimits, type ImageDecoder, type SyncImageDecoder,
+  createBrowserImageDecoder, decodeJpeg, errorText, finish, type DecodedImage, type ImageDecoder, type SyncImageDecoder,
 } from '../formats/image';
+import type { DecodeLimits } from '../formats/image-limits';
+import { checkPng } from '../formats/png';
+import { sniffImageFormat } from '../formats/sniff';
 
 type PngSync = { sync: { read(buffer: Uint8Array, options?: object): { width: number; height: number; data: Uint8Array } } };
 
@@ -16,12 +18,12 @@ async function loadPng(): Promise<PngSync> {
 
 /**
  * Decodes a PNG with the given pngjs module (from {@link createNodeImageDecoder}) into RGBA,
- * checking the IHDR size against the limits before allocating. Throws only
+ * after {@link checkPng} has checked its structure, its size against the limits (before any
+ * allocation) and that its image data covers the declared image. Throws only
  * {@link ImageDecodeError}.
  */
 function decodePngWith(png: PngSync, bytes: Uint8Array, file: string, limits: DecodeLimits): DecodedImage {
-  const { width, height } = pngSize(bytes, file);
-  checkImageSize(width, height, file, limits);
+  const { width, height } = checkPng(bytes, file, limits);
   let out: { width: number; height: number; data: Uint8Array };
   try {
     const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -37,8 +39,10 @@ function decodePngWith(png: PngSync, bytes: Uint8Array, file: string, limits: De
 
 /**
  * A decoder for Node: PNG with pngjs (loaded lazily, so browser bundles never pull in Node's
- * zlib), JPEG with jpeg-js, picked by the file's magic bytes (not its extension). Its `decode`
- * is synchronous and throws only {@link ImageDecodeError}.
+ * zlib), JPEG with jpeg-js, picked by the file's magic bytes (not its extension). Each file's
+ * structure is checked first ({@link checkPng}, {@link checkJpeg}): its size against
+ * `limits.maxPixels` (default 2^26 pixels) before anything is allocated, and that its data covers
+ * the declared image. Its `decode` is synchronous and throws only {@link ImageDecodeError}.
  *
  * @example
  * ```ts

@@ -1,8 +1,9 @@
 import { ArgumentError } from '@odl/backend';
-import { MissingFileError } from '../errors';
+import { DatasetError, MissingFileError, UnreadableFileError } from '../errors';
 import type { ImageDataset } from '../dataset';
 import { idxToDataset, type IdxDatasetOptions } from '../formats/idx';
 import { parseCifar10, parseCifar100 } from '../formats/cifar';
+import type { GunzipOptions } from '../formats/gzip';
 import { concatDatasets } from '../dataset';
 import type { FileEntry, FileSource, LoadFolderOptions } from '../formats/folder';
 import { loadImageFolder } from '../formats/folder';
@@ -16,23 +17,51 @@ function pathOf(path: string | URL): string {
   return typeof path === 'string' ? path : decodeURIComponent(path.pathname);
 }
 
+/** Options of {@link readFileBytes}. */
+export interface ReadFileOptions {
+  /** Largest file accepted, in bytes (default 2^31 - 1); checked before reading. */
+  maxBytes?: number;
+}
+
 /**
- * Reads a whole file in Node as a Uint8Array. A missing file is a {@link MissingFileError}.
+ * Reads a whole file in Node as a Uint8Array. The path must be a regular file no larger than
+ * `maxBytes` (checked before anything is read, so a device such as /dev/zero or a huge file
+ * fails at once). A missing file is a {@link MissingFileError}; a folder, a device, a file
+ * over the limit, a permission or read error is an {@link UnreadableFileError}.
  *
  * @example
  * ```ts
  * const bytes = await readFileBytes('/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz');
  * ```
  */
-export async function readFileBytes(path: string | URL): Promise<Uint8Array> {
-  const { readFile } = await fsp();
+export async function readFileBytes(path: string | URL, options: ReadFileOptions = {}): Promise<Uint8Array> {
+  const maxBytes = options.maxBytes ?? 0x7fffffff;
+  const { open } = await fsp();
+  const name = pathOf(path);
+  let handle: Awaited<ReturnType<typeof open>> | null = null;
   try {
-    const buf = await readFile(path);
-    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    handle = await open(path, 'r');
+    const info = await handle.stat();
+    if (!info.isFile()) throw new UnreadableFileError(name, `is ${info.isDirectory() ? 'a folder' : 'not a regular file'}; pass the path of a data file`);
+    if (info.size > maxBytes) throw new UnreadableFileError(name, `is ${info.size} bytes, more than maxBytes=${maxBytes}; is this the right file?`);
+    const buf = new Uint8Array(info.size);
+    let off = 0;
+    while (off < buf.length) {
+      const { bytesRead } = await handle.read(buf, off, buf.length - off, off);
+      if (bytesRead === 0) break;
+      off += bytesRead;
+    }
+    if (off !== buf.length) throw new UnreadableFileError(name, `shrank from ${buf.length} to ${off} bytes while being read; is another program writing it?`);
+    return buf;
   } catch (e) {
+    if (e instanceof DatasetError) throw e;
     const code = (e as { code?: string }).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new MissingFileError(pathOf(path), 'no such file');
-    throw e;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new MissingFileError(name, 'no such file');
+    if (code === 'EISDIR') throw new UnreadableFileError(name, 'is a folder; pass the path of a data file');
+    if (code === 'EACCES' || code === 'EPERM') throw new UnreadableFileError(name, 'permission denied; check the file\'s permissions');
+    throw new UnreadableFileError(name, `cannot be read (${(e as Error)?.message ?? String(e)})`);
+  } finally {
+    await handle?.close();
   }
 }
 
@@ -95,6 +124,8 @@ export interface CifarFilesOptions {
   variant: 'cifar10' | 'cifar100';
   /** CIFAR-100 only: keep the fine (default) or the coarse labels. */
   labels?: 'fine' | 'coarse';
+  /** Limits of the decompression of gzipped batches. */
+  gunzip?: GunzipOptions;
 }
 
 /**
@@ -110,7 +141,7 @@ export async function loadCifarFiles(paths: string[], options: CifarFilesOptions
   const parts: ImageDataset[] = [];
   for (const p of paths) {
     const bytes = await readFileBytes(p);
-    parts.push(options.variant === 'cifar10' ? parseCifar10(bytes, { file: p }) : parseCifar100(bytes, { file: p, labels: options.labels }));
+    parts.push(options.variant === 'cifar10' ? parseCifar10(bytes, { file: p, gunzip: options.gunzip }) : parseCifar100(bytes, { file: p, labels: options.labels, gunzip: options.gunzip }));
   }
   return parts.length === 1 ? parts[0] : concatDatasets(parts);
 }
