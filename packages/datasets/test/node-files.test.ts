@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  MissingFileError, hasDebianFashionMnist, loadCifarFiles, loadFashionMnistFromDebian, loadIdxFiles, readFileBytes,
+  MissingFileError, UnreadableFileError, hasDebianFashionMnist, loadImageFolderFromDisk, loadCifarFiles, loadFashionMnistFromDebian, loadIdxFiles, readFileBytes,
 } from '@odl/datasets';
 import { cifarRecord, concatBytes, idxBytes, lcgBytes } from './helpers';
 
@@ -32,6 +32,21 @@ describe('Node file helpers', () => {
     expect([ds.images[0], ds.images[3072], ds.images[2 * 3072 + 5]]).toEqual([1, 2, 7]);
     writeFileSync(join(dir, 'c100.bin'), cifarRecord([3, 77], () => 0));
     expect(Array.from((await loadCifarFiles([join(dir, 'c100.bin')], { variant: 'cifar100', labels: 'coarse' })).labels)).toEqual([3]);
+  });
+
+  it('every loader from disk takes maxBytes, checked before a file is read', async () => {
+    writeFileSync(join(dir, 'big-img.idx'), idxBytes([3, 4, 4], lcgBytes(3 * 4 * 4, 9)));
+    writeFileSync(join(dir, 'big-lab.idx'), idxBytes([3], [2, 0, 1]));
+    const idxSize = 4 + 3 * 4 + 3 * 4 * 4;
+    await expect(loadIdxFiles(join(dir, 'big-img.idx'), join(dir, 'big-lab.idx'), { maxBytes: idxSize - 1 })).rejects.toThrow(UnreadableFileError);
+    expect((await loadIdxFiles(join(dir, 'big-img.idx'), join(dir, 'big-lab.idx'), { maxBytes: idxSize })).shape).toEqual([3, 4, 4, 1]);
+    writeFileSync(join(dir, 'one.bin'), cifarRecord([4], () => 4));
+    await expect(loadCifarFiles([join(dir, 'one.bin')], { variant: 'cifar10', maxBytes: 3072 })).rejects.toThrow(/more than maxBytes=3072/);
+    expect((await loadCifarFiles([join(dir, 'one.bin')], { variant: 'cifar10', maxBytes: 3073 })).shape).toEqual([1, 32, 32, 3]);
+    const folder = join(dir, 'folder');
+    mkdirSync(join(folder, 'a'), { recursive: true });
+    writeFileSync(join(folder, 'a', 'x.png'), new Uint8Array(100));
+    await expect(loadImageFolderFromDisk(folder, { maxBytes: 99 })).rejects.toThrow(/more than maxBytes=99/);
   });
 
   it('reports a missing Debian dataset clearly', async () => {

@@ -189,6 +189,9 @@ describe('safetensors import (torchvision names)', () => {
     bad({ ...w({ data_offsets: [0, 16] }), v: { dtype: 'F32', shape: [2], data_offsets: [8, 16] } }, /overlap/);
     bad({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, /cover 8 of the 16 data bytes/);
     bad(w({}), /cover 16 of the 20 data bytes/, new Uint8Array([...data, 0, 0, 0, 0]));
+    // a caller's limit on the float32 size of each tensor, checked before any is made
+    expect(() => parseSafetensors(file(w({})), { file: 'x.safetensors', maxTensorBytes: 15 })).toThrow(/tensor 'w' \[4\] needs 16 bytes as float32, more than maxTensorBytes=15/);
+    expect(parseSafetensors(file(w({})), { maxTensorBytes: 16 }).tensors.get('w')!.shape).toEqual([4]);
     // loadSafetensorsWeights names the path it read
     const dir = mkdtempSync(join(tmpdir(), 'odl-st-'));
     const path = join(dir, 'bad.safetensors');

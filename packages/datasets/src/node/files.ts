@@ -66,14 +66,14 @@ export async function readFileBytes(path: string | URL, options: ReadFileOptions
 }
 
 /**
- * A {@link FileSource} over a folder on disk (Node).
+ * A {@link FileSource} over a folder on disk (Node); `options.maxBytes` limits each file read.
  *
  * @example
  * ```ts
  * const ds = await loadImageFolder(nodeFileSource('data/pets'), { decoder: await createNodeImageDecoder() });
  * ```
  */
-export function nodeFileSource(root: string): FileSource {
+export function nodeFileSource(root: string, options: ReadFileOptions = {}): FileSource {
   const clean = root.replace(/\/+$/, '');
   return {
     root: clean,
@@ -88,34 +88,37 @@ export function nodeFileSource(root: string): FileSource {
         throw e;
       }
     },
-    read: (path: string) => readFileBytes(`${clean}/${path}`),
+    read: (path: string) => readFileBytes(`${clean}/${path}`, options),
   };
 }
 
 /**
- * Reads an image folder from disk with the Node decoder (pngjs + jpeg-js) unless one is given.
+ * Reads an image folder from disk with the Node decoder (pngjs + jpeg-js) unless one is given;
+ * `maxBytes` limits each file read (default 2^31 − 1).
  *
  * @example
  * ```ts
  * const ds = await loadImageFolderFromDisk('data/flowers', { size: [64, 64] });
  * ```
  */
-export async function loadImageFolderFromDisk(root: string, options: Partial<LoadFolderOptions> = {}): Promise<ImageDataset> {
+export async function loadImageFolderFromDisk(root: string, options: Partial<LoadFolderOptions> & ReadFileOptions = {}): Promise<ImageDataset> {
   const decoder = options.decoder ?? (await createNodeImageDecoder());
-  return loadImageFolder(nodeFileSource(root), { ...options, decoder });
+  return loadImageFolder(nodeFileSource(root, { maxBytes: options.maxBytes }), { ...options, decoder });
 }
 
 /**
- * Reads an IDX images file and its labels file (raw or .gz) from disk.
+ * Reads an IDX images file and its labels file (raw or .gz) from disk; `maxBytes` limits each
+ * file read (default 2^31 − 1), the other options are {@link idxToDataset}'s.
  *
  * @example
  * ```ts
  * const ds = await loadIdxFiles('emnist-letters-train-images-idx3-ubyte.gz', 'emnist-letters-train-labels-idx1-ubyte.gz', { transpose: true });
  * ```
  */
-export async function loadIdxFiles(imagesPath: string, labelsPath: string, options: IdxDatasetOptions = {}): Promise<ImageDataset> {
-  const [images, labels] = await Promise.all([readFileBytes(imagesPath), readFileBytes(labelsPath)]);
-  return idxToDataset(images, labels, { imagesFile: imagesPath, labelsFile: labelsPath, ...options });
+export async function loadIdxFiles(imagesPath: string, labelsPath: string, options: IdxDatasetOptions & ReadFileOptions = {}): Promise<ImageDataset> {
+  const { maxBytes, ...idx } = options;
+  const [images, labels] = await Promise.all([readFileBytes(imagesPath, { maxBytes }), readFileBytes(labelsPath, { maxBytes })]);
+  return idxToDataset(images, labels, { imagesFile: imagesPath, labelsFile: labelsPath, ...idx });
 }
 
 /** Options of {@link loadCifarFiles}. */
@@ -126,6 +129,8 @@ export interface CifarFilesOptions {
   labels?: 'fine' | 'coarse';
   /** Limits of the decompression of gzipped batches. */
   gunzip?: GunzipOptions;
+  /** Largest file read, in bytes (default 2^31 − 1). */
+  maxBytes?: number;
 }
 
 /**
@@ -140,7 +145,7 @@ export async function loadCifarFiles(paths: string[], options: CifarFilesOptions
   if (paths.length === 0) throw new ArgumentError('loadCifarFiles: give at least one file');
   const parts: ImageDataset[] = [];
   for (const p of paths) {
-    const bytes = await readFileBytes(p);
+    const bytes = await readFileBytes(p, { maxBytes: options.maxBytes });
     parts.push(options.variant === 'cifar10' ? parseCifar10(bytes, { file: p, gunzip: options.gunzip }) : parseCifar100(bytes, { file: p, labels: options.labels, gunzip: options.gunzip }));
   }
   return parts.length === 1 ? parts[0] : concatDatasets(parts);

@@ -1,3 +1,4 @@
+import { ArgumentError } from '@odl/backend';
 import { readSafetensorsHeader } from './safetensors-header';
 import { SafetensorsError } from './safetensors-error';
 
@@ -30,6 +31,12 @@ export interface ParseSafetensorsOptions {
   strictDtypes?: boolean;
   /** The file's name or path, for error messages. */
   file?: string;
+  /**
+   * Largest float32 tensor accepted, in bytes after conversion (default 2^31 − 1). Checked from
+   * the header for every tensor before any is allocated: a file that would need more is a
+   * {@link SafetensorsError}.
+   */
+  maxTensorBytes?: number;
 }
 
 const FLOAT_DTYPES = new Set<string>(['F32', 'F16', 'BF16', 'F64']);
@@ -61,6 +68,14 @@ function halfToFloat(h: number): number {
 export function parseSafetensors(bytes: Uint8Array | ArrayBuffer, options: ParseSafetensorsOptions = {}): SafetensorsFile {
   const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
   const { entries, metadata, dataStart } = readSafetensorsHeader(u8, options.file);
+  const maxTensorBytes = options.maxTensorBytes ?? 0x7fffffff;
+  if (!(Number.isSafeInteger(maxTensorBytes) && maxTensorBytes >= 0)) throw new ArgumentError(`parseSafetensors: maxTensorBytes must be a non-negative integer, got ${maxTensorBytes}`);
+  for (const e of entries) {
+    const bytesAsFloat32 = 4 * e.shape.reduce((a, b) => a * b, 1);
+    if (FLOAT_DTYPES.has(e.dtype) && bytesAsFloat32 > maxTensorBytes) {
+      throw new SafetensorsError(`tensor '${e.name}' [${e.shape.join(', ')}] needs ${bytesAsFloat32} bytes as float32, more than maxTensorBytes=${maxTensorBytes}; raise maxTensorBytes if the file is real`, options.file);
+    }
+  }
   const tensors = new Map<string, SafetensorsTensor>();
   for (const e of entries) {
     if (!FLOAT_DTYPES.has(e.dtype)) {

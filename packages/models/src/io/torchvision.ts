@@ -1,7 +1,7 @@
 import { tf } from '@odl/backend';
 import type { ZooModel } from '../zoo/model';
 import { CheckpointError } from './file-handler';
-import { parseSafetensors, SafetensorsError, type SafetensorsTensor } from './safetensors';
+import { parseSafetensors, SafetensorsError, type ParseSafetensorsOptions, type SafetensorsTensor } from './safetensors';
 
 /** Options of {@link importTorchWeights}. */
 export interface ImportTorchOptions {
@@ -105,7 +105,7 @@ export function importTorchWeights(model: ZooModel, tensors: Map<string, Safeten
 export async function loadSafetensorsWeights(
   model: ZooModel,
   source: Uint8Array | ArrayBuffer | string,
-  options: ImportTorchOptions = {},
+  options: ImportTorchOptions & Pick<ParseSafetensorsOptions, 'maxTensorBytes'> = {},
 ): Promise<ImportTorchReport> {
   let bytes: Uint8Array | ArrayBuffer;
   if (typeof source === 'string') {
@@ -114,5 +114,5 @@ export async function loadSafetensorsWeights(
       throw new SafetensorsError(`cannot read the file (${e.code ?? e.message}); check the path`, source);
     });
   } else bytes = source;
-  return importTorchWeights(model, parseSafetensors(bytes, { file: typeof source === 'string' ? source : undefined }).tensors, options);
+  return importTorchWeights(model, parseSafetensors(bytes, { file: typeof source === 'string' ? source : undefined, maxTensorBytes: options.maxTensorBytes }).tensors, options);
 }
