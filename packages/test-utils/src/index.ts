@@ -27,3 +27,4 @@ export { referenceSafetensors } from './safetensors-reference';
 export type { ReferenceSafetensors, ReferenceTensor } from './safetensors-reference';
 export { runFuzzTarget } from './fuzz-judge';
 export type { FuzzTarget, FuzzTargetResult, FuzzRunOptions, ReferenceVerdict } from './fuzz-judge';
+export { encodePng } from './png';
