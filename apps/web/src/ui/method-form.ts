@@ -65,12 +65,12 @@ function textControl(spec: OptionSpec, plans: boolean): HTMLInputElement | HTMLS
 }
 
 /**
- * A labelled field for one option, named in plain words (`power steps` for `powerSteps`); the doc
- * and the option's own name are the label's title, the doc also a hint under it.
+ * A labelled field for one option, named in plain words (`power steps` for `powerSteps`; the
+ * option's own name is the label's `data-option-field`); the doc is its title and a hint under it.
  */
 function optionField(spec: OptionSpec, plans: boolean, onInput: () => void): { label: HTMLLabelElement; field: OptionField } {
   const label = document.createElement('label');
-  label.title = `${spec.doc} (option '${spec.name}')`;
+  label.title = spec.doc;
   label.dataset.optionField = spec.name;
   let control: HTMLInputElement | HTMLSelectElement;
   if (spec.type === 'boolean') {
