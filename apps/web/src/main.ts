@@ -7,7 +7,8 @@ import { render } from './ui/render';
 import { applyMessage, initialState, type AppState } from './ui/state';
 import { TRAINING_FIELDS, trainingFieldAttributes, trainingFieldProblem } from './ui/training-fields';
 import { Camera, UserImages } from './ui/user-images';
-import { userSummaryText } from './ui/user-summary';
+import { renderUserData } from './ui/user-data-view';
+import { userDataBlocker } from './ui/user-summary';
 
 const $ = <T extends Element>(sel: string) => document.querySelector(sel) as T;
 const input = (id: string) => $<HTMLInputElement>(`#${id}`);
@@ -158,9 +159,7 @@ function fieldProblems(): string[] {
 
 /** Why the chosen data cannot be trained on yet (null: it can). */
 function dataProblem(): string | null {
-  if (!input('data-user').checked) return null;
-  if (checkingFiles != null) return `checking ${checkingFiles} files…`;
-  return state.userData?.problem ?? (state.userData == null ? 'no images of your own yet: pick a folder of class subfolders, drop one, or take camera snapshots' : null);
+  return userDataBlocker({ chosen: input('data-user').checked, checking: checkingFiles, summary: state.userData });
 }
 
 const PROTOCOLS: readonly ProtocolName[] = ['odl', 'paper'];
@@ -221,25 +220,7 @@ function syncButtons(): void {
 }
 
 function showUserSummary(): void {
-  const u = state.userData;
-  $<HTMLElement>('#user-summary').textContent = checkingFiles != null ? `Checking ${checkingFiles} files…` : userSummaryText(u);
-  const problem = $<HTMLElement>('#user-problem');
-  problem.hidden = checkingFiles != null || u?.problem == null || u.total + u.skipped.length === 0;
-  problem.textContent = u?.problem ?? '';
-  const skipped = $<HTMLUListElement>('#user-skipped');
-  skipped.hidden = checkingFiles != null || (u?.skipped.length ?? 0) === 0;
-  skipped.replaceChildren(
-    ...(u?.skipped ?? []).map((f) => {
-      const li = document.createElement('li');
-      li.dataset.path = f.path;
-      const name = document.createElement('code');
-      name.textContent = f.path;
-      li.append(name, `: ${f.reason}`);
-      return li;
-    }),
-  );
-  const dl = $<HTMLDataListElement>('#camera-labels');
-  dl.replaceChildren(...(u?.classNames ?? []).map((c) => Object.assign(document.createElement('option'), { value: c })));
+  renderUserData(state.userData, checkingFiles);
 }
 
 // ---- wiring ---------------------------------------------------------------------------------

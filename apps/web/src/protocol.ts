@@ -79,6 +79,9 @@ export interface RunConfig {
 /** File extensions the page reads as the user's images (lower case, with the dot). */
 export const USER_IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg', '.webp', '.gif', '.bmp'];
 
+/** Why a run cannot start on the user's images before any is given. */
+export const NO_USER_IMAGES = 'no images of your own yet: pick a folder of class subfolders, drop one, or take camera snapshots';
+
 /** A file of the user's that is left out, and why. */
 export interface SkippedFile {
   /** Path as `class/name.ext` (the picked folder stripped). */

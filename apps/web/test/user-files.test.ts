@@ -5,10 +5,10 @@
 import { createNodeImageDecoder } from '@odl/datasets';
 import { encodePng } from '@odl/test-utils';
 import { describe, expect, it } from 'vitest';
-import type { UserDataSummary } from '../src/protocol';
+import { NO_USER_IMAGES, type UserDataSummary } from '../src/protocol';
 import { sortPickedFiles, withoutSharedRoot } from '../src/ui/picked-files';
 import { applyMessage, initialState } from '../src/ui/state';
-import { userSummaryText } from '../src/ui/user-summary';
+import { userDataBlocker, userSummaryText } from '../src/ui/user-summary';
 import { checkUserFiles, indexUserFiles, userDataProblem, userDataSummary } from '../src/worker/user-files';
 
 const png = (value: number) => new Uint8Array(encodePng(new Uint8Array(8 * 8).fill(value), 8, 8, 1));
@@ -102,5 +102,16 @@ describe('userSummaryText', () => {
     const data = summary({ classNames: ['a', 'b'], counts: [3, 3], total: 6, skipped: [{ path: 'a/x.png', reason: 'bad' }], problem: null });
     applyMessage(s, { type: 'user-data', ...data });
     expect(s.userData).toEqual(data);
+  });
+});
+
+describe('userDataBlocker', () => {
+  const ok: UserDataSummary = { classNames: ['a', 'b'], counts: [4, 4], total: 8, skipped: [], problem: null };
+  it('keeps Start disabled while "My images" has nothing usable, is being checked, or has a problem', () => {
+    expect(userDataBlocker({ chosen: false, checking: 3, summary: null })).toBeNull();
+    expect(userDataBlocker({ chosen: true, checking: null, summary: null })).toBe(NO_USER_IMAGES);
+    expect(userDataBlocker({ chosen: true, checking: 12, summary: ok })).toBe('checking 12 files…');
+    expect(userDataBlocker({ chosen: true, checking: null, summary: { ...ok, total: 0, problem: 'none usable' } })).toBe('none usable');
+    expect(userDataBlocker({ chosen: true, checking: null, summary: ok })).toBeNull();
   });
 });

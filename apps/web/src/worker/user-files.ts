@@ -3,7 +3,7 @@
 // that fails is listed with the reason and left out, so a run uses the good ones. What remains is
 // judged the way a run uses it (two classes at least, some images held out for evaluation).
 import { DatasetError, indexImageFolder, memoryFileSource, ratioSplit, type FolderIndex, type ImageDecoder } from '@odl/datasets';
-import { USER_IMAGE_EXTENSIONS, type SkippedFile, type UserDataSummary } from '../protocol';
+import { NO_USER_IMAGES, USER_IMAGE_EXTENSIONS, type SkippedFile, type UserDataSummary } from '../protocol';
 
 /** Root named in the datasets' messages about the user's files. */
 export const USER_ROOT = 'your images';
@@ -55,9 +55,7 @@ export async function indexUserFiles(good: Record<string, Uint8Array>): Promise<
 /** Why a run cannot train on these images (null when it can); `given` is how many files were given. */
 export function userDataProblem(index: FolderIndex | null, given: number, seed = 0): string | null {
   if (index == null || index.files.length === 0) {
-    return given === 0
-      ? 'no images of your own yet: pick a folder of class subfolders, drop one, or take camera snapshots'
-      : `none of the ${given} files is a usable image; see the skipped files`;
+    return given === 0 ? NO_USER_IMAGES : `none of the ${given} files is a usable image; see the skipped files`;
   }
   if (index.classNames.length < 2) {
     return `your usable images are all in one class ('${index.classNames[0]}'); training needs at least two class folders (labels)`;
