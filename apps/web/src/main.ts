@@ -103,7 +103,7 @@ function fillModelSelect(): void {
   const sel = $<HTMLSelectElement>('#model');
   const previous = modelPicked ? sel.value : '';
   const opts: { value: string; label: string; disabled?: boolean }[] = [
-    { value: 'pretrained', label: state.pretrained ? 'MCUNet-in1 pretrained (F-MNIST 0–4)' : 'MCUNet-in1 pretrained (not in this build)', disabled: !state.pretrained },
+    { value: 'pretrained', label: state.pretrained ? 'MCUNet-in1 pretrained on Fashion-MNIST classes 0–4' : 'MCUNet-in1 pretrained (not in this build)', disabled: !state.pretrained },
     ...ZOO,
     ...state.saved.map((m) => ({ value: `saved:${m.url}`, label: `saved: ${String((m.metadata as { method?: string }).method ?? '')} ${new Date(m.dateSaved).toLocaleTimeString()}` })),
   ];

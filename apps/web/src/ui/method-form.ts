@@ -148,7 +148,8 @@ export class MethodForm {
   /** What is wrong with the visible method fields (empty when they can be sent); marks each field. */
   problems(): string[] {
     const out = this.fields.map((f) => checkField(f.spec, f.control));
-    out.push(this.el.budgetField.hidden ? (markField(this.el.budget, null), null) : checkField(BUDGET, this.el.budget));
+    if (this.el.budgetField.hidden) markField(this.el.budget, null); // a hidden field blocks nothing
+    else out.push(checkField(BUDGET, this.el.budget));
     return out.filter((p): p is string => p != null);
   }
 
