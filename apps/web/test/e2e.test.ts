@@ -153,6 +153,8 @@ describe('web demo in Chromium', () => {
       ariaInvalid: 'true', border: DANGER, message: expect.stringMatching(/^power steps must be ≥ 1( and ≤ \d+)?, got 0$/), describedBy: 'option-powerSteps-problem',
     });
     expect(await page.isVisible('#option-powerSteps-problem')).toBe(true);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.locator('#controls').screenshot({ path: join(ARTIFACTS, 'e2e-invalid.png') });
     expect(await page.isVisible('#form-problems')).toBe(true);
     expect(await page.textContent('#form-problems')).toMatch(/power steps must be ≥ 1( and ≤ \d+)?, got 0/);
     await page.fill('#option-ranks', '4,x');
