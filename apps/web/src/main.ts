@@ -1,10 +1,14 @@
 // The page: reads the form, talks to the training worker, renders what it reports. No tfjs here,
 // and no method names: the method select and its option fields come from the worker's list.
 import { BASELINE_METHOD, type BackendChoice, type FromWorker, type MethodRun, type ModelChoice, type ProtocolName, type RunConfig, type ToWorker } from './protocol';
-import { MethodForm, fieldProblem } from './ui/method-form';
+import { markField } from './ui/field-state';
+import { MethodForm } from './ui/method-form';
 import { render } from './ui/render';
 import { applyMessage, initialState, type AppState } from './ui/state';
+import { TRAINING_FIELDS, trainingFieldAttributes, trainingFieldProblem } from './ui/training-fields';
 import { Camera, UserImages } from './ui/user-images';
+import { renderUserData } from './ui/user-data-view';
+import { userDataBlocker } from './ui/user-summary';
 
 const $ = <T extends Element>(sel: string) => document.querySelector(sel) as T;
 const input = (id: string) => $<HTMLInputElement>(`#${id}`);
@@ -13,6 +17,8 @@ const state: AppState = initialState();
 (window as unknown as { __odl: AppState }).__odl = state;
 
 let worker: Worker | null = null;
+/** The user's own images (set up by wire()). */
+let images: UserImages | null = null;
 let dirty = false;
 
 function scheduleRender(): void {
@@ -45,6 +51,7 @@ function startWorker(backend: BackendChoice): void {
   const wasmPath = new URL('tfjs-wasm/', document.baseURI).href;
   send({ type: 'init', backend, wasmPath });
   send({ type: 'list-saved' });
+  images?.sendAgain(); // a new worker has none of the user's files
   scheduleRender();
 }
 
@@ -57,7 +64,11 @@ function onWorkerMessage(msg: FromWorker): void {
   }
   if (msg.type === 'saved-list') fillModelSelect();
   if (msg.type === 'download-ready') download(msg.name, msg.modelJson, msg.weights);
-  if (msg.type === 'user-data') showUserSummary();
+  if (msg.type === 'error' && msg.message.startsWith('user-files:')) checkingFiles = null;
+  if (msg.type === 'user-data') {
+    checkingFiles = null;
+    showUserSummary();
+  }
   scheduleRender();
 }
 
@@ -92,7 +103,7 @@ function fillModelSelect(): void {
   const sel = $<HTMLSelectElement>('#model');
   const previous = modelPicked ? sel.value : '';
   const opts: { value: string; label: string; disabled?: boolean }[] = [
-    { value: 'pretrained', label: state.pretrained ? 'MCUNet-in1 pretrained (F-MNIST 0–4)' : 'MCUNet-in1 pretrained (not in this build)', disabled: !state.pretrained },
+    { value: 'pretrained', label: state.pretrained ? 'MCUNet-in1 pretrained on Fashion-MNIST classes 0–4' : 'MCUNet-in1 pretrained (not in this build)', disabled: !state.pretrained },
     ...ZOO,
     ...state.saved.map((m) => ({ value: `saved:${m.url}`, label: `saved: ${String((m.metadata as { method?: string }).method ?? '')} ${new Date(m.dateSaved).toLocaleTimeString()}` })),
   ];
@@ -132,13 +143,23 @@ const methodForm = new MethodForm(
   () => scheduleRender(),
 );
 
-/** The training fields: element id → the name used in messages. */
-const TRAINING_FIELDS: Record<string, string> = { lastN: 'last N', steps: 'steps', batch: 'batch', lr: 'learning rate', 'eval-every': 'evaluate every' };
+/** Files handed to the worker whose check has not come back yet. */
+let checkingFiles: number | null = null;
 
-/** What blocks Start: invalid fields (highlighted by `:invalid`), named with their problem. */
-function formProblems(): string[] {
-  const training = Object.entries(TRAINING_FIELDS).map(([id, name]) => fieldProblem(name, input(id)));
+/** What is wrong with the fields (each marked invalid on the page), named with their problem. */
+function fieldProblems(): string[] {
+  const training = TRAINING_FIELDS.map((f) => {
+    const el = input(f.id);
+    const problem = trainingFieldProblem(f, el.value, el.validity.badInput);
+    markField(el, problem);
+    return problem;
+  });
   return [...methodForm.problems(), ...training.filter((p): p is string => p != null)];
+}
+
+/** Why the chosen data cannot be trained on yet (null: it can). */
+function dataProblem(): string | null {
+  return userDataBlocker({ chosen: input('data-user').checked, checking: checkingFiles, summary: state.userData });
 }
 
 const PROTOCOLS: readonly ProtocolName[] = ['odl', 'paper'];
@@ -150,8 +171,10 @@ function protocolChoice(): ProtocolName {
 }
 
 function readConfig(): RunConfig {
-  const problems = formProblems();
+  const problems = fieldProblems();
   if (problems.length > 0) throw new Error(`Fix the highlighted fields: ${problems.join('; ')}`);
+  const data = dataProblem();
+  if (data != null) throw new Error(`My images: ${data}`);
   const method = methodForm.chosen;
   if (method == null) throw new Error('no method to run yet: the worker has not listed its methods');
   const chosen: MethodRun = { method: method.name, options: methodForm.options() };
@@ -180,11 +203,16 @@ function syncMethodFields(): void {
 function syncButtons(): void {
   const s = state.runState;
   const idle = s === 'idle';
-  const problems = formProblems();
+  const problems = fieldProblems();
+  const data = dataProblem();
+  const lines = [
+    ...(problems.length > 0 ? [`Fix the highlighted field${problems.length > 1 ? 's' : ''} to start: ${problems.join('; ')}`] : []),
+    ...(data != null ? [`My images: ${data}`] : []),
+  ];
   const shown = $<HTMLElement>('#form-problems');
-  shown.hidden = problems.length === 0;
-  shown.textContent = problems.length > 0 ? `Fix the highlighted field${problems.length > 1 ? 's' : ''} to start: ${problems.join('; ')}` : '';
-  $<HTMLButtonElement>('#start').disabled = !idle || state.backend == null || methodForm.chosen == null || problems.length > 0;
+  shown.hidden = lines.length === 0;
+  shown.textContent = lines.join('\n');
+  $<HTMLButtonElement>('#start').disabled = !idle || state.backend == null || methodForm.chosen == null || lines.length > 0;
   const pause = $<HTMLButtonElement>('#pause');
   pause.disabled = !(s === 'running' || s === 'paused');
   pause.textContent = s === 'paused' ? 'Resume' : 'Pause';
@@ -192,11 +220,7 @@ function syncButtons(): void {
 }
 
 function showUserSummary(): void {
-  const u = state.userData;
-  const p = $<HTMLElement>('#user-summary');
-  p.textContent = u && u.total > 0 ? `${u.total} images in ${u.classNames.length} classes: ${u.classNames.map((c, i) => `${c} (${u.counts[i]})`).join(', ')}` : 'No images yet.';
-  const dl = $<HTMLDataListElement>('#camera-labels');
-  dl.replaceChildren(...(u?.classNames ?? []).map((c) => Object.assign(document.createElement('option'), { value: c })));
+  renderUserData(state.userData, checkingFiles);
 }
 
 // ---- wiring ---------------------------------------------------------------------------------
@@ -213,7 +237,15 @@ function wire(): void {
   });
   $<HTMLSelectElement>('#method').addEventListener('change', syncMethodFields);
   $<HTMLSelectElement>('#model').addEventListener('change', () => (modelPicked = true));
-  for (const id of Object.keys(TRAINING_FIELDS)) input(id).addEventListener('input', scheduleRender);
+  for (const f of TRAINING_FIELDS) {
+    const el = input(f.id);
+    for (const [name, value] of Object.entries(trainingFieldAttributes(f))) {
+      if (value == null) el.removeAttribute(name);
+      else el.setAttribute(name, value);
+    }
+    el.addEventListener('input', scheduleRender);
+    el.addEventListener('change', scheduleRender);
+  }
   syncMethodFields();
 
   $('#start').addEventListener('click', () => {
@@ -249,14 +281,23 @@ function wire(): void {
 
   // Data: embedded or the user's own images.
   const userBox = $<HTMLElement>('#user-data');
-  const syncData = () => (userBox.hidden = !input('data-user').checked);
+  const syncData = () => {
+    userBox.hidden = !input('data-user').checked;
+    scheduleRender();
+  };
   input('data-user').addEventListener('change', syncData);
   input('data-embedded').addEventListener('change', syncData);
   syncData();
-  const images = new UserImages((files) => send({ type: 'user-files', files }, files.map((f) => f.bytes)));
+  const userImages = new UserImages((files, ignored) => {
+    checkingFiles = files.length + ignored.length;
+    showUserSummary();
+    scheduleRender();
+    send({ type: 'user-files', files, ignored }, files.map((f) => f.bytes));
+  });
+  images = userImages;
   input('folder-input').addEventListener('change', () => {
     const files = input('folder-input').files;
-    if (files) void images.setFolderFiles(files);
+    if (files) void userImages.setFolderFiles(files);
   });
   const drop = $<HTMLElement>('#drop-zone');
   drop.addEventListener('dragover', (e) => {
@@ -267,7 +308,7 @@ function wire(): void {
   drop.addEventListener('drop', (e) => {
     e.preventDefault();
     drop.classList.remove('over');
-    if (e.dataTransfer) void images.setDropped(e.dataTransfer.items);
+    if (e.dataTransfer) void userImages.setDropped(e.dataTransfer.items);
   });
   const camera = new Camera($<HTMLVideoElement>('#camera-video'));
   $('#camera-toggle').addEventListener('click', async () => {
@@ -283,7 +324,7 @@ function wire(): void {
   });
   $('#camera-snap').addEventListener('click', async () => {
     try {
-      images.addSnapshot(input('camera-label').value, await camera.snapshot());
+      userImages.addSnapshot(input('camera-label').value, await camera.snapshot());
     } catch (e) {
       state.errors.push(`camera: ${(e as Error).message}`);
       scheduleRender();

@@ -76,6 +76,34 @@ export interface RunConfig {
   seed: number;
 }
 
+/** File extensions the page reads as the user's images (lower case, with the dot). */
+export const USER_IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg', '.webp', '.gif', '.bmp'];
+
+/** Why a run cannot start on the user's images before any is given. */
+export const NO_USER_IMAGES = 'no images of your own yet: pick a folder of class subfolders, drop one, or take camera snapshots';
+
+/** A file of the user's that is left out, and why. */
+export interface SkippedFile {
+  /** Path as `class/name.ext` (the picked folder stripped). */
+  path: string;
+  /** Why it is left out (e.g. the decoder's complaint). */
+  reason: string;
+}
+
+/** The user's images after the worker checked them: what a run will use, and what it skips. */
+export interface UserDataSummary {
+  /** Class names (the subfolders with usable images). */
+  classNames: string[];
+  /** Usable images per class. */
+  counts: number[];
+  /** Usable images. */
+  total: number;
+  /** Files left out (not images, not in a class folder, or not decodable), by path. */
+  skipped: SkippedFile[];
+  /** Why a run cannot use these images, or null when it can. */
+  problem: string | null;
+}
+
 /** A saved model as listed from IndexedDB. */
 export interface SavedModelInfo {
   /** tfjs URL, `indexeddb://…`. */
@@ -95,7 +123,7 @@ export type ToWorker =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
-  | { type: 'user-files'; files: { path: string; bytes: ArrayBuffer }[] }
+  | { type: 'user-files'; files: { path: string; bytes: ArrayBuffer }[]; ignored: SkippedFile[] }
   | { type: 'list-saved' }
   | { type: 'load-saved'; url: string }
   | { type: 'download'; url: string }
@@ -167,4 +195,4 @@ export type FromWorker =
   | { type: 'saved-list'; models: SavedModelInfo[] }
   | { type: 'loaded'; url: string; top1: number | null; testImages: number; architecture: string; numClasses: number }
   | { type: 'download-ready'; name: string; modelJson: string; weights: ArrayBuffer }
-  | { type: 'user-data'; classNames: string[]; counts: number[]; total: number };
+  | ({ type: 'user-data' } & UserDataSummary);

@@ -1,17 +1,21 @@
 // End-to-end test of the web demo in Debian's Chromium (headless, wasm backend): builds the page
 // when stale, serves apps/web/dist on 127.0.0.1, checks the method list and the option fields
-// generated from the worker's registered methods (hidden fields, invalid values blocking Start),
+// generated from the worker's registered methods (only the chosen method's fields visible, hidden
+// elements really hidden, invalid values highlighted next to the field and blocking Start),
 // fine-tunes vanilla then ASI (picked from the list, one option set through the generated form)
-// side by side on the embedded Fashion-MNIST subset, checks that the loss falls and the memory
-// numbers are shown, downloads the saved model, reloads and finds it listed in IndexedDB, and
-// checks that no request left the page's origin. Leaves screenshots in apps/web/test/artifacts/.
+// side by side on the embedded Fashion-MNIST subset, checks that the loss falls, the memory
+// numbers are shown and the labels are plain, downloads the saved model, reloads and finds it
+// listed in IndexedDB; then picks folders of the user's own images with broken files in them
+// (listed and skipped, Start disabled when nothing usable is left) and fine-tunes on the good
+// ones; and checks that no request left the page's origin. Leaves screenshots in
+// apps/web/test/artifacts/.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, recordPageErrors, type BrowserContext, type Download, type Page } from './browser';
 import { APP_DIR, DIST_DIR, buildPageIfStale } from './build-page';
-import { writeStripesFolder } from './fixtures';
+import { writeBrokenFiles, writeStripesFolder } from './fixtures';
 import { serveStatic, type StaticServer } from './static-server';
 
 const ARTIFACTS = join(APP_DIR, 'test/artifacts');
@@ -28,7 +32,7 @@ interface OdlHook {
   log: string[];
   saved: { url: string; metadata: Record<string, unknown> }[];
   loaded: { url: string; top1: number | null; testImages: number } | null;
-  userData: { classNames: string[]; counts: number[]; total: number } | null;
+  userData: { classNames: string[]; counts: number[]; total: number; skipped: { path: string; reason: string }[]; problem: string | null } | null;
   runs: {
     method: string;
     protocol: string;
@@ -45,6 +49,22 @@ interface OdlHook {
 }
 
 const hook = (page: Page) => page.evaluate(() => (window as unknown as { __odl: OdlHook }).__odl);
+
+/** The page's colour of invalid fields (--danger in style.css), as computed styles give it. */
+const DANGER = 'rgb(179, 38, 30)';
+
+/** How a field shows its state: aria-invalid, its border colour and the message after it. */
+const fieldState = (page: Page, id: string) =>
+  page.$eval(`#${id}`, (e) => ({
+    ariaInvalid: e.getAttribute('aria-invalid'),
+    border: getComputedStyle(e).borderTopColor,
+    message: document.getElementById(`${e.id}-problem`)?.textContent ?? null,
+    describedBy: e.getAttribute('aria-describedby'),
+  }));
+
+/** Elements of the form that carry `hidden` but still take up space (a layout rule beating it). */
+const hiddenButShown = (page: Page) =>
+  page.$$eval('#controls [hidden]', (es) => es.filter((e) => getComputedStyle(e).display !== 'none').map((e) => e.id || e.tagName));
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 
 describe('web demo in Chromium', () => {
@@ -95,7 +115,10 @@ describe('web demo in Chromium', () => {
     expect(await optionFields()).toEqual(hosvd.options.filter((o) => !o.costOnly).map((o) => o.name));
     expect(await optionFields()).not.toContain('ranks');
     expect(await page.isVisible('#budget-field')).toBe(false);
+    expect(await hiddenButShown(page)).toEqual([]);
     expect(await page.getAttribute('#option-epsilon', 'type')).toBe('number');
+    // Options are named in plain words.
+    expect(await page.textContent('[data-option-field="epsilon"] > span')).toBe('epsilon');
 
     // ASI plans: the budget field shows; its enum option is a select, its list option a text field.
     await page.selectOption('#method', 'asi');
@@ -104,20 +127,59 @@ describe('web demo in Chromium', () => {
     expect(await page.$eval('#option-storage', (e) => e.tagName)).toBe('SELECT');
     expect(await page.getAttribute('#option-ranks', 'pattern')).not.toBeNull();
     expect(await page.getAttribute('#option-warmStart', 'type')).toBe('checkbox');
+    expect(await page.textContent('[data-option-field="powerSteps"] > span')).toBe('power steps');
+    // Back to HOSVD: ASI's fields and the budget are gone from view; then ASI again.
+    await page.selectOption('#method', 'hosvd');
+    for (const id of ['#option-ranks', '#option-storage', '#option-powerSteps', '#budget', '#budget-field']) expect(await page.isVisible(id), id).toBe(false);
+    expect(await page.isVisible('#option-epsilon')).toBe(true);
+    expect(await hiddenButShown(page)).toEqual([]);
+    await page.selectOption('#method', 'asi');
+    expect(await page.isVisible('#option-epsilon')).toBe(false);
+    expect(await page.isVisible('#budget')).toBe(true);
+    // The embedded data is chosen: the "my images" box is hidden.
+    expect(await page.isVisible('#user-data')).toBe(false);
+    expect(await hiddenButShown(page)).toEqual([]);
 
-    // An invalid number is highlighted and blocks Start, with a message naming the option.
+    // An invalid number is highlighted (aria-invalid, the danger border, a message next to it)
+    // and blocks Start, with a message naming the option.
+    await expect.poll(() => page.isDisabled('#start')).toBe(false);
+    const valid = await fieldState(page, 'option-powerSteps');
+    expect(valid).toMatchObject({ ariaInvalid: null, message: null });
+    expect(valid.border).not.toBe(DANGER);
     await page.fill('#option-powerSteps', '0');
     expect(await page.$eval('#option-powerSteps', (e) => e.matches(':invalid'))).toBe(true);
     await expect.poll(() => page.isDisabled('#start')).toBe(true);
+    expect(await fieldState(page, 'option-powerSteps')).toEqual({
+      ariaInvalid: 'true', border: DANGER, message: expect.stringMatching(/^power steps must be ≥ 1( and ≤ \d+)?, got 0$/), describedBy: 'option-powerSteps-problem',
+    });
+    expect(await page.isVisible('#option-powerSteps-problem')).toBe(true);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.locator('#controls').screenshot({ path: join(ARTIFACTS, 'e2e-invalid.png') });
     expect(await page.isVisible('#form-problems')).toBe(true);
-    expect(await page.textContent('#form-problems')).toContain('powerSteps');
+    expect(await page.textContent('#form-problems')).toMatch(/power steps must be ≥ 1( and ≤ \d+)?, got 0/);
     await page.fill('#option-ranks', '4,x');
     expect(await page.$eval('#option-ranks', (e) => e.matches(':invalid'))).toBe(true);
+    expect(await fieldState(page, 'option-ranks')).toMatchObject({ ariaInvalid: 'true', message: "ranks[1] must be a whole number, got 'x'" });
     await page.fill('#option-powerSteps', '');
     await page.fill('#option-ranks', '');
+    // A training field: out of range, then empty, then not a number ("1e" is what a number input
+    // lets through), each highlighted with its own message.
+    await page.fill('#steps', '0');
+    await expect.poll(() => page.isDisabled('#start')).toBe(true);
+    expect(await fieldState(page, 'steps')).toMatchObject({ ariaInvalid: 'true', border: DANGER, message: 'training steps must be ≥ 1 and ≤ 5000, got 0' });
+    await page.fill('#steps', '');
+    await expect.poll(async () => (await fieldState(page, 'steps')).message).toBe('training steps is required');
+    await page.fill('#steps', '60');
+    await page.focus('#lr');
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.type('1e');
+    await expect.poll(async () => (await fieldState(page, 'lr')).message).toBe('learning rate must be a number');
+    expect(await page.isDisabled('#start')).toBe(true);
+    await page.fill('#lr', '0.05');
     await expect.poll(() => page.isDisabled('#start')).toBe(false);
     expect(await page.isVisible('#form-problems')).toBe(false);
     expect(await page.$eval('#option-powerSteps', (e) => e.matches(':invalid'))).toBe(false);
+    for (const id of ['option-powerSteps', 'option-ranks', 'steps', 'lr']) expect(await fieldState(page, id)).toMatchObject({ ariaInvalid: null, message: null, describedBy: null });
 
     // A tiny side-by-side run: vanilla, then ASI with budgeted ranks stored in int8 (set through
     // the generated form), last 4 convolutions.
@@ -192,6 +254,11 @@ describe('web demo in Chromium', () => {
       expect(s.measured).toMatch(/^[\d.]+ (B|KiB|MiB)$/);
     }
     expect(shown[1].ratio).toMatch(/× less$/);
+    // Plain labels: when the accuracy was measured, in words; no "top-1" or "@step" anywhere.
+    expect(await page.$$eval('.run-card .t-acc', (es) => es.map((e) => e.textContent))).toEqual([`accuracy after ${STEPS} steps`, `accuracy after ${STEPS} steps`]);
+    const pageText = await page.$$eval('#controls, #summary, .charts, #saved', (es) => es.map((e) => e.textContent).join(' '));
+    expect(pageText).not.toMatch(/top-1/i);
+    expect(pageText).not.toMatch(/@\d/);
     expect(await page.$$eval('#chart-mem .chart-bar', (bars) => bars.length)).toBe(4);
     expect(await page.$$eval('#chart-loss .chart-line', (lines) => lines.length)).toBe(2);
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -247,21 +314,51 @@ describe('web demo in Chromium', () => {
     console.log(`[web e2e] backend ${reloaded.backend}: ${JSON.stringify(summary)}`);
   }, 600_000);
 
-  it('fine-tunes on a folder of the user\'s own images, with pause, resume and stop', async () => {
+  it('checks a folder of the user\'s own images when picked (bad files listed and skipped), fine-tunes on the good ones, with pause, resume and stop', async () => {
     const t0 = performance.now();
     const folder = join(profileDir, 'stripes');
     const classes = writeStripesFolder(folder, 20);
+    const broken = writeBrokenFiles(folder, classes);
+    const onlyBroken = join(profileDir, 'broken');
+    writeBrokenFiles(onlyBroken, classes);
     const page = await context.newPage();
     recordPageErrors(page, consoleErrors);
     await page.goto(`${server.origin}/?backend=wasm`);
     await page.waitForFunction(() => (window as unknown as { __odl: OdlHook }).__odl.savedListed, null, { timeout: 60_000 });
-    await page.check('#data-user');
-    await page.setInputFiles('#folder-input', folder);
-    await page.waitForFunction(() => (window as unknown as { __odl: OdlHook }).__odl.userData != null, null, { timeout: 30_000 });
-    const user = (await hook(page)).userData!;
-    expect(user).toEqual({ classNames: classes, counts: [20, 20], total: 40 });
-    expect(await page.textContent('#user-summary')).toContain('40 images in 2 classes');
     await page.waitForFunction(() => (window as unknown as { __odl: OdlHook }).__odl.methods.length > 0, null, { timeout: 60_000 });
+    await expect.poll(() => page.isDisabled('#start')).toBe(false);
+    // "My images" without any: Start is disabled and the page says why.
+    await page.check('#data-user');
+    await expect.poll(() => page.isDisabled('#start')).toBe(true);
+    expect(await page.textContent('#form-problems')).toMatch(/^My images: no images of your own yet/);
+    // A folder with nothing usable: every file listed as skipped, Start stays disabled.
+    await page.setInputFiles('#folder-input', onlyBroken);
+    await page.waitForFunction(() => (window as unknown as { __odl: OdlHook }).__odl.userData != null, null, { timeout: 30_000 });
+    expect((await hook(page)).userData).toMatchObject({ total: 0, problem: 'none of the 3 files is a usable image; see the skipped files' });
+    await expect.poll(() => page.textContent('#user-summary')).toBe('0 images, 3 skipped.');
+    expect(await page.isVisible('#user-problem')).toBe(true);
+    expect(await page.textContent('#user-problem')).toBe('none of the 3 files is a usable image; see the skipped files');
+    expect(await page.isDisabled('#start')).toBe(true);
+    expect(await page.textContent('#form-problems')).toContain('My images: none of the 3 files is a usable image');
+    // The good folder with the same broken files in it: the bad ones are listed (name and reason)
+    // and skipped, the run uses the 40 good ones.
+    await page.setInputFiles('#folder-input', folder);
+    await page.waitForFunction(() => (window as unknown as { __odl: OdlHook }).__odl.userData?.total === 40, null, { timeout: 30_000 });
+    const user = (await hook(page)).userData!;
+    expect(user).toMatchObject({ classNames: classes, counts: [20, 20], total: 40, problem: null });
+    expect(user.skipped.map((f) => f.path)).toEqual(broken);
+    await expect.poll(() => page.textContent('#user-summary')).toBe('40 images, 3 skipped · 2 classes: horizontal (20), vertical (20)');
+    expect(await page.isVisible('#user-problem')).toBe(false);
+    const listed = await page.$$eval('#user-skipped li', (lis) => lis.map((li) => ({ path: (li as HTMLElement).dataset.path, text: li.textContent ?? '' })));
+    expect(listed.map((l) => l.path)).toEqual(broken);
+    expect(listed[0].text).toMatch(/^horizontal\/cut-short\.png: .*truncated/);
+    expect(listed[1].text).toMatch(/^vertical\/not-really\.jpg: .*(JPEG|cannot decode)/);
+    expect(listed[2].text).toMatch(/^vertical\/notes\.txt: not an image file \(\.txt\)/);
+    expect(await page.isVisible('#user-skipped')).toBe(true);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'e2e-own-images.png'), fullPage: true });
+    await expect.poll(() => page.isDisabled('#start')).toBe(false);
+    expect(await page.isVisible('#form-problems')).toBe(false);
     await page.selectOption('#method', 'vanilla');
     expect(await page.isDisabled('#compare')).toBe(true);
     expect(await page.isVisible('#budget-field')).toBe(false);

@@ -30,3 +30,18 @@ export function writeStripesFolder(root: string, perClass: number, seed = 1): st
   });
   return classes;
 }
+
+/**
+ * Adds files a run cannot use to a class folder tree under `root`: a PNG cut short, bytes that
+ * only claim to be a JPEG, and a text file. Returns their paths relative to `root`, sorted.
+ */
+export function writeBrokenFiles(root: string, classes: readonly string[]): string[] {
+  const [first, second] = classes;
+  mkdirSync(join(root, first), { recursive: true });
+  mkdirSync(join(root, second), { recursive: true });
+  const good = encodePng(new Uint8Array(24 * 24).fill(128), 24, 24, 1);
+  writeFileSync(join(root, first, 'cut-short.png'), good.subarray(0, 60));
+  writeFileSync(join(root, second, 'not-really.jpg'), 'this is not a JPEG');
+  writeFileSync(join(root, second, 'notes.txt'), 'labels were checked by hand');
+  return [`${first}/cut-short.png`, `${second}/not-really.jpg`, `${second}/notes.txt`];
+}

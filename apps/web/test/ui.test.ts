@@ -3,11 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { BASELINE_METHOD, type MethodInfo, type OptionSpec } from '../src/protocol';
 import { niceTicks } from '../src/ui/charts';
-import { BASELINE_COLOR, METHOD_COLORS, formatBytes, formatPercent, methodColor } from '../src/ui/format';
+import { BASELINE_COLOR, METHOD_COLORS, accuracyLabel, formatBytes, formatPercent, methodColor } from '../src/ui/format';
 import { defaultMethod } from '../src/ui/method-form';
-import { formOptions, listPattern, optionPlaceholder, optionProblem, optionValue } from '../src/ui/option-values';
+import { fieldTextProblem, formOptions, listPattern, optionLabel, optionPlaceholder, optionProblem, optionValue } from '../src/ui/option-values';
 import { applyMessage, initialState, meanStepMs } from '../src/ui/state';
-import { withoutSharedRoot } from '../src/ui/user-images';
+import { TRAINING_FIELDS, trainingFieldAttributes, trainingFieldProblem } from '../src/ui/training-fields';
 
 describe('niceTicks', () => {
   it('covers the range with round steps', () => {
@@ -21,18 +21,6 @@ describe('niceTicks', () => {
   });
   it('returns the single value of an empty range', () => {
     expect(niceTicks(3, 3)).toEqual([3]);
-  });
-});
-
-describe('withoutSharedRoot', () => {
-  it('drops the picked folder', () => {
-    expect(withoutSharedRoot(['pets/cat/1.jpg', 'pets/dog/2.jpg'])).toEqual(['cat/1.jpg', 'dog/2.jpg']);
-  });
-  it('keeps class/file paths', () => {
-    expect(withoutSharedRoot(['cat/1.jpg', 'dog/2.jpg'])).toEqual(['cat/1.jpg', 'dog/2.jpg']);
-  });
-  it('keeps paths with different tops', () => {
-    expect(withoutSharedRoot(['a/cat/1.jpg', 'b/dog/2.jpg'])).toEqual(['a/cat/1.jpg', 'b/dog/2.jpg']);
   });
 });
 
@@ -143,6 +131,19 @@ describe('option fields', () => {
     expect(optionPlaceholder(rank, true)).toBe('chosen by the method');
     expect(optionPlaceholder(rank, false)).toBe('not set');
   });
+  it('names options in plain words', () => {
+    expect(optionLabel('powerSteps')).toBe('power steps');
+    expect(optionLabel('warmStart')).toBe('warm start');
+    expect(optionLabel('epsilon')).toBe('epsilon');
+    expect(optionLabel('maxSVDRank')).toBe('max svd rank');
+  });
+  it('judges a field by its label, with unreadable and missing input', () => {
+    expect(fieldTextProblem(rank, '0', { label: 'rank kept' })).toBe('rank kept must be ≥ 1, got 0');
+    expect(fieldTextProblem(rank, '', { badInput: true })).toBe('rank must be a number');
+    expect(fieldTextProblem(rank, ' ')).toBeNull();
+    expect(fieldTextProblem(rank, ' ', { required: true })).toBe('rank is required');
+    expect(fieldTextProblem(rank, '3', { required: true })).toBeNull();
+  });
   it('leaves cost-only options out of the form', () => {
     expect(formOptions([rank, { ...ranks, costOnly: true }]).map((o) => o.name)).toEqual(['rank']);
   });
@@ -155,5 +156,34 @@ describe('defaultMethod', () => {
     expect(defaultMethod([m(BASELINE_METHOD, false), m('a', false)])).toBe('a');
     expect(defaultMethod([m(BASELINE_METHOD, false)])).toBe(BASELINE_METHOD);
     expect(defaultMethod([])).toBeNull();
+  });
+});
+
+describe('training fields', () => {
+  const field = (id: string) => TRAINING_FIELDS.find((f) => f.id === id)!;
+  it('are required numbers in range, named in plain words', () => {
+    expect(TRAINING_FIELDS.map((f) => f.id)).toEqual(['lastN', 'steps', 'batch', 'lr', 'eval-every']);
+    expect(trainingFieldProblem(field('steps'), '60')).toBeNull();
+    expect(trainingFieldProblem(field('steps'), '0')).toBe('training steps must be ≥ 1 and ≤ 5000, got 0');
+    expect(trainingFieldProblem(field('steps'), '2.5')).toBe('training steps must be a whole number, got 2.5');
+    expect(trainingFieldProblem(field('batch'), '')).toBe('batch size is required');
+    expect(trainingFieldProblem(field('batch'), '', true)).toBe('batch size must be a number');
+    expect(trainingFieldProblem(field('lr'), '0')).toBe('learning rate must be > 0 and ≤ 1, got 0');
+    expect(trainingFieldProblem(field('lr'), '0.05')).toBeNull();
+    expect(trainingFieldProblem(field('eval-every'), '100000')).toBeNull();
+  });
+  it('give their inputs the same range', () => {
+    expect(trainingFieldAttributes(field('lastN'))).toEqual({ min: '1', max: '60', step: '1' });
+    expect(trainingFieldAttributes(field('lr'))).toEqual({ min: '0', max: '1', step: 'any' });
+    expect(trainingFieldAttributes(field('eval-every'))).toEqual({ min: '1', max: null, step: '1' });
+  });
+});
+
+describe('accuracyLabel', () => {
+  it('says when the accuracy was measured, in words', () => {
+    expect(accuracyLabel(40)).toBe('accuracy after 40 steps');
+    expect(accuracyLabel(1)).toBe('accuracy after 1 step');
+    expect(accuracyLabel(0)).toBe('accuracy before training');
+    expect(accuracyLabel(null)).toBe('accuracy on held-out images');
   });
 });

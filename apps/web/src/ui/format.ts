@@ -12,6 +12,13 @@ export function formatPercent(v: number | null): string {
   return v == null || !Number.isFinite(v) ? '—' : `${(100 * v).toFixed(1)} %`;
 }
 
+/** The label of a run's latest held-out accuracy: when it was measured, in words. */
+export function accuracyLabel(step: number | null): string {
+  if (step == null) return 'accuracy on held-out images';
+  if (step === 0) return 'accuracy before training';
+  return `accuracy after ${step} step${step === 1 ? '' : 's'}`;
+}
+
 /** Colour of the baseline (exact) runs. */
 export const BASELINE_COLOR = '#c8553d';
 

@@ -2,7 +2,8 @@
 // registered methods), the chosen method's option fields (from its declared options) and the
 // memory-budget field (only for a method that plans). Knows no method by name.
 import { BASELINE_METHOD, type MethodInfo, type OptionSpec } from '../protocol';
-import { formOptions, listPattern, optionPlaceholder, optionProblem, optionValue } from './option-values';
+import { markField } from './field-state';
+import { fieldTextProblem, formOptions, listPattern, optionLabel, optionPlaceholder, optionValue } from './option-values';
 
 /** The elements the form fills and reads. */
 export interface MethodFormElements {
@@ -29,9 +30,16 @@ export function defaultMethod(methods: readonly MethodInfo[]): string | null {
   return (methods.find((m) => m.plans) ?? methods.find((m) => m.name !== BASELINE_METHOD) ?? methods[0])?.name ?? null;
 }
 
-/** Sets the control's validity from {@link optionProblem} (so `:invalid` styles it). */
-function checkText(spec: OptionSpec, control: HTMLInputElement | HTMLSelectElement): void {
-  control.setCustomValidity(optionProblem(spec, control.value) ?? '');
+/** The memory budget as a declared option: a positive number of MiB, or empty for the method's own plan. */
+const BUDGET: OptionSpec = { name: 'memory budget', type: 'number', min: 0, minExclusive: true, doc: 'MiB of activation memory the fine-tuned layers may keep' };
+
+/** What is wrong with a generated field, marked on the control (null: nothing). */
+function checkField(spec: OptionSpec, control: HTMLInputElement | HTMLSelectElement): string | null {
+  if (control instanceof HTMLInputElement && control.type === 'checkbox') return null;
+  const badInput = control instanceof HTMLInputElement && control.validity.badInput;
+  const problem = fieldTextProblem(spec, control.value, { label: optionLabel(spec.name), badInput });
+  markField(control, problem);
+  return problem;
 }
 
 function textControl(spec: OptionSpec, plans: boolean): HTMLInputElement | HTMLSelectElement {
@@ -56,7 +64,10 @@ function textControl(spec: OptionSpec, plans: boolean): HTMLInputElement | HTMLS
   return input;
 }
 
-/** A labelled field for one option; the doc is the label's title and a hint under it. */
+/**
+ * A labelled field for one option, named in plain words (`power steps` for `powerSteps`; the
+ * option's own name is the label's `data-option-field`); the doc is its title and a hint under it.
+ */
 function optionField(spec: OptionSpec, plans: boolean, onInput: () => void): { label: HTMLLabelElement; field: OptionField } {
   const label = document.createElement('label');
   label.title = spec.doc;
@@ -67,31 +78,21 @@ function optionField(spec: OptionSpec, plans: boolean, onInput: () => void): { l
     control.type = 'checkbox';
     control.checked = spec.default === true;
     label.className = 'inline';
-    label.append(control, ` ${spec.name}`);
+    label.append(control, ` ${optionLabel(spec.name)}`);
   } else {
     control = textControl(spec, plans);
     const name = document.createElement('span');
-    name.textContent = spec.name;
+    name.textContent = optionLabel(spec.name);
     const hint = document.createElement('small');
     hint.className = 'hint';
     hint.textContent = spec.doc;
     label.append(name, control, hint);
-    const c = control;
-    c.addEventListener('input', () => checkText(spec, c));
-    c.addEventListener('change', () => checkText(spec, c));
   }
   control.id = `option-${spec.name}`;
   control.dataset.option = spec.name;
   control.addEventListener('input', onInput);
   control.addEventListener('change', onInput);
   return { label, field: { spec, control } };
-}
-
-/** A field's problem as shown under the Start button: the control's validation message, named. */
-export function fieldProblem(name: string, control: HTMLInputElement | HTMLSelectElement): string | null {
-  if (control.validity.valid) return null;
-  const message = control.validity.badInput ? 'not a number' : control.validationMessage;
-  return message.startsWith(name) ? message : `${name}: ${message}`;
 }
 
 /** The method select with the chosen method's generated option fields and the budget field. */
@@ -109,13 +110,8 @@ export class MethodForm {
       this.renderFields();
       onChange();
     });
-    const checkBudget = () => {
-      const v = el.budget.value.trim();
-      el.budget.setCustomValidity(v !== '' && !(Number(v) > 0) ? 'the memory budget must be a positive number of MiB, or empty for the method\'s own plan' : '');
-      onChange();
-    };
-    el.budget.addEventListener('input', checkBudget);
-    el.budget.addEventListener('change', checkBudget);
+    el.budget.addEventListener('input', onChange);
+    el.budget.addEventListener('change', onChange);
   }
 
   /** Fills the select with the registered methods; keeps the user's choice when it is still there. */
@@ -149,10 +145,11 @@ export class MethodForm {
     this.el.fields.hidden = made.length === 0;
   }
 
-  /** What is wrong with the visible method fields (empty when they can be sent). */
+  /** What is wrong with the visible method fields (empty when they can be sent); marks each field. */
   problems(): string[] {
-    const out = this.fields.map((f) => fieldProblem(f.spec.name, f.control));
-    if (!this.el.budgetField.hidden) out.push(fieldProblem('memory budget', this.el.budget));
+    const out = this.fields.map((f) => checkField(f.spec, f.control));
+    if (this.el.budgetField.hidden) markField(this.el.budget, null); // a hidden field blocks nothing
+    else out.push(checkField(BUDGET, this.el.budget));
     return out.filter((p): p is string => p != null);
   }
 

@@ -65,6 +65,32 @@ export function optionProblem(spec: OptionSpec, text: string): string | null {
   }
 }
 
+/** A plain label for an option's camelCase name: `powerSteps` → `power steps`. */
+export function optionLabel(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/([A-Z])([A-Z][a-z])/g, '$1 $2').toLowerCase();
+}
+
+/** How a form field's text is judged besides its declaration. */
+export interface FieldCheck {
+  /** The name in the message (default: the option's name). */
+  label?: string;
+  /** The browser could not read the typed text as a number (a number input's `validity.badInput`). */
+  badInput?: boolean;
+  /** Empty text is a problem (default false: empty means the default). */
+  required?: boolean;
+}
+
+/**
+ * What is wrong with a form field holding `text` for `spec`, named as the user sees it, or null
+ * when it is fine: {@link optionProblem} plus unreadable and missing input.
+ */
+export function fieldTextProblem(spec: OptionSpec, text: string, check: FieldCheck = {}): string | null {
+  const name = check.label ?? spec.name;
+  if (check.badInput) return `${name} must be a number`;
+  if (text.trim() === '') return check.required ? `${name} is required` : null;
+  return optionProblem({ ...spec, name }, text);
+}
+
 /**
  * The typed value `text` stands for (`undefined` for empty text: the method's default). Call
  * {@link optionProblem} first; text with a problem throws a RangeError naming it.

@@ -2,7 +2,7 @@
 import type { SavedModelInfo } from '../protocol';
 import { renderBarChart, renderLineChart, type BarGroup, type Series } from './charts';
 import { BASELINE_METHOD } from '../protocol';
-import { formatBytes, formatFlops, formatMs, formatPercent, methodColor } from './format';
+import { accuracyLabel, formatBytes, formatFlops, formatMs, formatPercent, methodColor } from './format';
 import { meanStepMs, type AppState, type RunView } from './state';
 
 const $ = <T extends Element>(sel: string) => document.querySelector(sel) as T;
@@ -33,7 +33,7 @@ function runCard(r: RunView): string {
   const last = r.evals.at(-1);
   const m = r.memory;
   const ratio = m && m.analyticBytes > 0 ? m.vanillaBytes / m.analyticBytes : Number.NaN;
-  const status = r.end ? (r.end.stopped ? 'stopped' : 'done') : `step ${done} / ${r.totalSteps}`;
+  const status = r.end ? (r.end.stopped ? 'stopped' : 'done') : `step ${done} of ${r.totalSteps}`;
   const layers = r.layers
     .map((l) => `<span class="layer" data-role="${l.role}" data-method="${escapeHtml(l.method)}">${escapeHtml(l.name)} (${l.kind}${l.method !== r.method ? `, ${escapeHtml(l.method)}` : ''}; ${escapeHtml(l.detail)})</span>`)
     .join(' · ');
@@ -42,13 +42,13 @@ function runCard(r: RunView): string {
     <h3><span class="swatch" style="background:${color}"></span>${escapeHtml(r.method)}<span class="sub">${status} · ${r.protocol} protocol</span></h3>
     <div class="progress"><div style="width:${pct.toFixed(1)}%;background:${color}"></div></div>
     <dl>
-      <dt>loss (last 5 steps)</dt><dd class="v-loss">${Number.isFinite(lastLoss(r)) ? lastLoss(r).toFixed(3) : '—'}</dd>
-      <dt>top-1 held-out${last ? ` @${last.step}` : ''}</dt><dd class="v-acc">${formatPercent(last?.top1 ?? null)}</dd>
-      <dt>activation, analytic</dt><dd class="v-mem-analytic">${m ? formatBytes(m.analyticBytes) : '—'}</dd>
-      <dt>activation, measured</dt><dd class="v-mem-measured">${m ? formatBytes(m.measuredBytes) : '—'}</dd>
-      <dt>vs ${BASELINE_METHOD} (analytic)</dt><dd class="v-ratio">${r.method === BASELINE_METHOD ? 'reference' : ratioText(ratio)}</dd>
-      <dt>train FLOPs / step</dt><dd>${m ? formatFlops(m.trainingFlops) : '—'}</dd>
-      <dt>time / step</dt><dd class="v-ms">${formatMs(meanStepMs(r))}</dd>
+      <dt>loss, mean of the last 5 steps</dt><dd class="v-loss">${Number.isFinite(lastLoss(r)) ? lastLoss(r).toFixed(3) : '—'}</dd>
+      <dt class="t-acc">${accuracyLabel(last?.step ?? null)}</dt><dd class="v-acc">${formatPercent(last?.top1 ?? null)}</dd>
+      <dt>memory kept for backward, computed</dt><dd class="v-mem-analytic">${m ? formatBytes(m.analyticBytes) : '—'}</dd>
+      <dt>memory kept for backward, measured</dt><dd class="v-mem-measured">${m ? formatBytes(m.measuredBytes) : '—'}</dd>
+      <dt>memory vs ${BASELINE_METHOD} (computed)</dt><dd class="v-ratio">${r.method === BASELINE_METHOD ? 'reference' : ratioText(ratio)}</dd>
+      <dt>compute per training step</dt><dd>${m ? formatFlops(m.trainingFlops) : '—'}</dd>
+      <dt>time per step</dt><dd class="v-ms">${formatMs(meanStepMs(r))}</dd>
     </dl>
     ${plan}<div class="layers">${r.trainImages} training images · ${layers}</div>
   </div>`;
@@ -80,7 +80,7 @@ export function render(state: AppState): void {
       label: runLabel(r),
       color: methodColor(r.method),
       bars: [
-        { name: 'analytic', value: r.memory!.analyticBytes },
+        { name: 'computed', value: r.memory!.analyticBytes },
         { name: 'measured', value: r.memory!.measuredBytes },
       ],
     }));
@@ -90,7 +90,7 @@ export function render(state: AppState): void {
   const loaded = state.loaded;
   $<HTMLElement>('#loaded').textContent = loaded
     ? `Loaded ${loaded.url.slice('indexeddb://'.length)}: ${loaded.architecture}, ${loaded.numClasses} classes` +
-      (loaded.top1 != null ? `, top-1 ${formatPercent(loaded.top1)} on ${loaded.testImages} held-out images` : '') +
+      (loaded.top1 != null ? `, accuracy ${formatPercent(loaded.top1)} on ${loaded.testImages} held-out images` : '') +
       '. It is now selectable as the model to fine-tune.'
     : '';
   const log = $<HTMLElement>('#log');

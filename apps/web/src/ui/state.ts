@@ -1,6 +1,6 @@
 // The page's view of what the worker reports. Exposed as `window.__odl` for tests and curious
 // users (read-only by convention).
-import type { FromWorker, MethodInfo, RunStart, RunState, SavedModelInfo } from '../protocol';
+import type { FromWorker, MethodInfo, RunStart, RunState, SavedModelInfo, UserDataSummary } from '../protocol';
 
 /** One training step as displayed. */
 export interface StepPoint {
@@ -48,8 +48,8 @@ export interface AppState {
   savedListed: boolean;
   /** Last loaded saved model. */
   loaded: (FromWorker & { type: 'loaded' }) | null;
-  /** The user's images, when given. */
-  userData: { classNames: string[]; counts: number[]; total: number } | null;
+  /** The user's images as the worker checked them, when given. */
+  userData: UserDataSummary | null;
   /** Log lines. */
   log: string[];
   /** Errors reported by the worker. */
@@ -120,8 +120,11 @@ export function applyMessage(state: AppState, msg: FromWorker): void {
       state.loaded = msg;
       break;
     case 'user-data':
-      state.userData = { classNames: msg.classNames, counts: msg.counts, total: msg.total };
+    {
+      const { type: _type, ...summary } = msg;
+      state.userData = summary;
       break;
+    }
     case 'download-ready':
       break;
   }

@@ -1,25 +1,24 @@
 // The user's own images: a picked folder (webkitdirectory), a dropped folder, or camera
-// snapshots with a label. Files are collected as `class/name` → bytes and handed to the worker,
-// which decodes them with createImageBitmap.
+// snapshots with a label. Image files are collected as `class/name` → bytes and handed to the
+// worker, which checks each one; files that are not images are passed on as skipped.
+import type { SkippedFile } from '../protocol';
+import { sortPickedFiles } from './picked-files';
 
-const IMAGE_EXT = /\.(png|jpe?g|webp|gif|bmp)$/i;
+/** What the worker is given: the image files' bytes and the files skipped by their name. */
+export type UserFilesHandler = (files: { path: string; bytes: ArrayBuffer }[], ignored: SkippedFile[]) => void;
 
 /** Collected files by relative path. */
 export class UserImages {
-  private readonly folder = new Map<string, ArrayBuffer>();
+  private folder: { path: string; bytes: ArrayBuffer }[] = [];
+  private ignored: SkippedFile[] = [];
   private readonly camera = new Map<string, ArrayBuffer>();
   private snapCount = 0;
 
-  constructor(private readonly onChange: (files: { path: string; bytes: ArrayBuffer }[]) => void) {}
+  constructor(private readonly onChange: UserFilesHandler) {}
 
   /** Replaces the folder images with these files (from an `<input webkitdirectory>`). */
   async setFolderFiles(files: Iterable<File>): Promise<void> {
-    this.folder.clear();
-    for (const f of files) {
-      const path = (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name;
-      if (IMAGE_EXT.test(path)) this.folder.set(path, await f.arrayBuffer());
-    }
-    this.emit();
+    await this.setFolder([...files].map((file) => ({ path: (file as File & { webkitRelativePath?: string }).webkitRelativePath || file.name, file })));
   }
 
   /** Reads a drag-and-drop of folders (through the entries API) and uses it as the folder images. */
@@ -27,8 +26,13 @@ export class UserImages {
     const entries = [...items].map((i) => i.webkitGetAsEntry?.()).filter((e): e is FileSystemEntry => e != null);
     const files: { path: string; file: File }[] = [];
     for (const e of entries) await walk(e, '', files);
-    this.folder.clear();
-    for (const { path, file } of files) if (IMAGE_EXT.test(path)) this.folder.set(path, await file.arrayBuffer());
+    await this.setFolder(files);
+  }
+
+  private async setFolder(files: { path: string; file: File }[]): Promise<void> {
+    const picked = sortPickedFiles(files.map((f) => f.path));
+    this.folder = await Promise.all(picked.images.map(async ({ index, path }) => ({ path, bytes: await files[index].file.arrayBuffer() })));
+    this.ignored = picked.ignored;
     this.emit();
   }
 
@@ -41,33 +45,27 @@ export class UserImages {
 
   /** Forgets every image. */
   clear(): void {
-    this.folder.clear();
+    this.folder = [];
+    this.ignored = [];
     this.camera.clear();
     this.emit();
   }
 
+  /** Hands the collected files over again (to a new worker); nothing when there is none. */
+  sendAgain(): void {
+    if (this.folder.length + this.ignored.length + this.camera.size > 0) this.emit();
+  }
+
   /** Number of images collected. */
   get size(): number {
-    return this.folder.size + this.camera.size;
+    return this.folder.length + this.camera.size;
   }
 
   private emit(): void {
-    const folder = withoutSharedRoot([...this.folder.keys()]);
-    const files = [...this.folder.values()].map((b, i) => ({ path: folder[i], bytes: b.slice(0) }));
+    const files = this.folder.map((f) => ({ path: f.path, bytes: f.bytes.slice(0) }));
     for (const [path, b] of this.camera) files.push({ path, bytes: b.slice(0) });
-    this.onChange(files);
+    this.onChange(files, [...this.ignored]);
   }
-}
-
-/**
- * Paths as `class/file`: a picked or dropped folder `pets/` gives `pets/cat/1.jpg`; its shared
- * top folder is dropped. Paths that already are `class/file` stay.
- */
-export function withoutSharedRoot(paths: string[]): string[] {
-  const parts = paths.map((p) => p.split('/').filter(Boolean));
-  const top = parts[0]?.[0];
-  const shared = parts.length > 0 && parts.every((p) => p.length >= 3 && p[0] === top);
-  return parts.map((p) => (shared ? p.slice(1) : p).join('/'));
 }
 
 async function walk(entry: FileSystemEntry, prefix: string, out: { path: string; file: File }[]): Promise<void> {

@@ -1,9 +1,8 @@
 // Training data inside the worker: the embedded Fashion-MNIST subset fetched from the page's
-// origin, or the user's own images (class subfolders or camera snapshots) decoded with
-// createImageBitmap through @odl/datasets' browser decoder.
+// origin, or the user's own images (class subfolders or camera snapshots), checked when given and
+// decoded with createImageBitmap through @odl/datasets' browser decoder.
 import {
   createBrowserImageDecoder,
-  indexImageFolder,
   loadEmbeddedFashionMnist,
   loadImageFolder,
   memoryFileSource,
@@ -12,8 +11,10 @@ import {
   type ImageDataset,
 } from '@odl/datasets';
 import { SeededRandom } from '@odl/backend';
+import { USER_IMAGE_EXTENSIONS, type SkippedFile, type UserDataSummary } from '../protocol';
 import { EMBEDDED_URLS, absolute, type SplitName } from './assets';
 import { RunRequestError } from './errors';
+import { USER_ROOT, USER_TRAIN_RATIO, checkUserFiles, indexUserFiles, userDataProblem, userDataSummary } from './user-files';
 
 const embeddedCache = new Map<SplitName, Promise<ImageDataset>>();
 
@@ -37,16 +38,23 @@ export function embeddedSplit(split: SplitName): Promise<ImageDataset> {
   return p;
 }
 
-/** The user's files, by relative path `class/name.ext` (the page strips the picked folder). */
+/** The user's checked, decodable files, by relative path `class/name.ext` (the page strips the picked folder). */
 let userFiles: Record<string, Uint8Array> = {};
+/** Counts calls of {@link setUserFiles}: only the latest one's files are kept. */
+let generation = 0;
 
-/** Replaces the user's files and returns their classes and counts (no image is decoded yet). */
-export async function setUserFiles(files: { path: string; bytes: ArrayBuffer }[]): Promise<{ classNames: string[]; counts: number[]; total: number }> {
-  const map: Record<string, Uint8Array> = {};
-  for (const f of files) map[f.path] = new Uint8Array(f.bytes);
-  const index = await indexImageFolder(memoryFileSource(map, 'your images'), { maxImbalance: Infinity });
-  userFiles = map;
-  return { classNames: index.classNames, counts: index.counts, total: index.files.length };
+/**
+ * Replaces the user's files: decodes each one now, keeps the good ones for the runs and returns
+ * what a run will use, the skipped files (with `ignored`, the page's own) and why a run cannot
+ * start, if it cannot. Returns null when a later call superseded this one.
+ */
+export async function setUserFiles(files: { path: string; bytes: ArrayBuffer }[], ignored: SkippedFile[]): Promise<UserDataSummary | null> {
+  const mine = ++generation;
+  const checked = await checkUserFiles(files.map((f) => ({ path: f.path, bytes: new Uint8Array(f.bytes) })), createBrowserImageDecoder());
+  const index = await indexUserFiles(checked.good);
+  if (mine !== generation) return null;
+  userFiles = checked.good;
+  return userDataSummary(index, [...ignored, ...checked.skipped], files.length + ignored.length);
 }
 
 /** Train, test and calibration images for one run. */
@@ -71,16 +79,16 @@ export async function loadRunData(kind: 'embedded' | 'user', input: { height: nu
     const [train, test] = await Promise.all([embeddedSplit('finetune-train'), embeddedSplit('finetune-test')]);
     return { train, test, calibration, classNames: train.classNames };
   }
-  if (Object.keys(userFiles).length === 0) throw new RunRequestError('no images of your own yet: pick a folder of class subfolders, drop one, or take camera snapshots');
-  const all = await loadImageFolder(memoryFileSource(userFiles, 'your images'), {
+  const problem = userDataProblem(await indexUserFiles(userFiles), Object.keys(userFiles).length, seed);
+  if (problem != null) throw new RunRequestError(problem);
+  const all = await loadImageFolder(memoryFileSource(userFiles, USER_ROOT), {
     decoder: createBrowserImageDecoder(),
     size: [input.height, input.width],
     channels: input.channels === 1 ? 1 : 3,
     maxImbalance: Infinity,
+    extensions: [...USER_IMAGE_EXTENSIONS],
   });
-  if (all.numClasses < 2) throw new RunRequestError(`your images have ${all.numClasses} class; give at least two class folders (labels)`);
-  const { train, val } = ratioSplit(all.labels, { ratio: 0.8, seed });
-  if (val.length === 0) throw new RunRequestError('too few images of your own to hold any out for evaluation; add a few more per class');
+  const { train, val } = ratioSplit(all.labels, { ratio: USER_TRAIN_RATIO, seed });
   return { train: selectIndices(all, train), test: selectIndices(all, val), calibration, classNames: all.classNames };
 }
 

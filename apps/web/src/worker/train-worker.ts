@@ -111,8 +111,8 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'start':
       return start(msg.config);
     case 'user-files': {
-      const s = await setUserFiles(msg.files);
-      return post({ type: 'user-data', ...s });
+      const s = await setUserFiles(msg.files, msg.ignored);
+      return s == null ? undefined : post({ type: 'user-data', ...s });
     }
     case 'list-saved':
       return post({ type: 'saved-list', models: await listSavedModels() });
