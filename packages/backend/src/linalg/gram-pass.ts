@@ -40,7 +40,8 @@ export interface GramPass {
  * A pass then leaves an orthogonality error ≈ ‖ε‖_F·λ_max/λ_min of C, for either transform;
  * eigenvalues below the floor 2‖ε‖_F·λ_max are not trusted (their directions are amplified, the
  * pass is never final). The Cholesky pass bounds λ_max ≤ 1 + δ and λ_min ≥ max(1 − δ, 1/‖R⁻¹‖_F²),
- * δ = min(‖C − I‖_F, max row sum of |C − I|) ≥ ‖C − I‖₂, without an eigen-decomposition.
+ * δ = min(‖C − I‖_F, max row sum of |C − I|) ≥ ‖C − I‖₂, without an eigen-decomposition, for
+ * the final-pass test; its floor takes λ_max from 8 power steps (×1.25, capped by the bound).
  *
  * @example
  * ```ts
@@ -87,7 +88,9 @@ export function gramPass(
  */
 function choleskyPass(c: Float64Array, invSqrtD: Float64Array, eps: number, k: number, delta: number): GramPass | null {
   const lmaxBound = Math.min(1 + delta, k); // λ_max ≤ trace(C) = k too
-  const floor = 2 * eps * lmaxBound;
+  // The floor as the eigen pass sets it (2ε·λ_max), λ_max from 8 power steps (which approach it
+  // from below; 1.25 for safety), capped by the bound.
+  const floor = 2 * eps * Math.min(lmaxBound, 1.25 * lmaxEstimate(c, k));
   let lower = hostCholesky(c, k);
   // Each pivot² is ≥ λ_min of a leading block, hence ≥ λ_min(C): one below the floor proves an
   // eigenvalue below it, without the inverse.
@@ -118,6 +121,29 @@ function choleskyPass(c: Float64Array, invSqrtD: Float64Array, eps: number, k: n
   // Rounding of the final product Q·X itself adds ≈ u·√k per entry of QᵀQ.
   const predictedError = shifted ? Infinity : (eps * lmaxBound) / lminBound + U32 * Math.sqrt(k) * 2;
   return { x, predictedError, kind: shifted ? 'shifted-cholesky' : 'cholesky' };
+}
+
+/** λ_max of the symmetric positive semi-definite k×k `c` by 8 power steps (≤ λ_max). */
+function lmaxEstimate(c: Float64Array, k: number): number {
+  let v = Float64Array.from({ length: k }, (_, i) => 1 + ((i * 7919) % 13) / 13);
+  let mu = 0;
+  for (let it = 0; it < 8; it++) {
+    let nv = 0;
+    for (let i = 0; i < k; i++) nv += v[i] * v[i];
+    nv = Math.sqrt(nv);
+    const u = new Float64Array(k);
+    for (let i = 0; i < k; i++) {
+      const ri = i * k;
+      let s = 0;
+      for (let j = 0; j < k; j++) s += c[ri + j] * v[j];
+      u[i] = s / nv;
+    }
+    mu = 0;
+    for (let i = 0; i < k; i++) mu += u[i] * u[i];
+    mu = Math.sqrt(mu);
+    v = u;
+  }
+  return mu;
 }
 
 /** The eigen pass: X = D^{-1/2}·V·Λ^{-1/2}·Vᵀ with eigenvalues below the floor raised to it. */
