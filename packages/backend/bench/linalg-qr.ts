@@ -68,6 +68,37 @@ function benchQr(label: string, a: tf.Tensor2D, reps: number): BenchRow[] {
   ];
 }
 
+/**
+ * orthonormalBasis on an m×k P of condition `cond` (Gaussian columns scaled by a log-spaced
+ * spectrum, then mixed), with the Cholesky transform (the default) and the eigen transform (the
+ * former default), interleaved run by run so both see the same machine load.
+ */
+function benchTransforms(m: number, k: number, cond: number, rng: SeededRandom, reps: number): BenchRow[] {
+  const sigma = tf.tensor1d(Array.from({ length: k }, (_, i) => cond ** (-i / (k - 1))));
+  const mix = tf.tensor2d(Float32Array.from(gramSchmidtF64(rng.normalArray(k * k), k, k)), [k, k]);
+  const p = tf.tidy(() => tf.matMul(tf.mul(rng.normal([m, k]), sigma), mix)) as tf.Tensor2D;
+  const runs = { cholesky: [] as number[], eigen: [] as number[] };
+  for (let i = 0; i <= reps; i++) {
+    for (const transform of ['cholesky', 'eigen'] as const) {
+      const t0 = performance.now();
+      orthonormalBasisDetailed(p, { transform }).q.dispose();
+      if (i > 0) runs[transform].push(performance.now() - t0); // run 0 warms up
+    }
+  }
+  const chol = orthonormalBasisDetailed(p);
+  const err = orthogonality(chol.q.dataSync() as Float32Array, m, k);
+  const eig = orthonormalBasisDetailed(p, { transform: 'eigen' });
+  const cholMs = median(runs.cholesky, 'upper');
+  const eigMs = median(runs.eigen, 'upper');
+  tf.dispose([sigma, mix, p, chol.q, eig.q]);
+  const label = `orthonormalBasis ${m}×${k} cond ${cond.toExponential(0)}`;
+  return [
+    { name: `${label}, Cholesky-QR`, value: round(cholMs), unit: 'ms', note: `passes: ${chol.passKinds.join(', ')}; ‖QᵀQ − I‖_F ${err.frobenius.toExponential(1)}` },
+    { name: `${label}, eigen`, value: round(eigMs), unit: 'ms', note: `transform: 'eigen' (the former default), ${eig.passes} passes` },
+    { name: `${label}, eigen / Cholesky-QR`, value: round(eigMs / cholMs), unit: '×' },
+  ];
+}
+
 function round(x: number): number {
   return Math.round(x * 100) / 100;
 }
@@ -75,7 +106,9 @@ function round(x: number): number {
 /**
  * Runs the linear-algebra benchmark on wasm and returns its rows (also printed as Markdown):
  * orthonormalBasis(200000×16) vs the Gram matMul on the same matrix (well-conditioned and
- * cond 1e6), symmetricEigen(512), and leadingSingularVectors on a 64×50000 unfolding by the
+ * cond 1e6), ASI-int8's squarish factors (576×192, 128×67 at cond 1e4) with the Cholesky and
+ * the eigen transform side by side, symmetricEigen(512), and leadingSingularVectors on a 64×50000
+ * unfolding by the
  * 'gram' and 'svd' paths.
  *
  * @example
@@ -118,6 +151,10 @@ export async function benchOrthonormalBasis(options: { reps?: number; m?: number
     rows.push({ name: 'orthonormalBasis 576×16, host path', value: round(hostMs), unit: 'ms', note: 'Float64 Gram-Schmidt twice (hostLimitMacs: Infinity)' });
     p.dispose();
   }
+
+  // ASI-int8's squarish factors in the main job (ranks [22, 2, 2, 55] and [67, 2, 2, 192] on
+  // [128, 2, 2, 576]): P = A·Aᵀ·U is ill-conditioned, so the default takes a shifted pass first.
+  for (const [pm, pk] of [[576, 192], [128, 67]]) rows.push(...benchTransforms(pm, pk, 1e4, rng, reps));
 
   const n = 512;
   const b = rng.normal([n, n]);

@@ -1,7 +1,7 @@
 import { tf } from '../engine';
 import { ArgumentError, ShapeError } from '../errors';
 import { SeededRandom } from '../random/seeded-random';
-import { hostSymmetricEigen } from './host-eigen';
+import { gramPass, type GramPassKind } from './gram-pass';
 import { hostOrthonormalize } from './host-orth';
 
 /** Options of {@link orthonormalBasis}. */
@@ -22,6 +22,14 @@ export interface OrthonormalBasisOptions {
    * the host, docs/benchmarks.md; 64×64: 2.7 against 0.8 ms).
    */
   hostLimitMacs?: number;
+  /**
+   * How each Gram pass computes its k×k transform on the host: `'cholesky'` (default) factors the
+   * k×k correlation matrix by Cholesky (≈ k³/3 multiply-adds with the triangular inverse), shifted
+   * when it may be ill-conditioned, with the eigen pass as fallback when even that breaks down;
+   * `'eigen'` always uses the Float64 eigen-decomposition (≈ 11k³, the symmetric polar transform).
+   * Both give the same span and the same orthogonality target; the basis differs by a rotation.
+   */
+  transform?: 'cholesky' | 'eigen';
 }
 
 /** What {@link orthonormalBasisDetailed} did. */
@@ -32,11 +40,13 @@ export interface OrthonormalBasisResult {
   path: 'host' | 'gram';
   /** Number of Gram passes (0 on the host path). */
   passes: number;
+  /** How each Gram pass computed its transform, in order (empty on the host path). */
+  passKinds: GramPassKind[];
   /** Columns that were exactly (numerically) zero and were replaced by seeded random directions. */
   completedColumns: number;
 }
 
-const U32 = 2 ** -24; // float32 unit roundoff
+const U32 = 2 ** -24; // float32 unit roundoff (the tolerance's floor)
 const DIAG_BLOCK = 2048; // column norms are summed in blocks of this many rows
 const TALL_ROWS_PER_COLUMN = 16; // from this many rows per column on, the Gram path is the faster one
 
@@ -47,10 +57,12 @@ const TALL_ROWS_PER_COLUMN = 16; // from this many rows per column on, the Gram 
  *
  * Large inputs take the Gram path: repeated passes Q ← Q·X where the k×k Gram QᵀQ is formed by
  * one tf.matMul (with Qᵀ transposed explicitly), its diagonal is re-summed in blocks for accuracy,
- * and X = D^{-1/2}·V·Λ^{-1/2} comes from the Float64 eigen-decomposition of the correlation
- * matrix D^{-1/2}QᵀQD^{-1/2} on the host, with small eigenvalues floored (shifted Cholesky-QR
- * style). Passes stop once the a-priori error bound of the last pass is below `tolerance`: one
- * pass for well-conditioned centred data, 2–4 for ill-conditioned (cond 10⁶) input. Exactly zero
+ * and X = D^{-1/2}·R⁻¹ comes from the Float64 Cholesky factor R of the correlation matrix
+ * C = D^{-1/2}QᵀQD^{-1/2} on the host (Cholesky-QR); when C may be ill-conditioned the pass
+ * factors C + s·I instead (shifted Cholesky-QR), and when even that breaks down it falls back to
+ * C's eigen-decomposition with small eigenvalues floored (`transform` selects). Passes stop once
+ * the a-priori error bound of the last pass is below `tolerance`: one pass for well-conditioned
+ * centred data, 2–4 for ill-conditioned (cond 10⁶) input. Exactly zero
  * directions are completed with seeded random ones, so a rank-deficient input still gives k
  * orthonormal columns. Small inputs (m·k² ≤ `hostLimitMacs`) and inputs the Gram path cannot
  * finish are orthonormalised in Float64 on the host by twice-applied modified Gram-Schmidt.
@@ -90,12 +102,15 @@ export function orthonormalBasisDetailed(a: tf.Tensor2D, options: OrthonormalBas
   const hostLimit = options.hostLimitMacs ?? (m < TALL_ROWS_PER_COLUMN * k ? 2 ** 18 : 2 ** 13);
   if (!(tolerance > 0)) throw new ArgumentError(`orthonormalBasis: tolerance ${tolerance} must be > 0`);
   if (!Number.isInteger(maxPasses) || maxPasses < 1) throw new ArgumentError(`orthonormalBasis: maxPasses ${maxPasses} must be an integer ≥ 1`);
-  if (k === 0) return { q: tf.zeros([m, 0]) as tf.Tensor2D, path: 'host', passes: 0, completedColumns: 0 };
+  const transform = options.transform ?? 'cholesky';
+  if (transform !== 'cholesky' && transform !== 'eigen') throw new ArgumentError(`orthonormalBasis: transform '${String(transform)}' must be 'cholesky' or 'eigen'`);
+  if (k === 0) return { q: tf.zeros([m, 0]) as tf.Tensor2D, path: 'host', passes: 0, passKinds: [], completedColumns: 0 };
   if (m * k * k <= hostLimit) return hostPath(a, m, k);
 
   let q: tf.Tensor2D = a;
   let completed = 0;
   let passes = 0;
+  const passKinds: GramPassKind[] = [];
   const rng = new SeededRandom('odl/orthonormalBasis/completion');
   try {
     for (let pass = 1; pass <= maxPasses; pass++) {
@@ -120,11 +135,12 @@ export function orthonormalBasisDetailed(a: tf.Tensor2D, options: OrthonormalBas
         q = next;
         continue;
       }
-      const { x, predictedError } = passTransform(gram, diag, m, k);
+      const { x, predictedError, kind } = gramPass(gram, diag, m, k, transform);
+      passKinds.push(kind);
       const next = tf.tidy(() => tf.matMul(q, tf.tensor2d(Float32Array.from(x), [k, k], 'float32')) as tf.Tensor2D);
       if (q !== a) q.dispose();
       q = next;
-      if (predictedError <= tolerance) return { q, path: 'gram', passes: pass, completedColumns: completed };
+      if (predictedError <= tolerance) return { q, path: 'gram', passes: pass, passKinds, completedColumns: completed };
     }
   } catch (e) {
     if (q !== a) q.dispose();
@@ -134,7 +150,7 @@ export function orthonormalBasisDetailed(a: tf.Tensor2D, options: OrthonormalBas
   // from the current Q, which spans the same space as `a` (plus any completed directions).
   const result = hostPath(q, m, k);
   if (q !== a) q.dispose();
-  return { ...result, passes, completedColumns: completed };
+  return { ...result, passes, passKinds, completedColumns: completed };
 }
 
 function hostPath(a: tf.Tensor2D, m: number, k: number): OrthonormalBasisResult {
@@ -143,7 +159,7 @@ function hostPath(a: tf.Tensor2D, m: number, k: number): OrthonormalBasisResult 
     if (!Number.isFinite(data[i])) throw new ArgumentError('orthonormalBasis: the input contains NaN or Infinity');
   }
   const q64 = hostOrthonormalize(Float64Array.from(data), m, k);
-  return { q: tf.tensor2d(Float32Array.from(q64), [m, k], 'float32'), path: 'host', passes: 0, completedColumns: 0 };
+  return { q: tf.tensor2d(Float32Array.from(q64), [m, k], 'float32'), path: 'host', passes: 0, passKinds: [], completedColumns: 0 };
 }
 
 /** Rows per diagonal block: m itself if small, else a divisor of m near DIAG_BLOCK (no padding copy), else DIAG_BLOCK. */
@@ -186,62 +202,6 @@ function gramWithAccurateDiagonal(q: tf.Tensor2D, m: number, k: number): { gram:
     }
   }
   return { gram, diag };
-}
-
-/**
- * The k×k transform X of one pass, and an a-priori bound for ‖(QX)ᵀ(QX) − I‖_F.
- *
- * Error model: a float32 dot product of length m accumulated sequentially has error
- * ≈ u·sqrt(G_ij²·m/3 + G_ii·G_jj/2) (drift of same-sign terms plus random walk), so the
- * correlation matrix C = D^{-1/2} G D^{-1/2} has off-diagonal errors
- * ε_ij ≈ u·sqrt(16·(C_ij² − 4/m)₊·m/3 + 1) (drift counted only beyond chance correlation ~1/√m;
- * factor 16 = 4²: the drift measured on wasm's XNNPACK GEMM is ~3.5× the model). A pass then leaves
- * an orthogonality error ≈ ‖ε‖_F·λ_max/λ_min of C; eigenvalues below 10‖ε‖_F·λ_max are floored
- * (their directions are amplified, not trusted) and the pass is then never final.
- */
-function passTransform(gram: Float64Array, diag: Float64Array, m: number, k: number): { x: Float64Array; predictedError: number } {
-  const invSqrtD = new Float64Array(k);
-  for (let j = 0; j < k; j++) invSqrtD[j] = 1 / Math.sqrt(diag[j]);
-  const c = new Float64Array(k * k);
-  let errSq = 0;
-  for (let i = 0; i < k; i++) {
-    for (let j = 0; j < k; j++) {
-      const cij = i === j ? 1 : gram[i * k + j] * invSqrtD[i] * invSqrtD[j];
-      c[i * k + j] = cij;
-      // Drift only where the correlation exceeds what a sum of m zero-mean terms shows by chance.
-      if (i !== j) errSq += 16 * Math.max(0, cij * cij - 4 / m) * (m / 3) + 1;
-    }
-  }
-  const eps = U32 * Math.sqrt(errSq) + 1e-15;
-  const { values, vectors } = hostSymmetricEigen(c, k);
-  const lmax = values[0];
-  const floor = 2 * eps * lmax;
-  let lmin = Infinity;
-  let floored = false;
-  const scale = new Float64Array(k);
-  for (let j = 0; j < k; j++) {
-    let l = values[j];
-    if (l < floor) {
-      l = floor;
-      floored = true;
-    }
-    lmin = Math.min(lmin, l);
-    scale[j] = 1 / Math.sqrt(l);
-  }
-  // X = D^{-1/2} V Λ^{-1/2} Vᵀ: the symmetric (polar) form keeps Q close to the scaled input.
-  const w = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) w[i * k + j] = vectors[i * k + j] * scale[j];
-  const x = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) {
-    for (let j = 0; j < k; j++) {
-      let s = 0;
-      for (let l = 0; l < k; l++) s += w[i * k + l] * vectors[j * k + l];
-      x[i * k + j] = invSqrtD[i] * s;
-    }
-  }
-  // Rounding of the final product Q·X itself adds ≈ u·√k per entry of QᵀQ.
-  const predictedError = floored ? Infinity : (eps * lmax) / lmin + U32 * Math.sqrt(k) * 2;
-  return { x, predictedError };
 }
 
 /** Q with the listed columns replaced by seeded standard normal columns. */
