@@ -295,20 +295,22 @@ export function datasetFuzzTargets(decoder: SyncImageDecoder): FuzzTarget<any>[]
       return o.data.length === o.width * o.height * 4 ? null : `${o.data.length} bytes for ${o.width}x${o.height} RGBA`;
     },
   };
+  /** A two-class folder, one good file and the damaged one; an error must name the damaged file. */
+  const loadFolderWithDamaged = async (good: Uint8Array, bad: Uint8Array, ext: 'png' | 'jpg'): Promise<ImageDataset> => {
+    const source = memoryFileSource({ [`a/good.${ext}`]: good, [`b/bad.${ext}`]: bad }, 'fuzz-folder');
+    try {
+      return await loadImageFolder(source, { decoder, channels: 3 });
+    } catch (e) {
+      if (e instanceof DatasetError && !e.message.includes(`fuzz-folder/b/bad.${ext}`)) throw new Error(`the error does not name the damaged file: ${e.message}`);
+      throw e;
+    }
+  };
   const folderTarget: FuzzTarget<RefPng> = {
     name: 'image folder (one damaged PNG)',
     seeds: [SEEDS.png[0], SEEDS.png[3]],
     mutate: { headerBytes: 48 },
     postprocess: postprocessPng,
-    parse: async (b) => {
-      const source = memoryFileSource({ 'a/good.png': SEEDS.folderGood, 'b/bad.png': b }, 'fuzz-folder');
-      try {
-        return await loadImageFolder(source, { decoder, channels: 3 });
-      } catch (e) {
-        if (e instanceof DatasetError && !e.message.includes('fuzz-folder/b/bad.png')) throw new Error(`the error does not name the damaged file: ${e.message}`);
-        throw e;
-      }
-    },
+    parse: (b) => loadFolderWithDamaged(SEEDS.folderGood, b, 'png'),
     isTyped,
     reference: refPng,
     compare: (ours, ref) => {
@@ -325,15 +327,7 @@ export function datasetFuzzTargets(decoder: SyncImageDecoder): FuzzTarget<any>[]
     name: 'image folder (one damaged JPEG; size judged only)',
     seeds: [SEEDS.jpeg[0]],
     mutate: { headerBytes: 200 },
-    parse: async (b) => {
-      const source = memoryFileSource({ 'a/good.jpg': SEEDS.jpeg[0], 'b/bad.jpg': b }, 'fuzz-folder');
-      try {
-        return await loadImageFolder(source, { decoder, channels: 3 });
-      } catch (e) {
-        if (e instanceof DatasetError && !e.message.includes('fuzz-folder/b/bad.jpg')) throw new Error(`the error does not name the damaged file: ${e.message}`);
-        throw e;
-      }
-    },
+    parse: (b) => loadFolderWithDamaged(SEEDS.jpeg[0], b, 'jpg'),
     isTyped,
     reference: refJpegSize,
     partialReference: true,
