@@ -1,0 +1,187 @@
+#!/usr/bin/python3
+"""Writes the PyTorch fixtures of @odl/models' weight-import tests (dev time only; CI reads the
+committed files). Needs Debian's python3-torch and python3-torchvision (torch 1.13, torchvision 0.14):
+
+    apt-get install -y python3-torch python3-torchvision
+    /usr/bin/python3 packages/models/scripts/make-torch-fixtures.py
+
+Into packages/models/test/fixtures/torch/ it writes:
+  mobilenet_v2_w025.pth          torch.save(state_dict) of torchvision mobilenet_v2(width_mult=0.25,
+                                 num_classes=5), seeded weights, non-trivial BatchNorm statistics
+  mobilenet_v2_w025.safetensors  the same tensors as safetensors (written by hand below)
+  input.safetensors              the fixed input 'input', NCHW [2, 3, 64, 64] float32
+  mobilenet_v2_w025.logits.json  PyTorch's logits of the model (eval mode) on that input
+  resnet18.names.json            names, shapes and dtypes of torchvision resnet18()'s state dict
+  resnet34.names.json            the same for resnet34()
+  layouts.pth, layouts.json       strided views sharing a storage, float16/float64/bfloat16, int64,
+                                 and their values
+  mcunet_in1.names.json          names and shapes of MCUNet-in1 in the MCUNet zoo's naming, from
+                                 PyTorch modules laid out as the MCUNet zoo's ProxylessNASNets
+                                 (see mcunet_in1() below)
+"""
+import json
+import os
+import struct
+from collections import OrderedDict
+
+import torch
+import torch.nn as nn
+import torchvision
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'torch')
+DTYPES = {torch.float32: 'F32', torch.float16: 'F16', torch.float64: 'F64', torch.int64: 'I64'}
+
+
+def write_safetensors(path, tensors):
+    """The safetensors format: u64 little-endian header length, JSON header, raw little-endian data."""
+    header, chunks, offset = OrderedDict(), [], 0
+    for name, t in tensors.items():
+        data = t.detach().contiguous().cpu().numpy().tobytes()
+        header[name] = {'dtype': DTYPES[t.dtype], 'shape': list(t.shape), 'data_offsets': [offset, offset + len(data)]}
+        chunks.append(data)
+        offset += len(data)
+    text = json.dumps(header, separators=(',', ':')).encode('utf-8')
+    text += b' ' * (-len(text) % 8)
+    with open(path + '.tmp', 'wb') as f:
+        f.write(struct.pack('<Q', len(text)))
+        f.write(text)
+        for c in chunks:
+            f.write(c)
+    os.replace(path + '.tmp', path)
+
+
+def write_json(path, value):
+    """JSON with one list item or object field per line (small diffs, short files)."""
+    if isinstance(value, list):
+        text = '[\n' + ',\n'.join(json.dumps(v) for v in value) + '\n]\n'
+    else:
+        text = '{\n' + ',\n'.join(f'{json.dumps(k)}: {json.dumps(v)}' for k, v in value.items()) + '\n}\n'
+    with open(path + '.tmp', 'w') as f:
+        f.write(text)
+    os.replace(path + '.tmp', path)
+
+
+def names_of(model):
+    return [{'name': k, 'shape': list(v.shape), 'dtype': DTYPES[v.dtype]} for k, v in model.state_dict().items()]
+
+
+def mobilenet_fixture():
+    torch.manual_seed(0)
+    model = torchvision.models.mobilenet_v2(width_mult=0.25, num_classes=5)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.2, 0.2)
+            if isinstance(m, nn.Linear):
+                m.bias.uniform_(-0.1, 0.1)
+        # Non-trivial running statistics: a few training-mode passes on seeded inputs.
+        model.train()
+        for _ in range(3):
+            model(torch.randn(8, 3, 64, 64) * 0.5 + 0.1)
+    model.eval()
+    torch.manual_seed(1)
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        logits = model(x)
+    state = model.state_dict()
+    torch.save(state, os.path.join(OUT, 'mobilenet_v2_w025.pth'))
+    write_safetensors(os.path.join(OUT, 'mobilenet_v2_w025.safetensors'), state)
+    write_safetensors(os.path.join(OUT, 'input.safetensors'), {'input': x})
+    write_json(os.path.join(OUT, 'mobilenet_v2_w025.logits.json'), {
+        'model': 'torchvision.models.mobilenet_v2(width_mult=0.25, num_classes=5), eval mode',
+        'input': 'input.safetensors: torch.manual_seed(1); torch.randn(2, 3, 64, 64) (NCHW)',
+        'torch': torch.__version__,
+        'torchvision': torchvision.__version__,
+        'shape': list(logits.shape),
+        'logits': [float(v) for v in logits.flatten()],
+    })
+
+
+# MCUNet-in1 as the MCUNet zoo (mit-han-lab/mcunet, ProxylessNASNets) lays it out: `first_conv`
+# (ConvLayer: conv, bn, act), `blocks.i` (ResidualBlock whose `mobile_inverted_conv` is an MBConv
+# layer with `inverted_bottleneck` (absent at expand ratio 1), `depth_conv`, `point_linear`, each
+# an OrderedDict of conv, bn (and act)), `classifier` (LinearLayer: `linear`). The block settings
+# are odl's MCUNET_IN1_BLOCKS (packages/models/src/zoo/mobile.ts; docs/method.md §7).
+MCUNET_IN1_BLOCKS = [
+    (1, 8, 1, 3), (4, 16, 2, 3), (3, 16, 1, 3), (3, 24, 2, 7), (5, 24, 1, 3), (5, 40, 2, 3), (4, 40, 1, 7),
+    (4, 48, 1, 5), (3, 48, 1, 3), (4, 48, 1, 3), (5, 96, 2, 7), (4, 96, 1, 5), (4, 96, 1, 5), (6, 160, 1, 3),
+]
+
+
+def conv_bn(cin, cout, k, stride, groups=1, act=True):
+    layers = [('conv', nn.Conv2d(cin, cout, k, stride, k // 2, groups=groups, bias=False)), ('bn', nn.BatchNorm2d(cout))]
+    if act:
+        layers.append(('act', nn.ReLU6()))
+    return nn.Sequential(OrderedDict(layers))
+
+
+class MBConv(nn.Module):
+    def __init__(self, cin, expand, cout, stride, k):
+        super().__init__()
+        hidden = round(cin * expand)
+        self.inverted_bottleneck = None if expand == 1 else conv_bn(cin, hidden, 1, 1)
+        self.depth_conv = conv_bn(hidden, hidden, k, stride, groups=hidden)
+        self.point_linear = conv_bn(hidden, cout, 1, 1, act=False)
+
+
+class Residual(nn.Module):
+    def __init__(self, conv):
+        super().__init__()
+        self.mobile_inverted_conv = conv
+
+
+class Linear(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.linear = nn.Linear(cin, cout)
+
+
+class McunetIn1(nn.Module):
+    def __init__(self, num_classes):
+        super().__init__()
+        self.first_conv = conv_bn(3, 16, 3, 2)
+        blocks, c = [], 16
+        for expand, out, stride, k in MCUNET_IN1_BLOCKS:
+            blocks.append(Residual(MBConv(c, expand, out, stride, k)))
+            c = out
+        self.blocks = nn.ModuleList(blocks)
+        self.classifier = Linear(c, num_classes)
+
+
+def layout_fixture():
+    """Tensors that are not plain contiguous float32: views with strides and storage offsets that
+    share one storage, float16/float64/bfloat16, an int64 buffer; and their values as JSON."""
+    torch.manual_seed(2)
+    base = torch.randn(4, 6)
+    tensors = OrderedDict([
+        ('plain', base),
+        ('transposed', base.t()),                # strides (1, 6) on base's storage
+        ('offset', base[1:3, 2:5]),              # storage offset 8, strides (6, 1)
+        ('strided', base[:, ::2]),               # strides (6, 2)
+        ('half', torch.randn(3, 2).half()),
+        ('double', torch.randn(5).double()),
+        ('bfloat', torch.randn(2, 2).bfloat16()),
+        ('scalar', torch.tensor(1.5)),
+        ('bn.num_batches_tracked', torch.tensor(7)),
+    ])
+    torch.save(tensors, os.path.join(OUT, 'layouts.pth'))
+    write_json(os.path.join(OUT, 'layouts.json'), {
+        k: {'shape': list(t.shape), 'values': [float(v) for v in t.float().flatten()]}
+        for k, t in tensors.items() if t.is_floating_point()
+    })
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    mobilenet_fixture()
+    layout_fixture()
+    write_json(os.path.join(OUT, 'resnet18.names.json'), names_of(torchvision.models.resnet18()))
+    write_json(os.path.join(OUT, 'resnet34.names.json'), names_of(torchvision.models.resnet34()))
+    write_json(os.path.join(OUT, 'mcunet_in1.names.json'), names_of(McunetIn1(1000)))
+    for f in sorted(os.listdir(OUT)):
+        print(f'{f}: {os.path.getsize(os.path.join(OUT, f))} bytes')
+
+
+if __name__ == '__main__':
+    main()
