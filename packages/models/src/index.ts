@@ -65,6 +65,15 @@ export { readSafetensorsHeader, SAFETENSORS_DTYPE_BYTES, SAFETENSORS_MAX_HEADER_
 export type { SafetensorsEntry, SafetensorsHeader } from './io/safetensors-header';
 export { importTorchWeights, loadSafetensorsWeights } from './io/torchvision';
 export type { ImportTorchOptions, ImportTorchReport } from './io/torchvision';
+export { parsePth, TorchFileError } from './io/torch-pth';
+export type { ParsePthOptions, PthFile } from './io/torch-pth';
+export { isZip } from './io/torch-zip';
+export { torchNameMap } from './io/torch-names';
+export type { TorchNaming } from './io/torch-names';
+export { readTorchStateDict, inferTorchOptions, createModelFromTorch, loadTorchWeights, MOBILENETV2_WIDTHS } from './io/torch-weights';
+export type { ReadTorchOptions, TorchStateDict, CreateFromTorchOptions } from './io/torch-weights';
+export { exportTorchWeights, encodeSafetensors, saveTorchWeights } from './io/torch-export';
+export type { ExportTorchOptions } from './io/torch-export';
 export { loadPretrainedMcunet, resolvePretrainedDir, PRETRAINED_MCUNET_NAME } from './pretrained';
 export type { PretrainedModel } from './pretrained';
 export { captureLayerTensors } from './finetune/capture';

@@ -1,4 +1,5 @@
 import { ArgumentError } from '@odl/backend';
+import { bfloatToFloat, halfToFloat } from './float-bits';
 import { readSafetensorsHeader } from './safetensors-header';
 import { SafetensorsError } from './safetensors-error';
 
@@ -41,16 +42,6 @@ export interface ParseSafetensorsOptions {
 
 const FLOAT_DTYPES = new Set<string>(['F32', 'F16', 'BF16', 'F64']);
 
-/** IEEE half → float. */
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
-
 /**
  * Parses a safetensors file (8-byte little-endian header length, JSON header, raw
  * little-endian data) and converts every tensor to float32. The header is validated in full
@@ -89,13 +80,7 @@ export function parseSafetensors(bytes: Uint8Array | ArrayBuffer, options: Parse
     if (dtype === 'F32') for (let i = 0; i < count; i++) data[i] = dv.getFloat32(4 * i, true);
     else if (dtype === 'F64') for (let i = 0; i < count; i++) data[i] = dv.getFloat64(8 * i, true);
     else if (dtype === 'F16') for (let i = 0; i < count; i++) data[i] = halfToFloat(dv.getUint16(2 * i, true));
-    else {
-      const tmp = new DataView(new ArrayBuffer(4));
-      for (let i = 0; i < count; i++) {
-        tmp.setUint32(0, dv.getUint16(2 * i, true) << 16, true);
-        data[i] = tmp.getFloat32(0, true);
-      }
-    }
+    else for (let i = 0; i < count; i++) data[i] = bfloatToFloat(dv.getUint16(2 * i, true));
     tensors.set(e.name, { dtype, shape: e.shape, data });
   }
   return { tensors, metadata };

@@ -2,6 +2,7 @@ import { tf } from '@odl/backend';
 import type { ZooModel } from '../zoo/model';
 import { CheckpointError } from './file-handler';
 import { parseSafetensors, SafetensorsError, type ParseSafetensorsOptions, type SafetensorsTensor } from './safetensors';
+import { detectNaming, torchNameMap, type TorchNaming } from './torch-names';
 
 /** Options of {@link importTorchWeights}. */
 export interface ImportTorchOptions {
@@ -12,20 +13,27 @@ export interface ImportTorchOptions {
   strict?: boolean;
   /** Skip the classifier (its weights may have another number of classes). Default false. */
   skipClassifier?: boolean;
+  /**
+   * The file's naming (see {@link TorchNaming}). Default: `'mcunet'` when an MCUNet-in1 file has
+   * `first_conv.*`/`blocks.*` names, else `'torchvision'` (odl's own names).
+   */
+  naming?: TorchNaming;
 }
 
-/** What {@link importTorchWeights} did. */
+/** What {@link importTorchWeights} did. Names are the file's (PyTorch) names. */
 export interface ImportTorchReport {
-  /** Model weights assigned. */
+  /** Tensors assigned to model weights. */
   loaded: string[];
   /** Model weights with no tensor in the file (only when not strict). */
   missing: string[];
   /** Tensors of the file that the model does not have (only when not strict). */
   unexpected: string[];
+  /** The naming the file was read with. */
+  naming: TorchNaming;
 }
 
-/** Permutation from PyTorch's layout to the model's for one weight name. */
-function permutationFor(model: ZooModel, name: string): number[] | null {
+/** Permutation from PyTorch's layout to the model's for one weight name (odl's name). */
+export function torchPermutation(model: ZooModel, name: string): number[] | null {
   for (const l of model.layers()) {
     if (name !== `${l.name}.weight`) continue;
     if (l.type === 'dense') return [1, 0]; // (out, in) -> (in, out)
@@ -35,18 +43,23 @@ function permutationFor(model: ZooModel, name: string): number[] | null {
   return null;
 }
 
-function invert(perm: number[]): number[] {
-  const inv = new Array(perm.length);
+/** The inverse of a permutation. */
+export function invertPermutation(perm: number[]): number[] {
+  const inv = new Array<number>(perm.length);
   perm.forEach((p, i) => (inv[p] = i));
   return inv;
 }
 
+const list = (a: string[]) => `${a.slice(0, 6).join(', ')}${a.length > 6 ? `, … (${a.length} in all)` : ''}`;
+
 /**
- * Loads PyTorch weights (torchvision names: MobileNetV2 `features.*`/`classifier.1`, ResNet
- * `conv1`/`bn1`/`layer*`/`fc`) into a zoo model: conv weights OIHW → HWIO, depthwise O1HW →
+ * Loads PyTorch weights into a zoo model, by name ({@link TorchNaming}: torchvision's MobileNetV2
+ * `features.*`/`classifier.1`, ResNet `conv1`/`bn1`/`layer*`/`fc`, or the MCUNet zoo's
+ * `first_conv`/`blocks.*`/`classifier.linear`): conv weights OIHW → HWIO, depthwise O1HW →
  * HWC1, linear (out, in) → (in, out); BatchNorm weight/bias/running_mean/running_var as is;
- * `num_batches_tracked` ignored. Throws a {@link CheckpointError} listing missing or unexpected
- * names, and naming any tensor whose shape does not fit (in PyTorch layout).
+ * `num_batches_tracked` ignored. Nothing is assigned unless everything fits: a mismatch throws a
+ * {@link CheckpointError} listing the first missing, unexpected and mis-shaped tensors (shapes
+ * in PyTorch layout) and the fix.
  *
  * @example
  * ```ts
@@ -56,32 +69,44 @@ function invert(perm: number[]): number[] {
  */
 export function importTorchWeights(model: ZooModel, tensors: Map<string, SafetensorsTensor>, options: ImportTorchOptions = {}): ImportTorchReport {
   const strict = options.strict ?? true;
+  const naming = options.naming ?? detectNaming(model, tensors.keys());
+  const toTorch = torchNameMap(model, naming);
   const own = model.namedWeights();
-  const classifier = model.classifier.name;
-  const skip = (n: string) => options.skipClassifier === true && n.startsWith(`${classifier}.`);
+  const fromTorch = new Map([...toTorch].map(([odl, torch]) => [torch, odl]));
+  const classifier = `${toTorch.get(`${model.classifier.name}.weight`)!.slice(0, -'.weight'.length)}.`;
+  const skip = (n: string) => options.skipClassifier === true && n.startsWith(classifier);
   const names = [...tensors.keys()].filter((n) => !n.endsWith('num_batches_tracked') && !skip(n));
-  const missing = [...own.keys()].filter((n) => !skip(n) && !tensors.has(n));
-  const unexpected = names.filter((n) => !own.has(n));
-  if (strict && (missing.length || unexpected.length)) {
-    const list = (a: string[]) => `${a.slice(0, 6).join(', ')}${a.length > 6 ? `, … (${a.length} in all)` : ''}`;
+  const missing = [...fromTorch.keys()].filter((n) => !skip(n) && !tensors.has(n));
+  const unexpected = names.filter((n) => !fromTorch.has(n));
+  const misShaped: string[] = [];
+  const loaded = names.filter((n) => fromTorch.has(n));
+  for (const name of loaded) {
+    const odl = fromTorch.get(name)!;
+    const v = own.get(odl)!;
+    const t = tensors.get(name)!;
+    const perm = torchPermutation(model, odl);
+    const expected = perm ? invertPermutation(perm).map((p) => v.shape[p]!) : [...v.shape];
+    if (t.shape.length !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
+      misShaped.push(`tensor '${name}' has shape [${t.shape.join(', ')}], the model expects [${expected.join(', ')}]`);
+    }
+  }
+  if (misShaped.length || (strict && (missing.length || unexpected.length))) {
+    const width = model.config.architecture === 'mobilenetv2' ? ` (width ${model.config.widthMultiplier})` : '';
     throw new CheckpointError(
-      `PyTorch weights do not match ${model.config.architecture}` +
-        (missing.length ? `; missing: ${list(missing)}` : '') +
-        (unexpected.length ? `; unexpected: ${list(unexpected)}` : '') +
-        '; check the architecture and width multiplier, or pass { strict: false } / { skipClassifier: true }',
+      `PyTorch weights (${naming} names) do not match ${model.config.architecture}${width} with ${model.config.numClasses} classes and ${model.config.inputChannels} input channels` +
+        (missing.length && strict ? `; missing: ${list(missing)}` : '') +
+        (unexpected.length && strict ? `; unexpected: ${list(unexpected)}` : '') +
+        (misShaped.length ? `; wrong shape (PyTorch layout): ${list(misShaped)}` : '') +
+        '; check the architecture, width multiplier, classes and input channels (or build the model from the file with createModelFromTorch), ' +
+        'or pass { skipClassifier: true } for another number of classes, { strict: false } to load what matches',
     );
   }
   const staged: [tf.Variable, tf.Tensor][] = [];
   try {
-    for (const name of names) {
-      const v = own.get(name);
-      if (!v) continue;
+    for (const name of loaded) {
+      const v = own.get(fromTorch.get(name)!)!;
       const t = tensors.get(name)!;
-      const perm = permutationFor(model, name);
-      const expectedTorch = perm ? invert(perm).map((p) => v.shape[p]) : [...v.shape];
-      if (t.shape.length !== expectedTorch.length || t.shape.some((d, i) => d !== expectedTorch[i])) {
-        throw new CheckpointError(`tensor '${name}' has shape [${t.shape.join(', ')}], the model expects [${expectedTorch.join(', ')}] (PyTorch layout)`);
-      }
+      const perm = torchPermutation(model, fromTorch.get(name)!);
       const raw = tf.tensor(t.data, t.shape, 'float32');
       staged.push([v, perm ? tf.tidy(() => tf.transpose(raw, perm)) : raw]);
       if (perm) raw.dispose();
@@ -90,7 +115,7 @@ export function importTorchWeights(model: ZooModel, tensors: Map<string, Safeten
   } finally {
     tf.dispose(staged.map(([, t]) => t));
   }
-  return { loaded: names.filter((n) => own.has(n)), missing, unexpected };
+  return { loaded, missing, unexpected, naming };
 }
 
 /**

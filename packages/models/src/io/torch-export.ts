@@ -1,0 +1,103 @@
+import { ArgumentError } from '@odl/backend';
+import { writeFileAtomic } from '@odl/backend/node';
+import type { ZooModel } from '../zoo/model';
+import type { SafetensorsTensor } from './safetensors';
+import { defaultNaming, torchNameMap, type TorchNaming } from './torch-names';
+import { invertPermutation, torchPermutation } from './torchvision';
+
+/** Options of {@link exportTorchWeights}. */
+export interface ExportTorchOptions {
+  /** Names to write (default: `'mcunet'` for MCUNet-in1, `'torchvision'` otherwise). */
+  naming?: TorchNaming;
+}
+
+/**
+ * A zoo model's weights as a PyTorch state dict: PyTorch names ({@link TorchNaming}) and
+ * layouts (conv HWIO → OIHW, depthwise HWC1 → C1HW, dense (in, out) → (out, in)), float32, in
+ * model order. BatchNorm's `num_batches_tracked` is not written (PyTorch's `load_state_dict`
+ * fills it in). For a layer trained through a weight re-parameterisation the stored weight is
+ * exported, as `model.namedWeights()` holds it.
+ *
+ * @example
+ * ```ts
+ * const tensors = exportTorchWeights(model);
+ * tensors.get('features.0.0.weight')!.shape; // [32, 3, 3, 3] (PyTorch layout)
+ * ```
+ */
+export function exportTorchWeights(model: ZooModel, options: ExportTorchOptions = {}): Map<string, SafetensorsTensor> {
+  const names = torchNameMap(model, options.naming ?? defaultNaming(model));
+  const out = new Map<string, SafetensorsTensor>();
+  for (const [odl, v] of model.namedWeights()) {
+    const perm = torchPermutation(model, odl);
+    const values = v.dataSync() as Float32Array;
+    if (!perm) {
+      out.set(names.get(odl)!, { dtype: 'F32', shape: [...v.shape], data: Float32Array.from(values) });
+      continue;
+    }
+    // The inverse of the import's permutation: torch axis j is model axis inv[j].
+    const inv = invertPermutation(perm);
+    const shape = inv.map((a) => v.shape[a]!);
+    const strides = v.shape.map((_, a) => v.shape.slice(a + 1).reduce((x, y) => x * y, 1));
+    const data = new Float32Array(values.length);
+    const index = new Array<number>(shape.length).fill(0);
+    for (let k = 0; k < data.length; k++) {
+      let src = 0;
+      for (let j = 0; j < shape.length; j++) src += index[j]! * strides[inv[j]!]!;
+      data[k] = values[src]!;
+      for (let j = shape.length - 1; j >= 0 && ++index[j]! === shape[j]!; j--) index[j] = 0;
+    }
+    out.set(names.get(odl)!, { dtype: 'F32', shape, data });
+  }
+  return out;
+}
+
+/**
+ * Encodes float32 tensors as a safetensors file (8-byte little-endian header length, JSON
+ * header padded with spaces to a multiple of 8, then the data in the given order).
+ *
+ * @example
+ * ```ts
+ * const bytes = encodeSafetensors(exportTorchWeights(model), { format: 'pt' });
+ * parseSafetensors(bytes).tensors; // the same tensors
+ * ```
+ */
+export function encodeSafetensors(tensors: Map<string, Pick<SafetensorsTensor, 'shape' | 'data'>>, metadata: Record<string, string> = {}): Uint8Array {
+  const header: Record<string, unknown> = Object.keys(metadata).length ? { __metadata__: metadata } : {};
+  let offset = 0;
+  for (const [name, t] of tensors) {
+    if (name === '__metadata__') throw new ArgumentError("encodeSafetensors: a tensor cannot be named '__metadata__'");
+    const count = t.shape.reduce((a, b) => a * b, 1);
+    if (count !== t.data.length) throw new ArgumentError(`encodeSafetensors: tensor '${name}' has ${t.data.length} values, its shape [${t.shape.join(', ')}] needs ${count}`);
+    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + 4 * count] };
+    offset += 4 * count;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - (new TextEncoder().encode(json).length % 8)) % 8);
+  const text = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + text.length + offset);
+  const dv = new DataView(out.buffer);
+  dv.setBigUint64(0, BigInt(text.length), true);
+  out.set(text, 8);
+  let p = 8 + text.length;
+  for (const t of tensors.values()) {
+    for (let i = 0; i < t.data.length; i++, p += 4) dv.setFloat32(p, t.data[i]!, true);
+  }
+  return out;
+}
+
+/**
+ * Writes a zoo model's weights to a `.safetensors` file with PyTorch names and layouts
+ * ({@link exportTorchWeights}), atomically (Node only), so that PyTorch loads them with
+ * `model.load_state_dict(safetensors.torch.load_file(path))`.
+ *
+ * @example
+ * ```ts
+ * await saveTorchWeights(model, './finetuned.safetensors');
+ * ```
+ */
+export async function saveTorchWeights(model: ZooModel, path: string, options: ExportTorchOptions = {}): Promise<void> {
+  if (typeof path !== 'string' || path.length === 0) throw new ArgumentError(`saveTorchWeights: path must be a non-empty string, got ${JSON.stringify(path)}`);
+  const naming = options.naming ?? defaultNaming(model);
+  const bytes = encodeSafetensors(exportTorchWeights(model, { naming }), { format: 'pt', architecture: model.config.architecture, naming });
+  await writeFileAtomic(path, bytes);
+}

@@ -1,0 +1,173 @@
+import { ArgumentError } from '@odl/backend';
+import { createModel } from '../zoo';
+import type { ZooModel } from '../zoo/model';
+import type { ArchitectureName, ZooOptions } from '../zoo/types';
+import { CheckpointError } from './file-handler';
+import { parseSafetensors, type SafetensorsTensor } from './safetensors';
+import { detectNaming, torchNameMap } from './torch-names';
+import { parsePth, TorchFileError } from './torch-pth';
+import { isZip } from './torch-zip';
+import { importTorchWeights, type ImportTorchOptions, type ImportTorchReport } from './torchvision';
+
+/** Options of {@link readTorchStateDict}. */
+export interface ReadTorchOptions {
+  /** Largest float32 tensor accepted, in bytes (default 2^31 − 1); see `parseSafetensors`. */
+  maxTensorBytes?: number;
+}
+
+/** A state dict read by {@link readTorchStateDict}: float tensors in PyTorch layout. */
+export interface TorchStateDict {
+  /** Float tensors by PyTorch name, converted to float32. */
+  tensors: Map<string, SafetensorsTensor>;
+  /** The file's format, told by its first bytes. */
+  format: 'pth' | 'safetensors';
+  /** The path it was read from, when read from a path. */
+  file?: string;
+}
+
+/**
+ * Reads a PyTorch state dict from a `.pth` file (torch.save's zip format, told by its `PK`
+ * magic bytes; see {@link parsePth}) or a `.safetensors` file (anything else; see
+ * `parseSafetensors`), from bytes or, in Node, a path. The file name does not matter.
+ * Throws a {@link TorchFileError} or `SafetensorsError` for a damaged file.
+ *
+ * @example
+ * ```ts
+ * const { tensors, format } = await readTorchStateDict('./mobilenet_v2.pth');
+ * format;                                    // 'pth'
+ * tensors.get('classifier.1.weight')!.shape; // [1000, 1280]
+ * ```
+ */
+export async function readTorchStateDict(source: Uint8Array | ArrayBuffer | string, options: ReadTorchOptions = {}): Promise<TorchStateDict> {
+  let bytes: Uint8Array;
+  const file = typeof source === 'string' ? source : undefined;
+  if (typeof source === 'string') {
+    const fs = await import('node:fs/promises');
+    bytes = await fs.readFile(source).catch((e: NodeJS.ErrnoException) => {
+      throw new TorchFileError(`cannot read the file (${e.code ?? e.message}); check the path`, source);
+    });
+  } else bytes = source instanceof Uint8Array ? source : new Uint8Array(source);
+  if (isZip(bytes)) return { tensors: parsePth(bytes, { file, maxTensorBytes: options.maxTensorBytes }).tensors, format: 'pth', file };
+  return { tensors: parseSafetensors(bytes, { file, maxTensorBytes: options.maxTensorBytes }).tensors, format: 'safetensors', file };
+}
+
+/** MobileNetV2 width multipliers tried, in order, when a file does not say which it has. */
+export const MOBILENETV2_WIDTHS: readonly number[] = [1, 0.75, 0.5, 0.35, 0.25, 1.3, 1.4, 0.1, 0.15, 0.2, 0.3, 0.4, 0.45, 0.6, 0.65, 0.7, 0.8, 0.85, 0.9, 0.95, 1.1, 1.2, 1.5, 1.75, 2];
+
+const CLASSIFIER: Record<ArchitectureName, string[]> = {
+  mobilenetv2: ['classifier.1.weight'],
+  resnet18: ['fc.weight'],
+  resnet34: ['fc.weight'],
+  'mcunet-in1': ['classifier.linear.weight', 'classifier.weight'],
+};
+const STEM: Record<ArchitectureName, string[]> = {
+  mobilenetv2: ['features.0.0.weight'],
+  resnet18: ['conv1.weight'],
+  resnet34: ['conv1.weight'],
+  'mcunet-in1': ['first_conv.conv.weight', 'features.0.0.weight'],
+};
+
+/** Whether every model weight has a tensor of the right shape (PyTorch layout) in `tensors`. */
+function shapesFit(model: ZooModel, tensors: Map<string, SafetensorsTensor>): boolean {
+  const own = model.namedWeights();
+  for (const [odl, torch] of torchNameMap(model, detectNaming(model, tensors.keys()))) {
+    const t = tensors.get(torch);
+    const v = own.get(odl)!;
+    if (!t || t.shape.reduce((a, b) => a * b, 1) !== v.size) return false;
+    if (t.shape.length === 4 && v.rank === 4 && (t.shape[2] !== v.shape[0] || t.shape[3] !== v.shape[1])) return false;
+  }
+  return true;
+}
+
+/**
+ * The zoo options of the model a state dict was saved from: classes from the classifier's
+ * weight, input channels from the stem convolution's, and for MobileNetV2 the width multiplier
+ * whose every weight shape fits (tried in the order of {@link MOBILENETV2_WIDTHS}). Throws a
+ * {@link CheckpointError} naming the tensor when the file does not have the architecture's
+ * stem or classifier, or no width fits.
+ *
+ * @example
+ * ```ts
+ * const { tensors } = await readTorchStateDict('mobilenet_v2_w025.pth');
+ * inferTorchOptions('mobilenetv2', tensors); // { numClasses: 5, inputChannels: 3, widthMultiplier: 0.25 }
+ * ```
+ */
+export function inferTorchOptions(architecture: ArchitectureName, tensors: Map<string, SafetensorsTensor>): Required<Pick<ZooOptions, 'numClasses' | 'inputChannels' | 'widthMultiplier'>> {
+  const find = (names: string[], what: string, rank: number): number[] => {
+    for (const n of names) {
+      const t = tensors.get(n);
+      if (t && t.shape.length === rank) return t.shape;
+    }
+    throw new CheckpointError(
+      `the file has no ${what} of ${architecture} (${names.join(' or ')}, rank ${rank}); first names in the file: ${[...tensors.keys()].slice(0, 4).join(', ') || 'none'}. ` +
+        'Check --model / the architecture, and that the file is a state dict of that model',
+    );
+  };
+  const numClasses = find(CLASSIFIER[architecture]!, 'classifier weight', 2)[0]!;
+  const inputChannels = find(STEM[architecture]!, 'stem convolution weight', 4)[1]!;
+  if (architecture !== 'mobilenetv2') return { numClasses, inputChannels, widthMultiplier: 1 };
+  const stemChannels = find(STEM.mobilenetv2, 'stem convolution weight', 4)[0]!;
+  for (const widthMultiplier of MOBILENETV2_WIDTHS) {
+    const model = createModel('mobilenetv2', { numClasses, inputChannels, widthMultiplier, init: 'zeros' });
+    try {
+      if (model.convLayers()[0]!.outChannels === stemChannels && shapesFit(model, tensors)) return { numClasses, inputChannels, widthMultiplier };
+    } finally {
+      model.dispose();
+    }
+  }
+  throw new CheckpointError(
+    `no MobileNetV2 width multiplier (${MOBILENETV2_WIDTHS.join(', ')}) gives the shapes of the file (stem ${stemChannels} channels); ` +
+      'the file is not a torchvision mobilenet_v2 state dict, or pass its widthMultiplier to createModel and load with importTorchWeights',
+  );
+}
+
+/** Options of {@link createModelFromTorch}. */
+export interface CreateFromTorchOptions extends ReadTorchOptions, Omit<ImportTorchOptions, 'skipClassifier'> {
+  /** Zoo options that override what the file says (e.g. `seed`); classes/width/channels default to the file's. */
+  zoo?: ZooOptions;
+}
+
+/**
+ * Builds a zoo model from a PyTorch state dict (`.pth` or `.safetensors`, bytes or a path in
+ * Node): the architecture is the caller's, its classes, input channels and (MobileNetV2) width
+ * come from the file ({@link inferTorchOptions}), then every weight is loaded with
+ * {@link importTorchWeights}. The caller disposes the model.
+ *
+ * @example
+ * ```ts
+ * const { model, report } = await createModelFromTorch('mobilenetv2', './mobilenet_v2.pth');
+ * model.config.widthMultiplier; // read from the file's shapes
+ * report.loaded.length;         // every weight of the model
+ * ```
+ */
+export async function createModelFromTorch(
+  architecture: ArchitectureName,
+  source: Uint8Array | ArrayBuffer | string,
+  options: CreateFromTorchOptions = {},
+): Promise<{ model: ZooModel; report: ImportTorchReport; format: TorchStateDict['format'] }> {
+  const { tensors, format } = await readTorchStateDict(source, options);
+  const inferred = inferTorchOptions(architecture, tensors);
+  const model = createModel(architecture, { ...inferred, init: 'zeros', ...options.zoo });
+  try {
+    return { model, report: importTorchWeights(model, tensors, options), format };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+/**
+ * Loads a PyTorch state dict (`.pth` or `.safetensors`, told by magic bytes; bytes or a path in
+ * Node) into an existing zoo model with {@link importTorchWeights}.
+ *
+ * @example
+ * ```ts
+ * const model = resnet18({ numClasses: 1000, init: 'zeros' });
+ * await loadTorchWeights(model, './resnet18.pth');
+ * ```
+ */
+export async function loadTorchWeights(model: ZooModel, source: Uint8Array | ArrayBuffer | string, options: ImportTorchOptions & ReadTorchOptions = {}): Promise<ImportTorchReport> {
+  if (source == null) throw new ArgumentError('loadTorchWeights: source must be bytes or a path');
+  return importTorchWeights(model, (await readTorchStateDict(source, options)).tensors, options);
+}
+
