@@ -1,11 +1,13 @@
-// Long-mode fuzzing of the safetensors reader and the checkpoint loader: seeded corrupt inputs,
-// each judged by an independent reference (a safetensors reader written from the format's
-// description; the tensors that were saved), then one table of counts.
-//   node packages/models/scripts/run-ts.mjs packages/models/scripts/fuzz.ts [count] [--format safetensors|checkpoint] [--seed S]
+// Long-mode fuzzing of the safetensors reader, the .pth reader and the checkpoint loader: seeded
+// corrupt inputs, each judged by an independent reference (a safetensors reader written from the
+// format's description; the tensors that were saved; a reading of the state dict's description),
+// then one table of counts.
+//   node packages/models/scripts/run-ts.mjs packages/models/scripts/fuzz.ts [count] [--format safetensors|pth|checkpoint] [--seed S]
 // (or `pnpm --filter @odl/models fuzz [count]`). count: inputs per format, default 100000.
 import { setupBackend } from '@odl/backend';
 import { formatFuzzTable, type FuzzCounts } from '@odl/test-utils';
 import { checkpointFixture, fuzzCheckpoints } from '../test/fuzz-checkpoint';
+import { fuzzPth } from '../test/fuzz-pth';
 import { fuzzSafetensors } from '../test/fuzz-safetensors';
 
 const args = process.argv.slice(2).filter((a) => !a.endsWith('.ts'));
@@ -19,7 +21,7 @@ if (!Number.isSafeInteger(count) || count < 1) {
   console.error(`fuzz: count must be a positive integer, got ${positional[0]}`);
   process.exit(2);
 }
-const formats = flag('format') ? [flag('format')!] : ['safetensors', 'checkpoint'];
+const formats = flag('format') ? [flag('format')!] : ['safetensors', 'pth', 'checkpoint'];
 const seed = flag('seed');
 const rows: Record<string, FuzzCounts> = {};
 let failed = false;
@@ -27,11 +29,12 @@ for (const format of formats) {
   const t0 = performance.now();
   let result: { counts: FuzzCounts; failures: string[] };
   if (format === 'safetensors') result = await fuzzSafetensors(count, seed);
+  else if (format === 'pth') result = await fuzzPth(count, seed);
   else if (format === 'checkpoint') {
     await setupBackend({ prefer: ['wasm'] });
     result = await fuzzCheckpoints(await checkpointFixture(), count, seed);
   } else {
-    console.error(`fuzz: unknown --format '${format}'; use safetensors or checkpoint`);
+    console.error(`fuzz: unknown --format '${format}'; use safetensors, pth or checkpoint`);
     process.exit(2);
   }
   rows[format] = result.counts;

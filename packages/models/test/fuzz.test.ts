@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { setupBackend } from '@odl/backend';
 import { formatFuzzTable } from '@odl/test-utils';
 import { checkpointFixture, fuzzCheckpoints, type CheckpointFixture } from './fuzz-checkpoint';
+import { fuzzPth } from './fuzz-pth';
 import { fuzzSafetensors } from './fuzz-safetensors';
 
 describe('fuzz: corrupt files give typed errors or exactly what an independent reader reads', () => {
@@ -11,6 +12,14 @@ describe('fuzz: corrupt files give typed errors or exactly what an independent r
     expect(failures).toEqual([]);
     expect(counts['typed-error']).toBeGreaterThan(1000);
     expect(counts['accepted-correct']).toBeGreaterThan(10);
+  });
+
+  it('pth: 3,000 seeded corrupt files (torch-written and described)', async () => {
+    const { counts, failures } = await fuzzPth(3000);
+    console.log(formatFuzzTable({ pth: counts }));
+    expect(failures).toEqual([]);
+    expect(counts['typed-error']).toBeGreaterThan(1000);
+    expect(counts['accepted-correct']).toBeGreaterThan(300);
   });
 
   describe('checkpoints', () => {

@@ -70,7 +70,8 @@ export function parsePth(bytes: Uint8Array | ArrayBuffer, options: ParsePthOptio
   if (u8.length >= 2 && u8[0] === 0x80 && u8[1] === 0x02) {
     fail("the file is in PyTorch's legacy (pre-1.6) format; re-save it with torch.save(state_dict, path) in PyTorch ≥ 1.6");
   }
-  if (u8.length < 4 || u8[0] !== 0x50 || u8[1] !== 0x4b) fail('the file is not a zip archive (torch.save writes one); pass a .pth file saved with torch.save, or a .safetensors file');
+  if (u8.length < 4) fail(`file of ${u8.length} bytes is too short for a .pth file; it is truncated`);
+  if (u8[0] !== 0x50 || u8[1] !== 0x4b) fail('the file is not a zip archive (torch.save writes one); pass a .pth file saved with torch.save, or a .safetensors file');
   const entries = new Map(readZipEntries(u8, fail).map((e) => [e.name, e.data]));
   const pickles = [...entries.keys()].filter((n) => /^[^/]+\/data\.pkl$/.test(n));
   if (pickles.length !== 1) fail(`the archive has ${pickles.length} '<archive>/data.pkl' entries, not one; it is not a torch.save file`);
