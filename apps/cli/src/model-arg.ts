@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { suggest } from '@odl/core';
-import { ARCHITECTURES, Trainer, loadPretrainedMcunet, type ArchitectureName, type InputSpec, type ZooModel } from '@odl/models';
+import { IMAGENET_STATS } from '@odl/datasets';
+import { ARCHITECTURES, Trainer, createModelFromTorch, loadPretrainedMcunet, type ArchitectureName, type InputSpec, type ZooModel } from '@odl/models';
 import { enumOption, integerOption } from './args';
 import { UsageError } from './errors';
 
@@ -9,7 +10,7 @@ import { UsageError } from './errors';
 export type ModelChoice =
   | { kind: 'shipped' }
   | { kind: 'checkpoint'; path: string }
-  | { kind: 'zoo'; architecture: ArchitectureName; resolution: number; channels?: 1 | 3 };
+  | { kind: 'zoo'; architecture: ArchitectureName; resolution: number; channels?: 1 | 3; weights?: string };
 
 /**
  * Checks `--model` (with `--resolution` and `--channels`, which only a zoo architecture takes)
@@ -51,4 +52,62 @@ export async function loadModel(choice: Exclude<ModelChoice, { kind: 'zoo' }>): 
   const loaded = await loadPretrainedMcunet(choice.kind === 'checkpoint' ? choice.path : undefined);
   if (loaded.trainerState != null) Trainer.disposeState(loaded.trainerState);
   return { model: loaded.model, input: loaded.input, source: choice.kind === 'checkpoint' ? choice.path : 'the shipped pretrained checkpoint' };
+}
+
+/**
+ * Checks `--weights` (a PyTorch state dict, `.pth` or `.safetensors`) against `--model`: it needs
+ * a zoo architecture and an existing file, whose first convolution decides the input channels.
+ */
+export function checkWeightsArg(choice: ModelChoice, weights: string | undefined, channels: string | undefined): ModelChoice {
+  if (weights == null) return choice;
+  if (choice.kind !== 'zoo') throw new UsageError(`--weights applies to a zoo architecture (--model ${ARCHITECTURES.join('|')}); a checkpoint folder has its own weights`);
+  if (channels != null) throw new UsageError("--channels does not go with --weights: the file's first convolution decides the input channels");
+  return { ...choice, weights: checkWeightsFile(weights) };
+}
+
+/** Checks that `--weights` names a file (its contents are read later, by @odl/models). */
+export function checkWeightsFile(weights: string): string {
+  let isFile: boolean | undefined;
+  try {
+    isFile = statSync(weights).isFile();
+  } catch {
+    throw new UsageError(`--weights ${weights}: no such file; pass a PyTorch state dict (.pth saved by torch.save, or .safetensors)`);
+  }
+  if (!isFile) throw new UsageError(`--weights ${weights}: is a folder; pass the .pth or .safetensors file`);
+  return weights;
+}
+
+/**
+ * Builds a zoo model from its `--weights` file (classes, input channels and MobileNetV2's width
+ * read from the file by @odl/models) and the input it expects: the `--resolution`, bilinear
+ * resizing and, for RGB, torchvision's ImageNet normalisation. The caller disposes the model.
+ */
+export async function loadZooWeights(choice: Extract<ModelChoice, { kind: 'zoo' }> & { weights: string }): Promise<{ model: ZooModel; input: InputSpec; source: string }> {
+  const { model, format, report } = await createModelFromTorch(choice.architecture, choice.weights);
+  const c = model.config.inputChannels;
+  const stats = c === 3 ? { mean: [...IMAGENET_STATS.mean], std: [...IMAGENET_STATS.std] } : { mean: 0.5, std: 0.5 };
+  const input: InputSpec = { height: choice.resolution, width: choice.resolution, channels: c, resize: 'bilinear', ...stats };
+  const width = model.config.architecture === 'mobilenetv2' ? `, width ${model.config.widthMultiplier}` : '';
+  return { model, input, source: `${choice.weights} (${format}, ${report.naming} names${width}, ${model.config.numClasses} classes)` };
+}
+
+/** Checks `--export`: a `.safetensors` path in an existing folder (written after training). */
+export function checkExportArg(path: string | undefined): string | undefined {
+  if (path == null) return undefined;
+  if (!path.endsWith('.safetensors')) throw new UsageError(`--export ${path}: the file must end in .safetensors (PyTorch names and layouts)`);
+  let folder = false;
+  try {
+    folder = statSync(dirname(path)).isDirectory();
+  } catch {
+    folder = false;
+  }
+  if (!folder) throw new UsageError(`--export ${path}: the folder ${dirname(path)} does not exist; create it first`);
+  let isDir = false;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (isDir) throw new UsageError(`--export ${path}: is a folder; pass a file name ending in .safetensors`);
+  return path;
 }

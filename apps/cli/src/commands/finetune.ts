@@ -4,7 +4,7 @@ import { setupBackend } from '@odl/backend';
 import { writeFileAtomic } from '@odl/backend/node';
 import { listMethods, MethodOptionError, type MethodPlugin } from '@odl/core';
 import {
-  ARCHITECTURES, CHECKPOINT_FORMAT, createModel, FineTuneSession, registerBuiltinMethods,
+  ARCHITECTURES, CHECKPOINT_FORMAT, createModel, FineTuneSession, registerBuiltinMethods, saveTorchWeights,
   type FinetuneConfig, type FinetuneResult, type InputSpec, type ZooModel,
 } from '@odl/models';
 import { formatBytes, formatFlops } from '@odl/profiler';
@@ -13,7 +13,7 @@ import { checkDataArgs, loadUserData, DATA_FORMATS, type LoadedData } from '../d
 import { UsageError } from '../errors';
 import { LossWatch } from '../loss-watch';
 import { flagConfig, foreignFlags, methodByName, methodFlags, methodHelp, methodOptionsFrom, type MethodFlag } from '../method-options';
-import { checkModelArg, loadModel } from '../model-arg';
+import { checkExportArg, checkModelArg, checkWeightsArg, loadModel, loadZooWeights } from '../model-arg';
 import { jsonMatching, prepareOutputFolder, type OutputFile } from '../out-dir';
 import { emitJson, print, ProgressBar, say, showProgress, warn } from '../output';
 import { loadPlugins } from '../plugins';
@@ -23,6 +23,8 @@ export const BACKENDS = ['wasm', 'cpu'] as const;
 
 const COMMON = {
   model: { type: 'string' },
+  weights: { type: 'string' },
+  export: { type: 'string' },
   resolution: { type: 'string' },
   channels: { type: 'string' },
   data: { type: 'string', default: 'embedded' },
@@ -56,6 +58,13 @@ const HELP = `odl finetune — fine-tune the last N layers of a model with a tra
 Options:
   --model <name|dir>    the shipped pretrained MCUNet-in1 (default), a checkpoint folder, or a zoo
                         architecture trained from scratch: ${ARCHITECTURES.join(', ')}
+  --weights <file>      pretrained PyTorch weights for a zoo architecture: a state dict saved by
+                        torch.save (.pth) or a .safetensors file, torchvision names (MCUNet-in1:
+                        the MCUNet zoo's too); classes, input channels and MobileNetV2's width are
+                        read from the file (the classifier is then replaced by a fresh one for the
+                        data's classes, as for every run); inputs get ImageNet normalisation
+  --export <file>       also write the fine-tuned weights to a .safetensors file with PyTorch names
+                        and layouts (torchvision's; the MCUNet zoo's for mcunet-in1)
   --resolution <px>     input resolution for a zoo architecture (default 32)
   --channels <1|3>      input channels for a zoo architecture (default: the data's; the data is
                         converted). A checkpoint takes its own: RGB data becomes grey for a
@@ -227,7 +236,8 @@ export async function runFinetune(argv: string[]): Promise<void> {
   if (label.trim() === '') throw new UsageError('--label must not be empty');
   const training = trainingFlags(o);
   const methodOptions = readMethodOptions(plugin, flags, o);
-  const choice = checkModelArg(str('model'), str('resolution'), str('channels'));
+  const choice = checkWeightsArg(checkModelArg(str('model'), str('resolution'), str('channels')), str('weights'), str('channels'));
+  const exportPath = checkExportArg(str('export'));
   const source = checkDataArgs(o.data as string, str('format'), str('test-data'), str('classes'));
   if (choice.kind === 'zoo' && source == null) throw new UsageError('a zoo architecture is trained on --data; the embedded data goes with the shipped pretrained model');
   const json = o.json as boolean;
@@ -242,8 +252,8 @@ export async function runFinetune(argv: string[]): Promise<void> {
   let input: InputSpec | undefined;
   let data: LoadedData | undefined;
   try {
-    if (choice.kind !== 'zoo') {
-      const loaded = await loadModel(choice);
+    if (choice.kind !== 'zoo' || choice.weights != null) {
+      const loaded = choice.kind === 'zoo' ? await loadZooWeights({ ...choice, weights: choice.weights! }) : await loadModel(choice);
       model = loaded.model;
       input = loaded.input;
       if (chatty) say(`model: ${model.config.architecture} from ${loaded.source}, input ${input.height}×${input.width}×${input.channels}`);
@@ -254,7 +264,7 @@ export async function runFinetune(argv: string[]): Promise<void> {
       if (chatty) say(`data: ${data.train.shape[0]} training images, ${data.train.numClasses} classes, test: ${data.testSource}`);
       if (data.channelNote != null) say(`data: ${data.channelNote}`);
     }
-    if (choice.kind === 'zoo') {
+    if (choice.kind === 'zoo' && choice.weights == null) {
       const train = data!.train;
       const channels = choice.channels ?? train.shape[3];
       model = createModel(choice.architecture, { inputChannels: channels, numClasses: train.numClasses, seed });
@@ -272,12 +282,13 @@ export async function runFinetune(argv: string[]): Promise<void> {
       seed,
       ...progressCallbacks(label, !chatty),
     };
-    const summary = await train(config, out);
+    const summary = await train(config, out, exportPath != null ? { path: exportPath, model: model! } : undefined);
     if (json) return emitJson(summary);
     say(
       `\n${summary.label}: top-1 ${(100 * summary.top1).toFixed(2)}%, activation memory ${formatBytes(summary.activationBytes.analytic)} analytic / ` +
         `${formatBytes(summary.activationBytes.measured)} measured, ${formatFlops(summary.trainingFlops)} per step, ${summary.msPerStep.toFixed(1)} ms per step` +
-        (out != null ? `\nmodel and result.json written to ${out}` : ''),
+        (out != null ? `\nmodel and result.json written to ${out}` : '') +
+        (exportPath != null ? `\nweights exported to ${exportPath}` : ''),
     );
   } finally {
     model?.dispose();
@@ -289,7 +300,7 @@ export async function runFinetune(argv: string[]): Promise<void> {
  * then the result that describes it into `out`: an older result.json is removed first, so no
  * interruption leaves a result beside a model it does not describe.
  */
-async function train(config: FinetuneConfig, out: string | undefined): Promise<FinetuneSummary> {
+async function train(config: FinetuneConfig, out: string | undefined, exported?: { path: string; model: ZooModel }): Promise<FinetuneSummary> {
   const session = await FineTuneSession.create(config);
   try {
     const lr = session.settings.optimizer.learningRate;
@@ -303,6 +314,8 @@ async function train(config: FinetuneConfig, out: string | undefined): Promise<F
       await session.checkpoint(join(out, 'model'), { top1: summary.top1 });
       await writeFileAtomic(join(out, 'result.json'), JSON.stringify(summary, null, 2));
     }
+    // Before the session is disposed: a method's weight parameterisation is merged into the export.
+    if (exported != null) await saveTorchWeights(exported.model, exported.path);
     return summary;
   } finally {
     session.dispose();

@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import { setupBackend } from '@odl/backend';
 import { listMethods, resolveOptions } from '@odl/core';
-import { ARCHITECTURES, describeModel, registerBuiltinMethods, selectFineTunedLayers } from '@odl/models';
+import { ARCHITECTURES, describeModel, inferTorchOptions, readTorchStateDict, registerBuiltinMethods, selectFineTunedLayers } from '@odl/models';
 import { costReport, costTableToMarkdown, costTablesToCsv, profileModel, type ModelCostTable } from '@odl/profiler';
 import { writeFileAtomic } from '@odl/backend/node';
 import { enumOption, integerOption, parseOptions, scanFlag } from '../args';
 import { UsageError } from '../errors';
 import { flagConfig, methodByName, methodFlags, methodHelp } from '../method-options';
+import { checkWeightsFile } from '../model-arg';
 import { jsonMatching, prepareOutputFolder } from '../out-dir';
 import { emitJson, print, say } from '../output';
 import { loadPlugins } from '../plugins';
@@ -14,6 +15,7 @@ import { readMethodOptions } from './finetune';
 
 const COMMON = {
   model: { type: 'string', default: 'mcunet-in1' },
+  weights: { type: 'string' },
   resolution: { type: 'string' },
   channels: { type: 'string' },
   classes: { type: 'string' },
@@ -34,6 +36,8 @@ method's own cost model counts them
 
 Options:
   --model <name>        ${ARCHITECTURES.join(', ')} (default mcunet-in1)
+  --weights <file>      a PyTorch state dict (.pth or .safetensors) of the model: its classes, input
+                        channels and MobileNetV2's width are read from the file
   --resolution <px>     input resolution (default 224)
   --channels <n>        input channels (default 3)
   --classes <n>         classifier outputs (default 1000)
@@ -82,6 +86,8 @@ export async function runProfile(argv: string[]): Promise<void> {
   const lastN = integerOption('layers', str('layers'), 4, 1, 1000);
   const seed = integerOption('seed', str('seed'), 0, 0, 2 ** 31);
   const numClasses = integerOption('classes', str('classes'), 1000, 1, 1 << 20);
+  const weights = str('weights') != null ? checkWeightsFile(str('weights')!) : undefined;
+  if (weights != null && (str('classes') != null || str('channels') != null)) throw new UsageError('--classes and --channels come from the --weights file; leave them out');
   const names = str('method')?.split(',').map((m) => m.trim()) ?? all.map((p) => p.name);
   const plugins = names.map((n) => methodByName(n));
   // Flags of methods that are not listed are not errors here: one flag may serve several methods.
@@ -92,7 +98,8 @@ export async function runProfile(argv: string[]): Promise<void> {
   const out = str('out') != null ? prepareOutputFolder('out', str('out')!, OUTPUTS) : undefined;
   await setupBackend({ prefer: ['cpu'] });
 
-  const specs = describeModel(model, { inputShape: [batch, resolution, resolution, channels], numClasses });
+  const file = weights != null ? inferTorchOptions(model, (await readTorchStateDict(weights)).tensors) : undefined;
+  const specs = describeModel(model, { inputShape: [batch, resolution, resolution, file?.inputChannels ?? channels], numClasses: file?.numClasses ?? numClasses, widthMultiplier: file?.widthMultiplier });
   const { compressed } = selectFineTunedLayers(specs, lastN, classifier);
   const tables: ModelCostTable[] = [];
   const skipped: { method: string; reason: string }[] = [];

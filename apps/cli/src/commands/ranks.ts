@@ -7,7 +7,7 @@ import { enumOption, integerOption, parseOptions, scanFlag } from '../args';
 import { checkDataArgs, DATA_FORMATS, loadUserData } from '../data';
 import { UsageError } from '../errors';
 import { flagConfig, methodByName, methodFlags, methodHelp } from '../method-options';
-import { checkModelArg, loadModel } from '../model-arg';
+import { checkModelArg, checkWeightsArg, loadModel, loadZooWeights } from '../model-arg';
 import { jsonMatching, prepareOutputFolder } from '../out-dir';
 import { emitJson, print, say } from '../output';
 import { markdownTable } from '@odl/profiler';
@@ -16,6 +16,8 @@ import { BACKENDS, readMethodOptions, trainingFlags } from './finetune';
 
 const COMMON = {
   model: { type: 'string' },
+  weights: { type: 'string' },
+  resolution: { type: 'string' },
   data: { type: 'string', default: 'embedded' },
   format: { type: 'string' },
   classes: { type: 'string' },
@@ -38,7 +40,11 @@ the perplexity table of the fine-tuned layers and choose ranks for a memory budg
 over budget), without training
 
 Options:
-  --model <dir>        checkpoint folder (default: the shipped pretrained MCUNet-in1)
+  --model <dir|name>   checkpoint folder (default: the shipped pretrained MCUNet-in1), or a zoo
+                       architecture with --weights
+  --weights <file>     pretrained PyTorch weights (.pth or .safetensors) of a zoo architecture; see
+                       odl finetune --help
+  --resolution <px>    input resolution with --weights (default 32)
   --data <path>        calibration images: 'embedded' (default: the shipped fine-tuning split) or a
                        path (converted to the model's channels)
   --format <f>         ${DATA_FORMATS.join(', ')} (needed with a --data path)
@@ -80,8 +86,10 @@ export async function runRanks(argv: string[]): Promise<void> {
   if (config.budgetBytes == null && !plugin.planner.needsPlan(config.methodOptions ?? {})) {
     throw new UsageError(`with these options '${plugin.name}' has nothing to plan; give --budget-mib, or leave out the options the planner chooses`);
   }
-  const choice = checkModelArg(str('model'), undefined, undefined);
-  if (choice.kind === 'zoo') throw new UsageError(`--model ${choice.architecture}: ranks are planned for a trained model; pass a checkpoint folder (or leave --model out for the shipped one)`);
+  const choice = checkWeightsArg(checkModelArg(str('model'), str('resolution'), undefined), str('weights'), undefined);
+  if (choice.kind === 'zoo' && choice.weights == null) {
+    throw new UsageError(`--model ${choice.architecture}: ranks are planned for a trained model; pass --weights, a checkpoint folder (or leave --model out for the shipped one)`);
+  }
   const source = checkDataArgs(o.data as string, str('format'), undefined, str('classes'));
   const out = str('out') != null ? prepareOutputFolder('out', str('out')!, [{ name: 'plan.json', isOdl: jsonMatching((j) => typeof j.summary === 'string' && 'layerOptions' in j) }]) : undefined;
 
@@ -89,7 +97,7 @@ export async function runRanks(argv: string[]): Promise<void> {
   let model: ZooModel | undefined;
   try {
     let input: InputSpec;
-    ({ model, input } = await loadModel(choice));
+    ({ model, input } = choice.kind === 'zoo' ? await loadZooWeights({ ...choice, weights: choice.weights! }) : await loadModel(choice));
     config.model = model;
     config.input = input;
     if (source != null) {

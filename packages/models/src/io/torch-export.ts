@@ -1,5 +1,6 @@
-import { ArgumentError } from '@odl/backend';
+import { ArgumentError, tf } from '@odl/backend';
 import { writeFileAtomic } from '@odl/backend/node';
+import type { WeightParameterization } from '@odl/core';
 import type { ZooModel } from '../zoo/model';
 import type { SafetensorsTensor } from './safetensors';
 import { defaultNaming, torchNameMap, type TorchNaming } from './torch-names';
@@ -15,8 +16,8 @@ export interface ExportTorchOptions {
  * A zoo model's weights as a PyTorch state dict: PyTorch names ({@link TorchNaming}) and
  * layouts (conv HWIO → OIHW, depthwise HWC1 → C1HW, dense (in, out) → (out, in)), float32, in
  * model order. BatchNorm's `num_batches_tracked` is not written (PyTorch's `load_state_dict`
- * fills it in). For a layer trained through a weight re-parameterisation the stored weight is
- * exported, as `model.namedWeights()` holds it.
+ * fills it in). A layer trained through a weight re-parameterisation (LoRA, WASI) exports its
+ * effective weight (the method's `merge`), so the file deploys without the method.
  *
  * @example
  * ```ts
@@ -27,9 +28,20 @@ export interface ExportTorchOptions {
 export function exportTorchWeights(model: ZooModel, options: ExportTorchOptions = {}): Map<string, SafetensorsTensor> {
   const names = torchNameMap(model, options.naming ?? defaultNaming(model));
   const out = new Map<string, SafetensorsTensor>();
+  const parameterized = new Map<string, WeightParameterization>();
+  for (const l of model.layers()) {
+    const weights = model.runtime.get(l.name)?.weights;
+    if (weights) parameterized.set(`${l.name}.weight`, weights);
+  }
   for (const [odl, v] of model.namedWeights()) {
     const perm = torchPermutation(model, odl);
-    const values = v.dataSync() as Float32Array;
+    const weights = parameterized.get(odl);
+    let values = v.dataSync() as Float32Array;
+    if (weights) {
+      const effective = tf.tidy(() => weights.merge(v));
+      values = effective.dataSync() as Float32Array;
+      effective.dispose();
+    }
     if (!perm) {
       out.set(names.get(odl)!, { dtype: 'F32', shape: [...v.shape], data: Float32Array.from(values) });
       continue;

@@ -1,0 +1,91 @@
+// --weights (PyTorch state dicts for a zoo architecture) and --export (safetensors with PyTorch
+// names), in process, on the fixtures of @odl/models written by torch 1.13
+// (packages/models/scripts/make-torch-fixtures.py).
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parsePth, parseSafetensors } from '@odl/models';
+import { runOdlInProcess as odl } from './cli-helpers';
+import { writeClassFolders } from './image-folder';
+
+const FIXTURES = join(__dirname, '..', '..', '..', 'packages', 'models', 'test', 'fixtures', 'torch');
+const PTH = join(FIXTURES, 'mobilenet_v2_w025.pth');
+const SAFETENSORS = join(FIXTURES, 'mobilenet_v2_w025.safetensors');
+
+let dir: string;
+const at = (...p: string[]) => join(dir, ...p);
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'odl-cli-weights-'));
+  writeClassFolders(at('two'), ['cat', 'dog']);
+  const bytes = readFileSync(PTH);
+  writeFileSync(at('truncated.pth'), bytes.subarray(0, bytes.length - 100));
+  copyFileSync(SAFETENSORS, at('weights.bin')); // the name does not matter: the magic bytes do
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const noStack = (stderr: string) => expect(stderr).not.toMatch(/\n\s+at /);
+
+describe('--weights and --export: bad arguments are usage errors (exit 2) before any work', () => {
+  const cases: [string[], RegExp][] = [
+    [['finetune', '--weights', PTH], /--weights applies to a zoo architecture \(--model mcunet-in1\|mobilenetv2\|resnet18\|resnet34\)/],
+    [['finetune', '--model', 'mobilenetv2', '--weights', 'nope.pth'], /--weights nope\.pth: no such file; pass a PyTorch state dict/],
+    [['finetune', '--model', 'mobilenetv2', '--weights', FIXTURES], /is a folder; pass the \.pth or \.safetensors file/],
+    [['finetune', '--model', 'mobilenetv2', '--weights', PTH, '--channels', '3'], /--channels does not go with --weights/],
+    [['finetune', '--model', 'mobilenetv2', '--weights', PTH, '--export', 'out.pth'], /--export out\.pth: the file must end in \.safetensors/],
+    [['finetune', '--model', 'mobilenetv2', '--weights', PTH, '--export', '/no/such/dir/x.safetensors'], /the folder \/no\/such\/dir does not exist/],
+    [['profile', '--model', 'mobilenetv2', '--weights', PTH, '--classes', '10'], /--classes and --channels come from the --weights file/],
+    [['ranks', '--model', 'mobilenetv2'], /ranks are planned for a trained model; pass --weights/],
+  ];
+  for (const [args, message] of cases) {
+    it(args.join(' '), async () => {
+      const r = await odl(args);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(message);
+      noStack(r.stderr);
+    });
+  }
+
+  it('a damaged weights file is a data error (exit 1) naming the file', async () => {
+    const r = await odl(['finetune', '--model', 'mobilenetv2', '--weights', at('truncated.pth'), '--data', at('two'), '--format', 'folder', '--backend', 'cpu']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`${at('truncated.pth')}: `);
+    expect(r.stderr).toMatch(/truncated or corrupt/);
+    noStack(r.stderr);
+  });
+
+  it('weights of another architecture name the missing tensor and the fix (exit 1)', async () => {
+    const r = await odl(['finetune', '--model', 'resnet18', '--weights', PTH, '--data', at('two'), '--format', 'folder', '--backend', 'cpu']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/no classifier weight of resnet18 \(fc\.weight, rank 2\).*Check --model/);
+  });
+});
+
+describe('odl finetune --model mobilenetv2 --weights <torch file> --export <file>', () => {
+  it('fine-tunes the imported model with ASI and exports PyTorch names; layers it did not train are exported unchanged', { timeout: 180_000 }, async () => {
+    const exported = at('finetuned.safetensors');
+    const r = await odl([
+      'finetune', '--model', 'mobilenetv2', '--weights', PTH, '--data', at('two'), '--format', 'folder', '--resolution', '32',
+      '--method', 'asi', '--layers', '2', '--epochs', '1', '--batch', '4', '--backend', 'cpu', '--export', exported,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/model: mobilenetv2 from .*mobilenet_v2_w025\.pth \(pth, torchvision names, width 0\.25, 5 classes\), input 32×32×3/);
+    expect(r.stderr).toMatch(/asi: top-1 [\d.]+%.*\nweights exported to .*finetuned\.safetensors/s);
+    const original = parsePth(readFileSync(PTH)).tensors;
+    const after = parseSafetensors(readFileSync(exported)).tensors;
+    expect([...after.keys()]).toEqual([...original.keys()]);
+    expect(after.get('classifier.1.weight')!.shape).toEqual([2, 1280]); // a fresh head for the data's 2 classes
+    expect(after.get('features.0.0.weight')!.data).toEqual(original.get('features.0.0.weight')!.data); // frozen
+    expect(after.get('features.17.conv.2.weight')!.data).not.toEqual(original.get('features.17.conv.2.weight')!.data); // trained
+  });
+
+  it('profile reads classes and width from a safetensors file (any name)', async () => {
+    const r = await odl(['profile', '--model', 'mobilenetv2', '--weights', at('weights.bin'), '--resolution', '64', '--batch', '2', '--method', 'vanilla', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.layers).toEqual(['features.17.conv.0.0', 'features.17.conv.1.0', 'features.17.conv.2', 'features.18.0']);
+    const full = JSON.parse((await odl(['profile', '--model', 'mobilenetv2', '--resolution', '64', '--batch', '2', '--method', 'vanilla', '--json'])).stdout);
+    expect(JSON.stringify(report.tables ?? report)).not.toEqual(JSON.stringify(full.tables ?? full)); // width 0.25, not 1
+  });
+});
