@@ -5,6 +5,9 @@ committed files). Needs Debian's python3-torch and python3-torchvision (torch 1.
     apt-get install -y python3-torch python3-torchvision
     /usr/bin/python3 packages/models/scripts/make-torch-fixtures.py
 
+With `--check <dir>` it instead loads odl's exports written by scripts/torch-export-check.ts into
+PyTorch (load_state_dict(strict=True)) and compares PyTorch's logits with odl's.
+
 Into packages/models/test/fixtures/torch/ it writes:
   mobilenet_v2_w025.pth          torch.save(state_dict) of torchvision mobilenet_v2(width_mult=0.25,
                                  num_classes=5), seeded weights, non-trivial BatchNorm statistics
@@ -124,17 +127,30 @@ class MBConv(nn.Module):
         self.depth_conv = conv_bn(hidden, hidden, k, stride, groups=hidden)
         self.point_linear = conv_bn(hidden, cout, 1, 1, act=False)
 
+    def forward(self, x):
+        if self.inverted_bottleneck is not None:
+            x = self.inverted_bottleneck(x)
+        return self.point_linear(self.depth_conv(x))
+
 
 class Residual(nn.Module):
-    def __init__(self, conv):
+    def __init__(self, conv, identity):
         super().__init__()
         self.mobile_inverted_conv = conv
+        self.identity = identity
+
+    def forward(self, x):
+        y = self.mobile_inverted_conv(x)
+        return x + y if self.identity else y
 
 
 class Linear(nn.Module):
     def __init__(self, cin, cout):
         super().__init__()
         self.linear = nn.Linear(cin, cout)
+
+    def forward(self, x):
+        return self.linear(x)
 
 
 class McunetIn1(nn.Module):
@@ -143,10 +159,58 @@ class McunetIn1(nn.Module):
         self.first_conv = conv_bn(3, 16, 3, 2)
         blocks, c = [], 16
         for expand, out, stride, k in MCUNET_IN1_BLOCKS:
-            blocks.append(Residual(MBConv(c, expand, out, stride, k)))
+            blocks.append(Residual(MBConv(c, expand, out, stride, k), stride == 1 and c == out))
             c = out
         self.blocks = nn.ModuleList(blocks)
         self.classifier = Linear(c, num_classes)
+
+    def forward(self, x):
+        x = self.first_conv(x)
+        for b in self.blocks:
+            x = b(x)
+        return self.classifier(x.mean((2, 3)))
+
+
+def read_safetensors(path):
+    """The float32 tensors of a safetensors file (the format read by hand: the package may be missing)."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    n = struct.unpack('<Q', data[:8])[0]
+    header = json.loads(data[8:8 + n])
+    out = OrderedDict()
+    for name, e in header.items():
+        if name == '__metadata__':
+            continue
+        assert e['dtype'] == 'F32', f'{name}: {e["dtype"]}'
+        b, end = e['data_offsets']
+        out[name] = torch.frombuffer(bytearray(data[8 + n + b:8 + n + end]), dtype=torch.float32).reshape(e['shape'])
+    return out
+
+
+def check(folder):
+    """Loads odl's exports (scripts/torch-export-check.ts) into PyTorch modules with strict=True and
+    compares PyTorch's logits on the fixture input with odl's."""
+    x = read_safetensors(os.path.join(OUT, 'input.safetensors'))['input']
+    worst = 0.0
+    for name in ['mobilenetv2', 'mcunet-in1', 'resnet18']:
+        with open(os.path.join(folder, f'{name}.json')) as f:
+            odl = json.load(f)
+        if name == 'mobilenetv2':
+            model = torchvision.models.mobilenet_v2(width_mult=odl['widthMultiplier'], num_classes=odl['numClasses'])
+        elif name == 'resnet18':
+            model = torchvision.models.resnet18(num_classes=odl['numClasses'])
+        else:
+            model = McunetIn1(odl['numClasses'])
+        model.load_state_dict(read_safetensors(os.path.join(folder, f'{name}.safetensors')), strict=True)
+        model.eval()
+        with torch.no_grad():
+            logits = model(x).flatten()
+        ref = torch.tensor(odl['logits'])
+        err = float((logits - ref).abs().max() / logits.abs().max())
+        worst = max(worst, err)
+        print(f'{name}: loaded with strict=True; max |torch - odl| / max |torch| = {err:.2e}')
+    if worst > 1e-4:
+        raise SystemExit(f'logits differ by {worst:.2e} relative (> 1e-4)')
 
 
 def layout_fixture():
@@ -184,4 +248,8 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    import sys
+    if len(sys.argv) == 3 and sys.argv[1] == '--check':
+        check(sys.argv[2])
+    else:
+        main()
