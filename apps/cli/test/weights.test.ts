@@ -80,6 +80,13 @@ describe('odl finetune --model mobilenetv2 --weights <torch file> --export <file
     expect(after.get('features.17.conv.2.weight')!.data).not.toEqual(original.get('features.17.conv.2.weight')!.data); // trained
   });
 
+  it('ranks plans ASI for the imported model on calibration images', { timeout: 120_000 }, async () => {
+    const r = await odl(['ranks', '--model', 'mobilenetv2', '--weights', PTH, '--data', at('two'), '--format', 'folder', '--layers', '2', '--batch', '4', '--budget-mib', '1', '--backend', 'cpu', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const plan = JSON.parse(r.stdout);
+    expect(Object.keys(plan.layerOptions)).toEqual(['features.17.conv.2', 'features.18.0']);
+  });
+
   it('profile reads classes and width from a safetensors file (any name)', async () => {
     const r = await odl(['profile', '--model', 'mobilenetv2', '--weights', at('weights.bin'), '--resolution', '64', '--batch', '2', '--method', 'vanilla', '--json']);
     expect(r.code, r.stderr).toBe(0);

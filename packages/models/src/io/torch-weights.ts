@@ -127,6 +127,16 @@ export interface CreateFromTorchOptions extends ReadTorchOptions, Omit<ImportTor
   zoo?: ZooOptions;
 }
 
+/** What {@link createModelFromTorch} returns. */
+export interface ModelFromTorch {
+  /** The zoo model with the file's weights (the caller disposes it). */
+  model: ZooModel;
+  /** What was loaded, and the naming the file uses. */
+  report: ImportTorchReport;
+  /** The file's format, told by its first bytes. */
+  format: TorchStateDict['format'];
+}
+
 /**
  * Builds a zoo model from a PyTorch state dict (`.pth` or `.safetensors`, bytes or a path in
  * Node): the architecture is the caller's, its classes, input channels and (MobileNetV2) width
@@ -144,7 +154,7 @@ export async function createModelFromTorch(
   architecture: ArchitectureName,
   source: Uint8Array | ArrayBuffer | string,
   options: CreateFromTorchOptions = {},
-): Promise<{ model: ZooModel; report: ImportTorchReport; format: TorchStateDict['format'] }> {
+): Promise<ModelFromTorch> {
   const { tensors, format } = await readTorchStateDict(source, options);
   const inferred = inferTorchOptions(architecture, tensors);
   const model = createModel(architecture, { ...inferred, init: 'zeros', ...options.zoo });
