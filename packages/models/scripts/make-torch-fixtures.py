@@ -18,6 +18,8 @@ Into packages/models/test/fixtures/torch/ it writes:
   resnet34.names.json            the same for resnet34()
   layouts.pth, layouts.json       strided views sharing a storage, float16/float64/bfloat16, int64,
                                  and their values
+  layouts-protocol4.pth          the same saved with pickle protocol 4
+  layouts-wrapped.pth            the same inside {'epoch': 3, 'lr': 0.05, 'state_dict': ...}
   mcunet_in1.names.json          names and shapes of MCUNet-in1 in the MCUNet zoo's naming, from
                                  PyTorch modules laid out as the MCUNet zoo's ProxylessNASNets
                                  (see mcunet_in1() below)
@@ -230,6 +232,10 @@ def layout_fixture():
         ('bn.num_batches_tracked', torch.tensor(7)),
     ])
     torch.save(tensors, os.path.join(OUT, 'layouts.pth'))
+    # the same tensors with pickle protocol 4 (FRAME, SHORT_BINUNICODE, MEMOIZE), and inside a
+    # training checkpoint's dict ({'epoch': …, 'state_dict': …})
+    torch.save(tensors, os.path.join(OUT, 'layouts-protocol4.pth'), pickle_protocol=4)
+    torch.save({'epoch': 3, 'lr': 0.05, 'state_dict': tensors}, os.path.join(OUT, 'layouts-wrapped.pth'))
     write_json(os.path.join(OUT, 'layouts.json'), {
         k: {'shape': list(t.shape), 'values': [float(v) for v in t.float().flatten()]}
         for k, t in tensors.items() if t.is_floating_point()

@@ -8,8 +8,8 @@ const FIXTURES = join(__dirname, 'fixtures', 'torch');
 const read = (name: string) => new Uint8Array(readFileSync(join(FIXTURES, name)));
 
 describe('parsePth: files written by torch.save (torch 1.13, scripts/make-torch-fixtures.py)', () => {
-  it('reads strided views, storage offsets, float16/float64/bfloat16 exactly as PyTorch lays them out', () => {
-    const { tensors, skipped } = parsePth(read('layouts.pth'), { file: 'layouts.pth' });
+  it.each(['layouts.pth', 'layouts-protocol4.pth', 'layouts-wrapped.pth'])('%s: strided views, storage offsets, float16/float64/bfloat16 exactly as PyTorch lays them out', (file) => {
+    const { tensors, skipped } = parsePth(read(file), { file });
     const expected = JSON.parse(readFileSync(join(FIXTURES, 'layouts.json'), 'utf8')) as Record<string, { shape: number[]; values: number[] }>;
     expect([...tensors.keys()]).toEqual(Object.keys(expected));
     for (const [name, e] of Object.entries(expected)) {
