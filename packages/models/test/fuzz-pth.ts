@@ -1,6 +1,7 @@
 // Seeded corrupt PyTorch .pth files and their judging: shared by the fuzz test (a few thousand
 // inputs) and scripts/fuzz.ts (long mode). Three kinds of input:
-//  - byte damage (mutateBytes) to a file written by torch.save itself (fixtures/torch/layouts.pth):
+//  - byte damage (mutateBytes) to files written by torch.save itself (fixtures/torch/layouts.pth,
+//    and layouts-protocol4.pth, pickled with protocol 4):
 //    parsePth must throw a TorchFileError or return exactly the tensors PyTorch saved
 //    (fixtures/torch/layouts.json); the zip's CRC-32s make any accepted damage harmless;
 //  - state dicts described by a spec (storages, offsets, sizes, strides, dtypes) with one lie
@@ -335,12 +336,12 @@ const saved = () => {
 };
 
 /**
- * The `count` seeded inputs of `seed`: 40 % byte damage to torch's own layouts.pth, 40 % spec
+ * The `count` seeded inputs of `seed`: 40 % byte damage to torch's own files, 40 % spec
  * lies, 20 % byte damage to a spec file's pickle (CRC re-stamped).
  */
 export function* pthCases(count: number, seed: string | number = 'pth-fuzz'): Generator<PthCase> {
   const rng = new SeededRandom(seed);
-  const torchFile = new Uint8Array(readFileSync(join(FIXTURES, 'layouts.pth')));
+  const torchFiles = ['layouts.pth', 'layouts-protocol4.pth'].map((f) => new Uint8Array(readFileSync(join(FIXTURES, f))));
   const torchTensors = saved();
   const base = baseSpec(rng);
   const basePickle = writeStateDictPickle(base);
@@ -352,8 +353,9 @@ export function* pthCases(count: number, seed: string | number = 'pth-fuzz'): Ge
   for (let i = 0; i < count; i++) {
     const r = rng.nextFloat();
     if (r < 0.4) {
-      const m = mutateBytes(torchFile, rng, { headerBytes: 200 });
-      yield { bytes: m.bytes, description: `layouts.pth: ${m.description}`, expected: { valid: true, tensors: torchTensors } };
+      const k = rng.nextInt(torchFiles.length);
+      const m = mutateBytes(torchFiles[k]!, rng, { headerBytes: 200 });
+      yield { bytes: m.bytes, description: `torch file ${k}: ${m.description}`, expected: { valid: true, tensors: torchTensors } };
     } else if (r < 0.8) {
       const e = editSpec(base, rng);
       yield { bytes: writePth(e.spec, e.zip), description: `spec: ${e.description}`, expected: e.zip?.method ? { valid: false, why: 'compressed entry' } : referenceOfSpec(e.spec) };
@@ -391,7 +393,7 @@ export async function judgePth(c: PthCase): Promise<FuzzVerdict> {
   return judgeFuzzCase({
     run: () => parsePth(c.bytes, { maxTensorBytes: 1 << 20 }),
     isTyped: (e) => e instanceof TorchFileError && e instanceof OdlError,
-    referenceValid: !('partial' in c.expected) && c.expected.valid && !c.description.startsWith('layouts.pth'),
+    referenceValid: !('partial' in c.expected) && c.expected.valid && !c.description.startsWith('torch file'),
     check: (got) => compare(got, c.expected),
   });
 }
