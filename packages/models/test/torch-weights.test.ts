@@ -90,6 +90,14 @@ describe('PyTorch weights: torchvision MobileNetV2 (width 0.25, 5 classes) saved
     }
   });
 
+  it('reads the width multiplier from the shapes: 0.35, 0.5, 0.75 and 1.3 (the standard ones), 0.6 (not)', () => {
+    for (const widthMultiplier of [0.35, 0.5, 0.75, 1.3, 0.6]) {
+      const model = createModel('mobilenetv2', { widthMultiplier, numClasses: 3, inputChannels: 1, init: 'zeros' });
+      expect(inferTorchOptions('mobilenetv2', exportTorchWeights(model))).toEqual({ widthMultiplier, numClasses: 3, inputChannels: 1 });
+      model.dispose();
+    }
+  });
+
   it('a mismatched file is a CheckpointError listing missing, unexpected and mis-shaped tensors and the fix; nothing is assigned', async () => {
     const { tensors } = await readTorchStateDict(fixture('mobilenet_v2_w025.pth'));
     const model = createModel('mobilenetv2', { widthMultiplier: 0.25, numClasses: 5, seed: 3 });

@@ -1,5 +1,6 @@
 import { ArgumentError } from '@odl/backend';
 import { createModel } from '../zoo';
+import { makeDivisible } from '../zoo/mobile';
 import type { ZooModel } from '../zoo/model';
 import type { ArchitectureName, ZooOptions } from '../zoo/types';
 import { CheckpointError } from './file-handler';
@@ -107,10 +108,11 @@ export function inferTorchOptions(architecture: ArchitectureName, tensors: Map<s
   const inputChannels = find(STEM[architecture]!, 'stem convolution weight', 4)[1]!;
   if (architecture !== 'mobilenetv2') return { numClasses, inputChannels, widthMultiplier: 1 };
   const stemChannels = find(STEM.mobilenetv2, 'stem convolution weight', 4)[0]!;
-  for (const widthMultiplier of MOBILENETV2_WIDTHS) {
+  // Only widths whose stem has the file's channels are built and compared in full.
+  for (const widthMultiplier of MOBILENETV2_WIDTHS.filter((w) => makeDivisible(32 * w) === stemChannels)) {
     const model = createModel('mobilenetv2', { numClasses, inputChannels, widthMultiplier, init: 'zeros' });
     try {
-      if (model.convLayers()[0]!.outChannels === stemChannels && shapesFit(model, tensors)) return { numClasses, inputChannels, widthMultiplier };
+      if (shapesFit(model, tensors)) return { numClasses, inputChannels, widthMultiplier };
     } finally {
       model.dispose();
     }
