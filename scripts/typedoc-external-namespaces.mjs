@@ -1,9 +1,9 @@
-// A typedoc plugin (loaded by typedoc.base.json): a namespace that a package re-exports from a
-// third-party package (`export { tf } from './engine'` in @odl/backend, which is tfjs-core's
+// A typedoc plugin (loaded by typedoc.json): a namespace that a package re-exports from another
+// package (`export { tf } from './engine'` in @odl/backend, which is tfjs-core's
 // `import * as tf`) is documented as one page — the re-export's own doc comment, which says whose
-// namespace it is and links to that package's reference — and none of the third party's members.
+// namespace it is and links to that package's reference — and none of that package's members.
 // References to the removed members (`Tensor`, `Rank`, …) in odl's own signatures then resolve
-// through `externalSymbolLinkMappings` (typedoc.base.json) to the third party's site.
+// through `externalSymbolLinkMappings` (typedoc.json) to that package's site.
 import { Converter, ReflectionKind } from 'typedoc';
 
 /** @param {import('typedoc').Application} app */
