@@ -23,8 +23,11 @@ describe('the getting-started pages (docs/guides/getting-started-*.md)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'odl-getting-started-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('are the command line, Node, browser and plugin pages', () => {
+  it('are the command line, Node, browser and plugin pages, each listed in typedoc.json (which sets their order)', () => {
     expect(pages).toEqual(['getting-started-browser.md', 'getting-started-cli.md', 'getting-started-node.md', 'getting-started-plugin.md']);
+    // Every other docs/guides/*.md is picked up by a glob; these are listed one by one, in reading order.
+    const documents = (JSON.parse(readFileSync(join(root, 'typedoc.json'), 'utf8')) as { projectDocuments: string[] }).projectDocuments;
+    expect(pages.filter((page) => !documents.includes(`docs/guides/${page}`))).toEqual([]);
     expect(tsBlocks('getting-started-node.md').length).toBe(4);
     expect(tsBlocks('getting-started-browser.md').length).toBe(2);
   });
