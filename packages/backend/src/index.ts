@@ -5,7 +5,8 @@
  * [TensorFlow.js API reference](https://js.tensorflow.org/api/latest/) (odl is built and tested
  * on tfjs-core 4.22). Import it from here rather than from `@tensorflow/tfjs-core`, so that odl's
  * backends, training kernels and gradients are registered on the engine you use
- * (docs/traps.md); {@link setupBackend} picks and starts the backend.
+ * ([Traps of tfjs](../../../docs/traps.md#known-at-the-start)); {@link setupBackend}
+ * picks and starts the backend.
  *
  * odl documents none of its members here: they are tfjs-core's, not odl's.
  *
