@@ -1,3 +1,25 @@
+/**
+ * tfjs-core's namespace (`import * as tf from '@tensorflow/tfjs-core'`), re-exported as the one
+ * engine that every odl package and your code share: tensors, ops, variables, optimizers,
+ * `tf.tidy` and `tf.memory` are tfjs-core's own, documented in the
+ * [TensorFlow.js API reference](https://js.tensorflow.org/api/latest/) (odl is built and tested
+ * on tfjs-core 4.22). Import it from here rather than from `@tensorflow/tfjs-core`, so that odl's
+ * backends, training kernels and gradients are registered on the engine you use
+ * ([Traps of tfjs](../../../docs/traps.md#known-at-the-start)); {@link setupBackend}
+ * picks and starts the backend.
+ *
+ * odl documents none of its members here: they are tfjs-core's, not odl's.
+ *
+ * @example
+ * ```ts
+ * import { setupBackend, tf } from '@odl/backend';
+ *
+ * await setupBackend();
+ * const y = tf.tidy(() => tf.ones([2, 3]).sum());
+ * console.log(await y.data()); // Float32Array [6]
+ * y.dispose();
+ * ```
+ */
 export { tf } from './engine';
 export { setupBackend, onSetup, countGradients } from './setup';
 import './wasm-matmul-guard';
