@@ -27,6 +27,7 @@ const COMMON = {
   channels: { type: 'string' },
   data: { type: 'string', default: 'embedded' },
   format: { type: 'string' },
+  size: { type: 'string' },
   'test-data': { type: 'string' },
   classes: { type: 'string' },
   method: { type: 'string', default: 'asi' },
@@ -56,13 +57,17 @@ const HELP = `odl finetune — fine-tune the last N layers of a model with a tra
 Options:
   --model <name|dir>    the shipped pretrained MCUNet-in1 (default), a checkpoint folder, or a zoo
                         architecture trained from scratch: ${ARCHITECTURES.join(', ')}
-  --resolution <px>     input resolution for a zoo architecture (default 32)
+  --resolution <px>     input resolution for a zoo architecture (default: --size, else 32)
   --channels <1|3>      input channels for a zoo architecture (default: the data's; the data is
                         converted). A checkpoint takes its own: RGB data becomes grey for a
                         1-channel model (the shipped one), grey data is repeated for an RGB one
   --data <path>         'embedded' (default: the shipped Fashion-MNIST classes 5-9) or a path: an
                         idx folder, comma-separated CIFAR batch files, or a folder of class folders
   --format <f>          ${DATA_FORMATS.join(', ')} (needed with a --data path)
+  --size <px>           --format folder: each image's shorter side is resized to round(px·256/224)
+                        (antialiased bilinear, as torchvision on PIL images) and the centre px×px
+                        kept (default: the model's input resolution; 224, the paper's, for
+                        imported PyTorch weights)
   --test-data <path>    test files (cifar, folder; default: the idx folder's t10k files, else a
                         seeded 20 % of the training data)
   --classes <n>         idx: the number of classes (default: the largest label + 1, refused when
@@ -227,8 +232,10 @@ export async function runFinetune(argv: string[]): Promise<void> {
   if (label.trim() === '') throw new UsageError('--label must not be empty');
   const training = trainingFlags(o);
   const methodOptions = readMethodOptions(plugin, flags, o);
-  const choice = checkModelArg(str('model'), str('resolution'), str('channels'));
-  const source = checkDataArgs(o.data as string, str('format'), str('test-data'), str('classes'));
+  let choice = checkModelArg(str('model'), str('resolution'), str('channels'));
+  const source = checkDataArgs(o.data as string, str('format'), str('test-data'), str('classes'), str('size'));
+  // A zoo architecture takes --size as its input resolution unless --resolution is given.
+  if (choice.kind === 'zoo' && str('resolution') == null && source?.size != null) choice = { ...choice, resolution: source.size };
   if (choice.kind === 'zoo' && source == null) throw new UsageError('a zoo architecture is trained on --data; the embedded data goes with the shipped pretrained model');
   const json = o.json as boolean;
   const chatty = showProgress(json);
@@ -250,15 +257,17 @@ export async function runFinetune(argv: string[]): Promise<void> {
     }
     if (source != null) {
       const channels = input != null ? (input.channels === 1 ? 1 : 3) : choice.kind === 'zoo' ? choice.channels : undefined;
-      data = await loadUserData(source, seed, channels);
+      data = await loadUserData(source, seed, channels, input != null ? input.height : choice.kind === 'zoo' ? choice.resolution : undefined);
       if (chatty) say(`data: ${data.train.shape[0]} training images, ${data.train.numClasses} classes, test: ${data.testSource}`);
       if (data.channelNote != null) say(`data: ${data.channelNote}`);
+      if (data.sizeNote != null) say(`data: ${data.sizeNote}`);
     }
     if (choice.kind === 'zoo') {
       const train = data!.train;
       const channels = choice.channels ?? train.shape[3];
       model = createModel(choice.architecture, { inputChannels: channels, numClasses: train.numClasses, seed });
       input = { height: choice.resolution, width: choice.resolution, channels, resize: 'bilinear', mean: 0.5, std: 0.5 };
+      if (chatty) say(`model: ${choice.architecture} from scratch, input ${input.height}×${input.width}×${channels}`);
     }
     const config: FinetuneConfig = {
       ...training,

@@ -18,6 +18,7 @@ const COMMON = {
   model: { type: 'string' },
   data: { type: 'string', default: 'embedded' },
   format: { type: 'string' },
+  size: { type: 'string' },
   classes: { type: 'string' },
   method: { type: 'string', default: 'asi' },
   plugin: { type: 'string', multiple: true },
@@ -42,6 +43,9 @@ Options:
   --data <path>        calibration images: 'embedded' (default: the shipped fine-tuning split) or a
                        path (converted to the model's channels)
   --format <f>         ${DATA_FORMATS.join(', ')} (needed with a --data path)
+  --size <px>          --format folder: each image's shorter side is resized to round(px·256/224)
+                       (antialiased bilinear, as torchvision on PIL images) and the centre px×px
+                       kept (default: the model's input resolution)
   --classes <n>        idx: the number of classes (default: the largest label + 1)
   --method <name>      a method with a planner (default asi)
   --plugin <module>    an ES module that adds methods (repeatable)
@@ -82,7 +86,7 @@ export async function runRanks(argv: string[]): Promise<void> {
   }
   const choice = checkModelArg(str('model'), undefined, undefined);
   if (choice.kind === 'zoo') throw new UsageError(`--model ${choice.architecture}: ranks are planned for a trained model; pass a checkpoint folder (or leave --model out for the shipped one)`);
-  const source = checkDataArgs(o.data as string, str('format'), undefined, str('classes'));
+  const source = checkDataArgs(o.data as string, str('format'), undefined, str('classes'), str('size'));
   const out = str('out') != null ? prepareOutputFolder('out', str('out')!, [{ name: 'plan.json', isOdl: jsonMatching((j) => typeof j.summary === 'string' && 'layerOptions' in j) }]) : undefined;
 
   await setupBackend({ prefer: [backend] });
@@ -93,8 +97,9 @@ export async function runRanks(argv: string[]): Promise<void> {
     config.model = model;
     config.input = input;
     if (source != null) {
-      const loaded = await loadUserData(source, seed, input.channels === 1 ? 1 : 3);
+      const loaded = await loadUserData(source, seed, input.channels === 1 ? 1 : 3, input.height);
       if (loaded.channelNote != null) say(`data: ${loaded.channelNote}`);
+      if (loaded.sizeNote != null) say(`data: ${loaded.sizeNote}`);
       config.train = loaded.train;
       config.test = loaded.test;
     }
