@@ -159,6 +159,14 @@ async function readFiles(source: DataSource, files: string[], channels: 1 | 3 | 
   return loadCifarFiles(files, { variant: source.format });
 }
 
+/** What {@link loadUserData} says about how a folder's images were sized. */
+function sizeNoteOf(size: number, given: boolean, inputSize: number | undefined): string {
+  const how = `each image's shorter side resized to ${checkResizeCrop({ size }).resizeTo} px (antialiased bilinear, as torchvision/PIL), then centre-cropped to ${size}×${size}`;
+  if (!given) return `${how} (the model's input; set --size to change)`;
+  if (inputSize != null && inputSize !== size) return `${how}; the model's input is ${inputSize} px, so each crop is fitted to it once more`;
+  return how;
+}
+
 /**
  * Reads a dataset checked by {@link checkDataArgs}, in `channels` channels (the model's: RGB
  * images become grey for a 1-channel model; grey images stay grey for a 3-channel one, which
@@ -180,7 +188,7 @@ export async function loadUserData(source: DataSource, seed: number, channels?: 
       : source.format === 'folder' && channels === 1
         ? 'images read as grey (1 channel, BT.601 luma from RGB) for the model'
         : undefined;
-  const sizeNote = size == null ? undefined : `each image's shorter side resized to ${checkResizeCrop({ size }).resizeTo} px (antialiased bilinear, as torchvision/PIL), then centre-cropped to ${size}×${size}${source.size == null ? " (the model's input; set --size to change)" : ''}`;
+  const sizeNote = size == null ? undefined : sizeNoteOf(size, source.size != null, inputSize);
   if (source.testFiles != null) {
     const test = fit(await readFiles(source, source.testFiles, channels, size));
     return { train, test, testSource: source.testFiles.join(','), channelNote, sizeNote };

@@ -19,7 +19,7 @@ describe('odl finetune --format folder --size on photos of mixed sizes', () => {
     expect(Number.isFinite(result.loss)).toBe(true);
   });
 
-  it('without --size crops to the model input; a zoo architecture takes --size as its resolution', { timeout: 180_000 }, async () => {
+  it('without --size crops to the model input; a zoo architecture takes --size as its resolution; another --size is said', { timeout: 180_000 }, async () => {
     const shipped = await odl(['finetune', ...run, '--method', 'vanilla', '--layers', '1', '--epochs', '1', '--batch', '4']);
     expect(shipped.code, shipped.stderr).toBe(0);
     expect(shipped.stderr).toMatch(/centre-cropped to 64×64 \(the model's input; set --size to change\)/);
@@ -27,6 +27,9 @@ describe('odl finetune --format folder --size on photos of mixed sizes', () => {
     expect(zoo.code, zoo.stderr).toBe(0);
     expect(zoo.stderr).toMatch(/model: mobilenetv2 from scratch, input 32×32×3/);
     expect(zoo.stderr).toMatch(/centre-cropped to 32×32\n/);
+    const other = await odl(['ranks', ...run, '--size', '48', '--budget-mib', '0.05', '--layers', '2', '--batch', '8']);
+    expect(other.code, other.stderr).toBe(0);
+    expect(other.stderr).toMatch(/centre-cropped to 48×48; the model's input is 64 px, so each crop is fitted to it once more/);
   });
 
   it("calibrates on the user's training images: finetune's plan is odl ranks' plan on the same folder, not the embedded data's", { timeout: 120_000 }, async () => {
