@@ -15,7 +15,7 @@ describe('odl finetune --format folder --size on photos of mixed sizes', () => {
     expect(r.stderr).toMatch(/data: each image's shorter side resized to 73 px \(antialiased bilinear, as torchvision\/PIL\), then centre-cropped to 64×64\n/);
     const result = JSON.parse(r.stdout);
     expect(result.method).toBe('asi');
-    expect(result.steps).toBe(2); // 10 training images (80 % of 12, stratified) in batches of 4, the last dropped
+    expect(result.steps).toBe(8); // 32 training images (80 % of 40, stratified) in batches of 4
     expect(Number.isFinite(result.loss)).toBe(true);
   });
 

@@ -418,8 +418,8 @@ describe('web demo in Chromium', () => {
     await page.waitForFunction(() => (window as unknown as { __odl: OdlHook }).__odl.methods.length > 0, null, { timeout: 60_000 });
     await page.check('#data-user');
     await page.setInputFiles('#folder-input', mixedSizeFolderPath());
-    await page.waitForFunction(() => (window as unknown as { __odl: OdlHook }).__odl.userData?.total === 12, null, { timeout: 30_000 });
-    expect((await hook(page)).userData).toMatchObject({ classNames: ['disc', 'stripes'], counts: [6, 6], skipped: [], problem: null });
+    await page.waitForFunction(() => (window as unknown as { __odl: OdlHook }).__odl.userData?.total === 40, null, { timeout: 30_000 });
+    expect((await hook(page)).userData).toMatchObject({ classNames: ['disc', 'stripes'], counts: [20, 20], skipped: [], problem: null });
     await page.selectOption('#method', 'vanilla');
     await page.fill('#steps', '4');
     await page.fill('#batch', '4');
@@ -441,7 +441,7 @@ describe('web demo in Chromium', () => {
     const resizeTo = Math.round((size * 256) / 224);
     expect(s.log.some((l) => l.endsWith(`your images: shorter side resized to ${resizeTo} px, centre ${size}×${size} kept (as torchvision's Resize + CenterCrop)`)), s.log.join('\n')).toBe(true);
     expect(s.runs[0].classNames).toEqual(['disc', 'stripes']);
-    expect(s.runs[0].trainImages + s.runs[0].testImages).toBe(12);
+    expect(s.runs[0].trainImages).toBe(16); // 4 steps of 4, drawn from the 32 training images (80 % of 40)
     expect(s.runs[0].steps.every((p) => Number.isFinite(p.loss))).toBe(true);
     expect(external).toEqual([]);
     expect(consoleErrors).toEqual([]);

@@ -3,9 +3,9 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The committed image folder of mixed sizes (packages/test-utils/fixtures/mixed-size-folder,
- * made by fixtures/make-mixed-size-folder.py): class folders `disc` and `stripes`, six images
- * each, every one of a different size and aspect ratio (23×17 up to 120×90), PNG (RGB, grey,
- * palette, RGBA) and JPEG (baseline, progressive). Node only.
+ * made by fixtures/make-mixed-size-folder.py): class folders `disc` and `stripes`, twenty images
+ * each (80 % of the 40 fill one batch of 32), of many sizes and aspect ratios (16 to 160 pixels a
+ * side, 1:2 to 2:1), PNG (RGB, grey, palette, RGBA) and JPEG (baseline, progressive). Node only.
  *
  * @example
  * ```ts
@@ -17,4 +17,4 @@ export function mixedSizeFolderPath(): string {
 }
 
 /** What {@link mixedSizeFolderPath} holds: class names in label order, images per class. */
-export const MIXED_SIZE_FOLDER = { classNames: ['disc', 'stripes'], perClass: 6 } as const;
+export const MIXED_SIZE_FOLDER = { classNames: ['disc', 'stripes'], perClass: 20 } as const;
