@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  checkResizeCrop,
   convertChannels,
   createImageDataset,
   loadCifarFiles,
@@ -31,7 +32,12 @@ export interface DataSource {
   testFiles?: string[];
   /** idx: the number of classes (`--classes`); a label outside is a data error. */
   numClasses?: number;
+  /** folder: `--size`, the side of the square each image is resized and centre-cropped to. */
+  size?: number;
 }
+
+/** Bounds of `--size`, in pixels (those of a zoo architecture's `--resolution`). */
+export const SIZE_RANGE = [8, 1024] as const;
 
 /** Training and test images read from the user's files. */
 export interface LoadedData {
@@ -43,6 +49,8 @@ export interface LoadedData {
   testSource: string;
   /** What was done to fit the model's input channels, when anything was. */
   channelNote?: string;
+  /** folder: how the images were sized (resized and centre-cropped to `--size`). */
+  sizeNote?: string;
 }
 
 function kindOf(path: string): 'file' | 'folder' | 'missing' {
@@ -75,19 +83,22 @@ function idxPair(dir: string, prefix: 'train' | 't10k'): [string, string] | unde
 }
 
 /**
- * Checks `--data`, `--format`, `--test-data` and `--classes` without reading any data: the format
- * is known, and every file or folder they name exists with the right kind. Returns `undefined`
- * for the embedded data.
+ * Checks `--data`, `--format`, `--test-data`, `--classes` and `--size` without reading any data:
+ * the format is known, every file or folder they name exists with the right kind, and `--size`
+ * (folders only) is a whole number of pixels in {@link SIZE_RANGE}. Returns `undefined` for the
+ * embedded data.
  */
-export function checkDataArgs(data: string, format: string | undefined, testData: string | undefined, classes?: string): DataSource | undefined {
+export function checkDataArgs(data: string, format: string | undefined, testData: string | undefined, classes?: string, size?: string): DataSource | undefined {
   if (classes != null && format !== 'idx') throw new UsageError(`--classes applies to --format idx; CIFAR files and image folders know their classes`);
   if (data === 'embedded') {
     if (format != null) throw new UsageError(`--format applies to a --data path; the embedded data needs none`);
     if (testData != null) throw new UsageError(`--test-data goes with a --data path; the embedded data has its own test split`);
+    if (size != null) throw new UsageError(`--size applies to --data <folder> --format folder (photos of mixed sizes); the embedded images have a fixed size`);
     return undefined;
   }
   if (format == null) throw new UsageError(`--format is needed with --data '${data}' (${DATA_FORMATS.join(', ')})`);
   const f = enumOption('format', format, DATA_FORMATS, 'idx');
+  if (size != null && f !== 'folder') throw new UsageError(`--size applies to --format folder (photos of mixed sizes); --format ${f} images have a fixed size`);
   if (f === 'idx') {
     if (testData != null) throw new UsageError(`--test-data does not apply to --format idx: the t10k-* files in the --data folder are the test set`);
     const train = idxPair(needKind('data', data, 'folder'), 'train');
@@ -96,7 +107,8 @@ export function checkDataArgs(data: string, format: string | undefined, testData
     return { format: f, path: data, trainFiles: train, testFiles: idxPair(data, 't10k'), numClasses };
   }
   if (f === 'folder') {
-    return { format: f, path: data, trainFiles: [needKind('data', data, 'folder')], testFiles: testData != null ? [needKind('test-data', testData, 'folder')] : undefined };
+    const px = size == null ? undefined : integerOption('size', size, 0, ...SIZE_RANGE);
+    return { format: f, path: data, trainFiles: [needKind('data', data, 'folder')], testFiles: testData != null ? [needKind('test-data', testData, 'folder')] : undefined, size: px };
   }
   const files = (flag: string, list: string) => list.split(',').map((p) => needKind(flag, p.trim(), 'file'));
   return { format: f, path: data, trainFiles: files('data', data), testFiles: testData != null ? files('test-data', testData) : undefined };
@@ -141,10 +153,18 @@ export function checkClasses(ds: ImageDataset, where: string, source: Pick<DataS
   throw new DataError('one-class', `${where}: the training data has ${present} class${present === 1 ? '' : 'es'}${only}; fine-tuning a classifier needs at least 2: ${fix}`);
 }
 
-async function readFiles(source: DataSource, files: string[], channels: 1 | 3 | undefined): Promise<ImageDataset> {
+async function readFiles(source: DataSource, files: string[], channels: 1 | 3 | undefined, size: number | undefined): Promise<ImageDataset> {
   if (source.format === 'idx') return loadIdxFiles(files[0]!, files[1]!, { numClasses: source.numClasses });
-  if (source.format === 'folder') return loadImageFolderFromDisk(files[0]!, { channels: channels ?? 3 });
+  if (source.format === 'folder') return loadImageFolderFromDisk(files[0]!, { channels: channels ?? 3, resizeCrop: size == null ? undefined : { size } });
   return loadCifarFiles(files, { variant: source.format });
+}
+
+/** What {@link loadUserData} says about how a folder's images were sized. */
+function sizeNoteOf(size: number, given: boolean, inputSize: number | undefined): string {
+  const how = `each image's shorter side resized to ${checkResizeCrop({ size }).resizeTo} px (antialiased bilinear, as torchvision/PIL), then centre-cropped to ${size}×${size}`;
+  if (!given) return `${how} (the model's input; set --size to change)`;
+  if (inputSize != null && inputSize !== size) return `${how}; the model's input is ${inputSize} px, so each crop is fitted to it once more`;
+  return how;
 }
 
 /**
@@ -152,10 +172,13 @@ async function readFiles(source: DataSource, files: string[], channels: 1 | 3 | 
  * images become grey for a 1-channel model; grey images stay grey for a 3-channel one, which
  * repeats them), and checks that it holds at least two classes. Without test data, a seeded,
  * stratified 80/20 split of train is used. Without `channels`, the images keep theirs (a folder's
- * are read as RGB).
+ * are read as RGB). A folder's images are resized and centre-cropped (torchvision's evaluation
+ * transform, `resizeCrop` of @odl/datasets) to `--size`, else to `inputSize` (the model's input
+ * resolution), one image at a time.
  */
-export async function loadUserData(source: DataSource, seed: number, channels?: 1 | 3): Promise<LoadedData> {
-  const raw = await readFiles(source, source.trainFiles, channels);
+export async function loadUserData(source: DataSource, seed: number, channels?: 1 | 3, inputSize?: number): Promise<LoadedData> {
+  const size = source.format === 'folder' ? (source.size ?? inputSize) : undefined;
+  const raw = await readFiles(source, source.trainFiles, channels, size);
   checkClasses(raw, source.path, source);
   const fit = (ds: ImageDataset) => (channels == null || (ds.shape[3] === 1 && channels === 3) ? ds : withChannels(ds, channels));
   const train = fit(raw);
@@ -165,10 +188,11 @@ export async function loadUserData(source: DataSource, seed: number, channels?: 
       : source.format === 'folder' && channels === 1
         ? 'images read as grey (1 channel, BT.601 luma from RGB) for the model'
         : undefined;
+  const sizeNote = size == null ? undefined : sizeNoteOf(size, source.size != null, inputSize);
   if (source.testFiles != null) {
-    const test = fit(await readFiles(source, source.testFiles, channels));
-    return { train, test, testSource: source.testFiles.join(','), channelNote };
+    const test = fit(await readFiles(source, source.testFiles, channels, size));
+    return { train, test, testSource: source.testFiles.join(','), channelNote, sizeNote };
   }
   const split = ratioSplit(train.labels, { ratio: 0.8, seed });
-  return { train: selectIndices(train, split.train), test: selectIndices(train, split.val), testSource: '20% of train (seeded split)', channelNote };
+  return { train: selectIndices(train, split.train), test: selectIndices(train, split.val), testSource: '20% of train (seeded split)', channelNote, sizeNote };
 }

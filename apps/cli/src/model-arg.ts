@@ -65,6 +65,19 @@ export function checkWeightsArg(choice: ModelChoice, weights: string | undefined
   return { ...choice, weights: checkWeightsFile(weights) };
 }
 
+/** Input resolution of a model imported from PyTorch weights when neither `--resolution` nor `--size` says: the paper's 224. */
+export const IMPORTED_RESOLUTION = 224;
+
+/**
+ * The input resolution of a zoo architecture when `--resolution` is not given: the folder's
+ * `--size` if given, else {@link IMPORTED_RESOLUTION} for imported weights, else the zoo default.
+ */
+export function withDefaultResolution(choice: ModelChoice, resolutionFlag: string | undefined, size: number | undefined): ModelChoice {
+  if (choice.kind !== 'zoo' || resolutionFlag != null) return choice;
+  const resolution = size ?? (choice.weights != null ? IMPORTED_RESOLUTION : undefined);
+  return resolution == null ? choice : { ...choice, resolution };
+}
+
 /** Checks that `--weights` names a file (its contents are read later, by @odl/models). */
 export function checkWeightsFile(weights: string): string {
   let isFile: boolean | undefined;

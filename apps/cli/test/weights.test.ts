@@ -5,7 +5,10 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setupBackend, tf } from '@odl/backend';
 import { parsePth, parseSafetensors } from '@odl/models';
+import { mixedSizeFolderPath } from '@odl/test-utils';
+import { loadZooWeights } from '../src/model-arg';
 import { runOdlInProcess as odl } from './cli-helpers';
 import { writeClassFolders } from './image-folder';
 
@@ -94,5 +97,38 @@ describe('odl finetune --model mobilenetv2 --weights <torch file> --export <file
     expect(report.layers).toEqual(['features.17.conv.0.0', 'features.17.conv.1.0', 'features.17.conv.2', 'features.18.0']);
     const full = JSON.parse((await odl(['profile', '--model', 'mobilenetv2', '--resolution', '64', '--batch', '2', '--method', 'vanilla', '--json'])).stdout);
     expect(JSON.stringify(report.tables ?? report)).not.toEqual(JSON.stringify(full.tables ?? full)); // width 0.25, not 1
+  });
+});
+
+describe('odl finetune --model mobilenetv2 --weights fixture.pth --data <mixed-size photos> --size 224 --method asi', () => {
+  it("the model the command builds from --weights gives PyTorch's logits on the fixture input (1e-4 relative)", { timeout: 60_000 }, async () => {
+    await setupBackend({ prefer: ['wasm'] });
+    const { model, input } = await loadZooWeights({ kind: 'zoo', architecture: 'mobilenetv2', resolution: 224, weights: PTH });
+    try {
+      expect(input).toMatchObject({ height: 224, width: 224, channels: 3 });
+      const raw = parseSafetensors(readFileSync(join(FIXTURES, 'input.safetensors'))).tensors.get('input')!;
+      const reference = JSON.parse(readFileSync(join(FIXTURES, 'mobilenet_v2_w025.logits.json'), 'utf8')) as { logits: number[] };
+      const got = tf.tidy(() => model.forward(tf.transpose(tf.tensor4d(raw.data, raw.shape as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D).dataSync());
+      let diff = 0;
+      let scale = 0;
+      reference.logits.forEach((v, i) => {
+        diff = Math.max(diff, Math.abs(got[i]! - v));
+        scale = Math.max(scale, Math.abs(v));
+      });
+      expect(diff / scale).toBeLessThan(1e-4);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('runs on the committed folder of mixed-size PNG and JPEG photos at 224×224', { timeout: 300_000 }, async () => {
+    const r = await odl(['finetune', '--model', 'mobilenetv2', '--weights', PTH, '--data', mixedSizeFolderPath(), '--format', 'folder', '--size', '224', '--method', 'asi', '--epochs', '1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/shorter side resized to 256 px .*centre-cropped to 224×224/);
+    const out = JSON.parse(r.stdout) as { label: string; top1: number; steps: number; layers: { name: string; method: string }[] };
+    expect(out.label).toBe('asi');
+    expect(out.steps).toBeGreaterThan(0);
+    expect(out.top1).toBeGreaterThanOrEqual(0);
+    expect(out.layers.map((l) => l.name)).toEqual(['features.17.conv.0.0', 'features.17.conv.1.0', 'features.17.conv.2', 'features.18.0', 'classifier.1']);
   });
 });

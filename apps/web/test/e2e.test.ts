@@ -7,14 +7,16 @@
 // numbers are shown and the labels are plain, downloads the saved model, reloads and finds it
 // listed in IndexedDB; then picks folders of the user's own images with broken files in them
 // (listed and skipped, Start disabled when nothing usable is left) and fine-tunes on the good
-// ones; and checks that no request left the page's origin. Leaves screenshots in
-// apps/web/test/artifacts/.
+// ones; picks a folder of photos of mixed sizes (the committed fixture of @odl/test-utils) and
+// fine-tunes on it, resized and centre-cropped; and checks that no request left the page's
+// origin. Leaves screenshots in apps/web/test/artifacts/.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, recordPageErrors, type BrowserContext, type Download, type Page } from './browser';
 import { APP_DIR, DIST_DIR, buildPageIfStale } from './build-page';
+import { mixedSizeFolderPath } from '@odl/test-utils';
 import { writeBrokenFiles, writeStripesFolder } from './fixtures';
 import { serveStatic, type StaticServer } from './static-server';
 
@@ -406,6 +408,43 @@ describe('web demo in Chromium', () => {
     expect(external).toEqual([]);
     expect(consoleErrors).toEqual([]);
     console.log(`[web e2e] own images: ${run.trainImages} train / ${run.testImages} test, paused at step ${pausedAt}, stopped at ${run.steps.length}, loss ${run.steps[0].loss.toFixed(3)} → ${run.steps.at(-1)!.loss.toFixed(3)}, top-1 ${run.end!.top1}, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    await page.close();
+  }, 300_000);
+
+  it('fine-tunes on a picked folder of photos of mixed sizes, resized and centre-cropped to the model input', async () => {
+    const page = await context.newPage();
+    recordPageErrors(page, consoleErrors);
+    await page.goto(`${server.origin}/?backend=wasm`);
+    await page.waitForFunction(() => (window as unknown as { __odl: OdlHook }).__odl.methods.length > 0, null, { timeout: 60_000 });
+    await page.check('#data-user');
+    await page.setInputFiles('#folder-input', mixedSizeFolderPath());
+    await page.waitForFunction(() => (window as unknown as { __odl: OdlHook }).__odl.userData?.total === 40, null, { timeout: 30_000 });
+    expect((await hook(page)).userData).toMatchObject({ classNames: ['disc', 'stripes'], counts: [20, 20], skipped: [], problem: null });
+    await page.selectOption('#method', 'vanilla');
+    await page.fill('#steps', '4');
+    await page.fill('#batch', '4');
+    await expect.poll(() => page.isDisabled('#start')).toBe(false);
+    await page.click('#start');
+    await page.waitForFunction(
+      () => {
+        const s = (window as unknown as { __odl: OdlHook }).__odl;
+        return s.errors.length > 0 || (s.runState === 'idle' && s.runs.length === 1 && s.runs[0].end != null);
+      },
+      null,
+      { timeout: 120_000, polling: 200 },
+    );
+    const s = await hook(page);
+    expect(s.errors).toEqual([]);
+    const input = s.log.map((l) => /input (\d+)×(\d+)×\d/.exec(l)).find((m) => m != null);
+    expect(input, s.log.join('\n')).toBeTruthy();
+    const size = Number(input![1]);
+    const resizeTo = Math.round((size * 256) / 224);
+    expect(s.log.some((l) => l.endsWith(`your images: shorter side resized to ${resizeTo} px, centre ${size}×${size} kept (as torchvision's Resize + CenterCrop)`)), s.log.join('\n')).toBe(true);
+    expect(s.runs[0].classNames).toEqual(['disc', 'stripes']);
+    expect(s.runs[0].trainImages).toBe(16); // 4 steps of 4, drawn from the 32 training images (80 % of 40)
+    expect(s.runs[0].steps.every((p) => Number.isFinite(p.loss))).toBe(true);
+    expect(external).toEqual([]);
+    expect(consoleErrors).toEqual([]);
     await page.close();
   }, 300_000);
 });

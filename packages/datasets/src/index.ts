@@ -41,6 +41,10 @@ export {
   FASHION_MNIST_STATS, CIFAR10_STATS, CIFAR100_STATS, IMAGENET_STATS,
 } from './transforms';
 export type { Transform, ChannelStats } from './transforms';
+export {
+  resizeAntialiasImage, shorterSideSize, defaultResizeTo, checkResizeCrop, resizeCenterCropImage, resizeCenterCrop,
+} from './resize-crop';
+export type { ResizeCropOptions } from './resize-crop';
 export { batchCount, epochOrder, jsBatches, toTensorBatch, tensorBatches } from './batching';
 export type { BatchOptions, JsBatch, TensorBatch } from './batching';
 export { createNodeImageDecoder, defaultImageDecoder } from './node/decoders';

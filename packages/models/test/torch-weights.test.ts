@@ -56,6 +56,19 @@ describe('PyTorch weights: torchvision MobileNetV2 (width 0.25, 5 classes) saved
     await setupBackend({ prefer: ['wasm'] });
   });
 
+  it('the reference discriminates: PyTorch\'s logits of the two fixture inputs differ far more than the 1e-4 tolerance', () => {
+    const { logits, shape } = json<{ logits: number[]; shape: number[] }>('mobilenet_v2_w025.logits.json');
+    const [rows, cols] = shape as [number, number];
+    expect(rows).toBe(2);
+    let diff = 0;
+    let scale = 0;
+    for (let j = 0; j < cols; j++) {
+      diff = Math.max(diff, Math.abs(logits[j]! - logits[cols + j]!));
+      scale = Math.max(scale, Math.abs(logits[j]!), Math.abs(logits[cols + j]!));
+    }
+    expect(diff / scale).toBeGreaterThan(0.1);
+  });
+
   for (const file of ['mobilenet_v2_w025.pth', 'mobilenet_v2_w025.safetensors']) {
     it(`${file}: odl's logits match PyTorch's within 1e-4 relative (width and classes read from the file)`, async () => {
       const ref = reference();

@@ -28,3 +28,4 @@ export type { ReferenceSafetensors, ReferenceTensor } from './safetensors-refere
 export { runFuzzTarget } from './fuzz-judge';
 export type { FuzzTarget, FuzzTargetResult, FuzzRunOptions, ReferenceVerdict } from './fuzz-judge';
 export { encodePng } from './png';
+export { mixedSizeFolderPath, MIXED_SIZE_FOLDER } from './fixtures';

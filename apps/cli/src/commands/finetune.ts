@@ -13,7 +13,7 @@ import { checkDataArgs, loadUserData, DATA_FORMATS, type LoadedData } from '../d
 import { UsageError } from '../errors';
 import { LossWatch } from '../loss-watch';
 import { flagConfig, foreignFlags, methodByName, methodFlags, methodHelp, methodOptionsFrom, type MethodFlag } from '../method-options';
-import { checkExportArg, checkModelArg, checkWeightsArg, loadModel, loadZooWeights } from '../model-arg';
+import { checkExportArg, checkModelArg, checkWeightsArg, loadModel, loadZooWeights, withDefaultResolution } from '../model-arg';
 import { jsonMatching, prepareOutputFolder, type OutputFile } from '../out-dir';
 import { emitJson, print, ProgressBar, say, showProgress, warn } from '../output';
 import { loadPlugins } from '../plugins';
@@ -29,6 +29,7 @@ const COMMON = {
   channels: { type: 'string' },
   data: { type: 'string', default: 'embedded' },
   format: { type: 'string' },
+  size: { type: 'string' },
   'test-data': { type: 'string' },
   classes: { type: 'string' },
   method: { type: 'string', default: 'asi' },
@@ -65,13 +66,18 @@ Options:
                         data's classes, as for every run); inputs get ImageNet normalisation
   --export <file>       also write the fine-tuned weights to a .safetensors file with PyTorch names
                         and layouts (torchvision's; the MCUNet zoo's for mcunet-in1)
-  --resolution <px>     input resolution for a zoo architecture (default 32)
+  --resolution <px>     input resolution for a zoo architecture (default: --size, else 224 with
+                        --weights (the paper's), else 32)
   --channels <1|3>      input channels for a zoo architecture (default: the data's; the data is
                         converted). A checkpoint takes its own: RGB data becomes grey for a
                         1-channel model (the shipped one), grey data is repeated for an RGB one
   --data <path>         'embedded' (default: the shipped Fashion-MNIST classes 5-9) or a path: an
                         idx folder, comma-separated CIFAR batch files, or a folder of class folders
   --format <f>          ${DATA_FORMATS.join(', ')} (needed with a --data path)
+  --size <px>           --format folder: each image's shorter side is resized to round(px·256/224)
+                        (antialiased bilinear, as torchvision on PIL images) and the centre px×px
+                        kept (default: the model's input resolution; 224, the paper's, for
+                        imported PyTorch weights)
   --test-data <path>    test files (cifar, folder; default: the idx folder's t10k files, else a
                         seeded 20 % of the training data)
   --classes <n>         idx: the number of classes (default: the largest label + 1, refused when
@@ -236,9 +242,9 @@ export async function runFinetune(argv: string[]): Promise<void> {
   if (label.trim() === '') throw new UsageError('--label must not be empty');
   const training = trainingFlags(o);
   const methodOptions = readMethodOptions(plugin, flags, o);
-  const choice = checkWeightsArg(checkModelArg(str('model'), str('resolution'), str('channels')), str('weights'), str('channels'));
+  const source = checkDataArgs(o.data as string, str('format'), str('test-data'), str('classes'), str('size'));
+  const choice = withDefaultResolution(checkWeightsArg(checkModelArg(str('model'), str('resolution'), str('channels')), str('weights'), str('channels')), str('resolution'), source?.size);
   const exportPath = checkExportArg(str('export'));
-  const source = checkDataArgs(o.data as string, str('format'), str('test-data'), str('classes'));
   if (choice.kind === 'zoo' && source == null) throw new UsageError('a zoo architecture is trained on --data; the embedded data goes with the shipped pretrained model');
   const json = o.json as boolean;
   const chatty = showProgress(json);
@@ -260,15 +266,17 @@ export async function runFinetune(argv: string[]): Promise<void> {
     }
     if (source != null) {
       const channels = input != null ? (input.channels === 1 ? 1 : 3) : choice.kind === 'zoo' ? choice.channels : undefined;
-      data = await loadUserData(source, seed, channels);
+      data = await loadUserData(source, seed, channels, input != null ? input.height : choice.kind === 'zoo' ? choice.resolution : undefined);
       if (chatty) say(`data: ${data.train.shape[0]} training images, ${data.train.numClasses} classes, test: ${data.testSource}`);
       if (data.channelNote != null) say(`data: ${data.channelNote}`);
+      if (data.sizeNote != null) say(`data: ${data.sizeNote}`);
     }
     if (choice.kind === 'zoo' && choice.weights == null) {
       const train = data!.train;
       const channels = choice.channels ?? train.shape[3];
       model = createModel(choice.architecture, { inputChannels: channels, numClasses: train.numClasses, seed });
       input = { height: choice.resolution, width: choice.resolution, channels, resize: 'bilinear', mean: 0.5, std: 0.5 };
+      if (chatty) say(`model: ${choice.architecture} from scratch, input ${input.height}×${input.width}×${channels}`);
     }
     const config: FinetuneConfig = {
       ...training,

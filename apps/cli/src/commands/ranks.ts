@@ -7,7 +7,7 @@ import { enumOption, integerOption, parseOptions, scanFlag } from '../args';
 import { checkDataArgs, DATA_FORMATS, loadUserData } from '../data';
 import { UsageError } from '../errors';
 import { flagConfig, methodByName, methodFlags, methodHelp } from '../method-options';
-import { checkModelArg, checkWeightsArg, loadModel, loadZooWeights } from '../model-arg';
+import { checkModelArg, checkWeightsArg, loadModel, loadZooWeights, withDefaultResolution } from '../model-arg';
 import { jsonMatching, prepareOutputFolder } from '../out-dir';
 import { emitJson, print, say } from '../output';
 import { markdownTable } from '@odl/profiler';
@@ -20,6 +20,7 @@ const COMMON = {
   resolution: { type: 'string' },
   data: { type: 'string', default: 'embedded' },
   format: { type: 'string' },
+  size: { type: 'string' },
   classes: { type: 'string' },
   method: { type: 'string', default: 'asi' },
   plugin: { type: 'string', multiple: true },
@@ -44,10 +45,13 @@ Options:
                        architecture with --weights
   --weights <file>     pretrained PyTorch weights (.pth or .safetensors) of a zoo architecture; see
                        odl finetune --help
-  --resolution <px>    input resolution with --weights (default 32)
+  --resolution <px>    input resolution with --weights (default: --size, else 224, the paper's)
   --data <path>        calibration images: 'embedded' (default: the shipped fine-tuning split) or a
                        path (converted to the model's channels)
   --format <f>         ${DATA_FORMATS.join(', ')} (needed with a --data path)
+  --size <px>          --format folder: each image's shorter side is resized to round(px·256/224)
+                       (antialiased bilinear, as torchvision on PIL images) and the centre px×px
+                       kept (default: the model's input resolution)
   --classes <n>        idx: the number of classes (default: the largest label + 1)
   --method <name>      a method with a planner (default asi)
   --plugin <module>    an ES module that adds methods (repeatable)
@@ -86,11 +90,11 @@ export async function runRanks(argv: string[]): Promise<void> {
   if (config.budgetBytes == null && !plugin.planner.needsPlan(config.methodOptions ?? {})) {
     throw new UsageError(`with these options '${plugin.name}' has nothing to plan; give --budget-mib, or leave out the options the planner chooses`);
   }
-  const choice = checkWeightsArg(checkModelArg(str('model'), str('resolution'), undefined), str('weights'), undefined);
+  const source = checkDataArgs(o.data as string, str('format'), undefined, str('classes'), str('size'));
+  const choice = withDefaultResolution(checkWeightsArg(checkModelArg(str('model'), str('resolution'), undefined), str('weights'), undefined), str('resolution'), source?.size);
   if (choice.kind === 'zoo' && choice.weights == null) {
     throw new UsageError(`--model ${choice.architecture}: ranks are planned for a trained model; pass --weights, a checkpoint folder (or leave --model out for the shipped one)`);
   }
-  const source = checkDataArgs(o.data as string, str('format'), undefined, str('classes'));
   const out = str('out') != null ? prepareOutputFolder('out', str('out')!, [{ name: 'plan.json', isOdl: jsonMatching((j) => typeof j.summary === 'string' && 'layerOptions' in j) }]) : undefined;
 
   await setupBackend({ prefer: [backend] });
@@ -101,8 +105,9 @@ export async function runRanks(argv: string[]): Promise<void> {
     config.model = model;
     config.input = input;
     if (source != null) {
-      const loaded = await loadUserData(source, seed, input.channels === 1 ? 1 : 3);
+      const loaded = await loadUserData(source, seed, input.channels === 1 ? 1 : 3, input.height);
       if (loaded.channelNote != null) say(`data: ${loaded.channelNote}`);
+      if (loaded.sizeNote != null) say(`data: ${loaded.sizeNote}`);
       config.train = loaded.train;
       config.test = loaded.test;
     }

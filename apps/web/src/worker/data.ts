@@ -2,6 +2,7 @@
 // origin, or the user's own images (class subfolders or camera snapshots), checked when given and
 // decoded with createImageBitmap through @odl/datasets' browser decoder.
 import {
+  checkResizeCrop,
   createBrowserImageDecoder,
   loadEmbeddedFashionMnist,
   loadImageFolder,
@@ -67,11 +68,15 @@ export interface RunData {
   calibration: ImageDataset;
   /** Class names of train/test. */
   classNames: string[];
+  /** The user's images only: the shorter side each was resized to, and the square it was cropped to. */
+  userImageSize?: { resizeTo: number; size: number };
 }
 
 /**
- * Loads the data of a run. User images are decoded, resized to the model's input and split
- * 80/20 (stratified, seeded); calibration always uses the embedded pretraining classes.
+ * Loads the data of a run. User images (photos of any size and shape) are decoded one at a time,
+ * resized and centre-cropped to the model's input by @odl/datasets' `resizeCrop` (torchvision's
+ * evaluation transform: shorter side to round(size·256/224), centre size×size), and split 80/20
+ * (stratified, seeded); calibration always uses the embedded pretraining classes.
  */
 export async function loadRunData(kind: 'embedded' | 'user', input: { height: number; width: number; channels: number }, seed: number): Promise<RunData> {
   const calibration = await embeddedSplit('calibration');
@@ -81,15 +86,16 @@ export async function loadRunData(kind: 'embedded' | 'user', input: { height: nu
   }
   const problem = userDataProblem(await indexUserFiles(userFiles), Object.keys(userFiles).length, seed);
   if (problem != null) throw new RunRequestError(problem);
+  const userImageSize = checkResizeCrop({ size: input.height });
   const all = await loadImageFolder(memoryFileSource(userFiles, USER_ROOT), {
     decoder: createBrowserImageDecoder(),
-    size: [input.height, input.width],
+    resizeCrop: userImageSize,
     channels: input.channels === 1 ? 1 : 3,
     maxImbalance: Infinity,
     extensions: [...USER_IMAGE_EXTENSIONS],
   });
   const { train, val } = ratioSplit(all.labels, { ratio: USER_TRAIN_RATIO, seed });
-  return { train: selectIndices(all, train), test: selectIndices(all, val), calibration, classNames: all.classNames };
+  return { train: selectIndices(all, train), test: selectIndices(all, val), calibration, classNames: all.classNames, userImageSize };
 }
 
 /** A seeded subset of `n` images (all when `n` ≥ the dataset size), in a shuffled order. */

@@ -47,6 +47,8 @@ export async function runMethod(config: RunConfig, run: MethodRun, runId: number
     const data = await ctx.data(base.input);
     const input = base.input;
     log(`model: ${base.label}; input ${input.height}×${input.width}×${input.channels}; protocol ${config.protocol}`);
+    const sized = data.userImageSize;
+    if (sized != null) log(`your images: shorter side resized to ${sized.resizeTo} px, centre ${sized.size}×${sized.size} kept (as torchvision's Resize + CenterCrop)`);
     const b = config.batchSize;
     const train = subset(data.train, config.steps * b, config.seed);
     const test = subset(data.test, config.evalImages, config.seed + 1);

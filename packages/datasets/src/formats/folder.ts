@@ -2,6 +2,7 @@ import { ArgumentError, SeededRandom } from '@odl/backend';
 import { DatasetError, EmptyFolderError, ImageDecodeError, ImageSizeError, MissingFileError, UnbalancedFolderError } from '../errors';
 import { createImageDataset, type ImageDataset, type ImageView } from '../dataset';
 import { resizeBilinear, type Transform } from '../transforms';
+import { checkResizeCrop, resizeCenterCropImage, type ResizeCropOptions } from '../resize-crop';
 import { convertChannels, errorText, type DecodedImage, type ImageDecoder } from './image';
 import { normalizeRelativePath } from './splits';
 
@@ -162,10 +163,18 @@ export interface ImageLoadOptions {
   /** Turns file bytes into pixels (Node: `await createNodeImageDecoder()`; browsers: `createBrowserImageDecoder()`). */
   decoder: ImageDecoder;
   /**
-   * `[height, width]` in pixels: every image is resized to it (bilinear). Without it every image
-   * must have the first image's size ({@link ImageSizeError} otherwise).
+   * `[height, width]` in pixels: every image is stretched to it (bilinear, no antialiasing; the
+   * aspect ratio is not kept). Without it or `resizeCrop` every image must have the first image's
+   * size ({@link ImageSizeError} otherwise).
    */
   size?: [number, number];
+  /**
+   * For photos of mixed sizes and shapes: torchvision's evaluation transform on each image as it
+   * is decoded ({@link resizeCenterCropImage}: the shorter side resized to `resizeTo` with
+   * Pillow's antialiased bilinear filter, then the centre `size`×`size` square), so every image
+   * comes out `size`×`size` and only one decoded image is held at a time. Not with `size`.
+   */
+  resizeCrop?: ResizeCropOptions;
   /** Channels of the result: 1 (grey) or 3 (RGB, default). */
   channels?: 1 | 3;
 }
@@ -198,7 +207,9 @@ async function loadOne(source: FileSource, path: string, options: ImageLoadOptio
   }
   const decoded = convertChannels(raw, options.channels ?? 3);
   let view: ImageView = { data: decoded.data, height: decoded.height, width: decoded.width, channels: decoded.channels };
-  if (options.size != null) {
+  if (options.resizeCrop != null) {
+    view = resizeCenterCropImage(view, options.resizeCrop);
+  } else if (options.size != null) {
     const [h, w] = options.size;
     if (view.height !== h || view.width !== w) {
       const r = resizeBilinear(view, h, w);
@@ -207,9 +218,20 @@ async function loadOne(source: FileSource, path: string, options: ImageLoadOptio
       view = { ...r, data: u8 };
     }
   } else if (expect != null && (view.height !== expect.h || view.width !== expect.w)) {
-    throw new ImageSizeError(file, `is ${view.height}x${view.width} (HxW) but earlier images are ${expect.h}x${expect.w}; pass size: [h, w] to resize them all`);
+    throw new ImageSizeError(file, `is ${view.height}x${view.width} (HxW) but earlier images are ${expect.h}x${expect.w}; ${SIZE_FIX}`);
   }
   return view;
+}
+
+/** How to make a folder of differently sized images load. */
+const SIZE_FIX = 'pass resizeCrop: { size } to resize and centre-crop them all (or size: [h, w] to stretch them)';
+
+/** Checks the sizing options before any file is read. */
+function checkSizing(options: ImageLoadOptions, where: string): void {
+  if (options.resizeCrop != null && options.size != null) {
+    throw new ArgumentError(`${where}: pass either size (stretch to [h, w]) or resizeCrop (resize the shorter side, then centre-crop), not both`);
+  }
+  if (options.resizeCrop != null) checkResizeCrop(options.resizeCrop, `${where}: resizeCrop`);
 }
 
 /**
@@ -224,6 +246,7 @@ async function loadOne(source: FileSource, path: string, options: ImageLoadOptio
  * ```
  */
 export async function loadImageFolder(source: FileSource, options: LoadFolderOptions): Promise<ImageDataset> {
+  checkSizing(options, 'loadImageFolder');
   const index = await indexImageFolder(source, options);
   let images: Uint8Array | null = null;
   let first: ImageView | null = null;
@@ -284,6 +307,7 @@ export interface StreamFolderOptions extends FolderIndexOptions, ImageLoadOption
 export async function* streamImageFolder(source: FileSource, options: StreamFolderOptions): AsyncGenerator<FolderSample> {
   const prefetch = options.prefetch ?? 8;
   if (!Number.isInteger(prefetch) || prefetch < 1) throw new ArgumentError(`streamImageFolder: prefetch must be a positive integer, got ${prefetch}`);
+  checkSizing(options, 'streamImageFolder');
   const index = options.index ?? (await indexImageFolder(source, options));
   const n = index.files.length;
   const order = options.shuffle ? new SeededRandom(options.seed ?? 0).fork(`epoch-${options.epoch ?? 0}`).permutation(n) : Int32Array.from({ length: n }, (_, i) => i);
@@ -301,11 +325,11 @@ export async function* streamImageFolder(source: FileSource, options: StreamFold
     while (queue.length > 0) {
       const sample = await queue.shift()!;
       if (next < n) queue.push(guard(start(next++)));
-      if (options.size == null) {
+      if (options.size == null && options.resizeCrop == null) {
         const { height: h, width: w } = sample.image;
         if (expect == null) expect = { h, w };
         else if (h !== expect.h || w !== expect.w) {
-          throw new ImageSizeError(`${source.root}/${sample.path}`, `is ${h}x${w} (HxW) but earlier images are ${expect.h}x${expect.w}; pass size: [h, w] to resize them all`);
+          throw new ImageSizeError(`${source.root}/${sample.path}`, `is ${h}x${w} (HxW) but earlier images are ${expect.h}x${expect.w}; ${SIZE_FIX}`);
         }
       }
       yield sample;
