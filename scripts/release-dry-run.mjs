@@ -240,6 +240,15 @@ if (!SKIP_BROWSER) {
   phase('browser apps (Vite, esbuild) on wasm in Chromium');
   const apps = join(project, 'apps');
   cpSync(join(ROOT, 'test/outside/apps'), apps, { recursive: true });
+  // The apps are type-checked here, against the installed packages (the workspace's tsconfig leaves them out).
+  writeFileSync(join(apps, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: {
+      target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', strict: true, noEmit: true,
+      lib: ['ES2022', 'DOM', 'DOM.Iterable'], allowImportingTsExtensions: false, skipLibCheck: false,
+    },
+    include: ['shared', 'vite', 'esbuild'],
+  }, null, 2));
+  run(join(project, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: apps, what: 'tsc on the outside apps' });
   run(join(project, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], { cwd: join(apps, 'vite'), what: 'vite build of the outside app' });
   run('node', ['build.mjs'], { cwd: join(apps, 'esbuild'), what: 'esbuild build of the outside app' });
   run(bin('vitest'), ['run', '--config', 'test/outside/vitest.config.ts'], {
