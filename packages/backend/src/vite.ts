@@ -16,10 +16,19 @@ export interface TfjsWasmFilesOptions {
   dir?: string;
 }
 
+/** A Connect middleware: a request's URL, its response, and `next` to pass it on. */
+export type DevMiddleware = (req: { url?: string }, res: NodeResponseLike, next: () => void) => void;
+
 /** The parts of a Vite dev server the plugin uses. */
 export interface DevServerLike {
   /** Connect middlewares. */
-  middlewares: { use(fn: (req: { url?: string }, res: NodeResponseLike, next: () => void) => void): void };
+  middlewares: DevMiddlewares;
+}
+
+/** The dev server's middleware stack. */
+export interface DevMiddlewares {
+  /** Adds a middleware. */
+  use(fn: DevMiddleware): void;
 }
 
 /** The parts of a Node HTTP response the plugin uses. */

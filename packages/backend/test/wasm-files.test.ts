@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupBackend, TFJS_WASM_FILES, tfjsWasmFileFor, WasmFilesError } from '@odl/backend';
 import { copyTfjsWasmFiles, tfjsWasmDir } from '@odl/backend/node';
 import { checkWasmBinary } from '../src/wasm-files';
-import { tfjsWasmFiles, type DevServerLike } from '../src/vite';
+import { tfjsWasmFiles, type DevMiddleware } from '../src/vite';
 
 describe('checkWasmBinary', () => {
   let server: Server;
@@ -82,7 +82,7 @@ describe('tfjsWasmFiles (@odl/backend/vite) and copyTfjsWasmFiles', () => {
   });
 
   it('serves them in dev under its dir and passes every other request on', async () => {
-    let middleware!: Parameters<DevServerLike['middlewares']['use']>[0];
+    let middleware!: DevMiddleware;
     tfjsWasmFiles({ dir: '/wasm/' }).configureServer({ middlewares: { use: (fn) => (middleware = fn) } });
     const served = await new Promise<{ type: string; bytes: Buffer }>((resolve) => {
       const res = new PassThrough() as PassThrough & { setHeader(n: string, v: string): void };
