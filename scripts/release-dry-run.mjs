@@ -48,8 +48,10 @@ function phase(name) {
   console.log(`\n== release dry run: ${name}`);
 }
 
+let scratch = null;
 function fail(message) {
   console.error(`\nrelease dry run FAILED: ${message}`);
+  if (scratch != null) console.error(`(scratch folder left for a look: ${scratch})`);
   process.exit(1);
 }
 
@@ -71,7 +73,7 @@ const bin = (name) => join(ROOT, 'node_modules', '.bin', name);
 
 // ---------------------------------------------------------------------------------------------
 phase('copy the repository');
-const scratch = mkdtempSync(join(tmpdir(), 'odl-release-'));
+scratch = mkdtempSync(join(tmpdir(), 'odl-release-'));
 const copy = join(scratch, 'repo');
 for (const dir of PUBLISHED) {
   if (!existsSync(join(ROOT, dir, 'dist'))) fail(`${dir}/dist is missing: run \`pnpm build\` first`);
@@ -200,7 +202,10 @@ writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
   },
   include: ['snippets'],
 }, null, 2));
-run(join(project, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: project, what: 'tsc on the README snippets (file names: <package>-<n>.ts, n-th ```ts block)' });
+run(join(project, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], {
+  cwd: project,
+  what: 'tsc on the README snippets (snippets/<package>-<n>.ts is the n-th ```ts block of the package\'s README; its line L is README line <fence line, in its first comment> + L - 1)',
+});
 console.log(`${snippetCount} snippets type-checked, ${toRun.length} marked to run`);
 
 // ---------------------------------------------------------------------------------------------
