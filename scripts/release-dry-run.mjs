@@ -149,7 +149,11 @@ const tfjsRange = backendManifest.peerDependencies?.['@tensorflow/tfjs-core'];
 if (tfjsRange == null) fail('@odl/backend declares no @tensorflow/tfjs-core peer range');
 /** Every published tfjs-core version the peer range allows, oldest first (one registry look-up). */
 const allowed = JSON.parse(run('npm', ['view', `@tensorflow/tfjs-core@${tfjsRange}`, 'version', '--json'], { cwd: scratch, capture: true, what: 'npm view @tensorflow/tfjs-core' }));
-const tfjsVersions = [allowed].flat();
+const semverKey = (v) => v.split(/[.+-]/).slice(0, 3).map(Number);
+const tfjsVersions = [allowed].flat().sort((a, b) => {
+  const [x, y] = [semverKey(a), semverKey(b)];
+  return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+});
 if (tfjsVersions.length === 0) fail(`no published @tensorflow/tfjs-core satisfies the peer range ${tfjsRange}`);
 const oldestTfjs = tfjsVersions[0];
 const newestTfjs = tfjsVersions[tfjsVersions.length - 1];
