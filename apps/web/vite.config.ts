@@ -1,48 +1,16 @@
-import { createReadStream, readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tfjsWasmFiles } from '@odl/backend/vite';
 import { defineConfig, type Plugin } from 'vite';
 import { PLUGINS_ENV, methodPluginsModule, pluginModules } from './config/method-plugins';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
-const require = createRequire(import.meta.url);
-const pkgDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
 
 const odlPackages = ['backend', 'core', 'lowrank', 'shortcut', 'profiler', 'datasets', 'models'];
 
 /** Method plugins bundled into the worker (ODL_WEB_PLUGINS; README "Add your own method"). */
 const methodPlugins = pluginModules(process.env[PLUGINS_ENV], root);
-
-/** Folder (relative to the site root) where the tfjs wasm binaries are served, unhashed. */
-const WASM_DIR = 'tfjs-wasm';
-
-/**
- * Serves (dev) and emits (build) `@tensorflow/tfjs-backend-wasm/dist/*.wasm` under
- * `/<WASM_DIR>/` with their original names, so the worker can call
- * `setupBackend({ wasmPath: '<origin>/<WASM_DIR>/' })` and nothing is fetched from a CDN.
- */
-function tfjsWasmBinaries(): Plugin {
-  const dist = join(pkgDir('@tensorflow/tfjs-backend-wasm'), 'dist');
-  const files = readdirSync(dist).filter((f) => f.endsWith('.wasm'));
-  return {
-    name: 'odl-tfjs-wasm-binaries',
-    configureServer(server) {
-      server.middlewares.use((req, res, next) => {
-        const url = (req.url ?? '').split('?')[0];
-        const prefix = `/${WASM_DIR}/`;
-        const name = url.startsWith(prefix) ? url.slice(prefix.length) : '';
-        if (!files.includes(name)) return next();
-        res.setHeader('Content-Type', 'application/wasm');
-        createReadStream(join(dist, name)).pipe(res);
-      });
-    },
-    generateBundle() {
-      for (const f of files) this.emitFile({ type: 'asset', fileName: `${WASM_DIR}/${f}`, source: readFileSync(join(dist, f)) });
-    },
-  };
-}
 
 /**
  * Node built-ins appear only in the packages' Node branches, behind dynamic `import('node:…')`
@@ -99,5 +67,5 @@ export default defineConfig({
     ],
   },
   server: { host: '127.0.0.1', fs: { allow: [root, ...methodPlugins.map((m) => dirname(m.file))] } },
-  plugins: [nodeBuiltinsStub(), tfjsWasmBinaries(), methodPluginsModule(methodPlugins)],
+  plugins: [nodeBuiltinsStub(), tfjsWasmFiles(), methodPluginsModule(methodPlugins)], // tfjs' wasm binaries under tfjs-wasm/
 });

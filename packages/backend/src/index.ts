@@ -24,6 +24,7 @@ export { tf } from './engine';
 export { setupBackend, onSetup, countGradients } from './setup';
 import './wasm-matmul-guard';
 export type { BackendName, SetupOptions, BackendInfo } from './setup';
+export { TFJS_WASM_FILES, tfjsWasmFileFor, WasmFilesError } from './wasm-files';
 export { OdlError, ShapeError, ArgumentError } from './errors';
 export {
   conv2dWeightGradient,

@@ -1,6 +1,7 @@
 import { tf } from './engine';
 import { ArgumentError } from './errors';
 import { tfGlobalRegistry } from './memory/engine-internals';
+import { checkWasmBinary, tfjsWasmFileFor } from './wasm-files';
 
 /** Names of the tfjs backends odl can run on. */
 export type BackendName = 'wasm' | 'cpu' | 'webgl' | 'webgpu';
@@ -13,8 +14,12 @@ export interface SetupOptions {
    */
   prefer?: BackendName[];
   /**
-   * Where the tfjs wasm binaries live (a URL or folder prefix ending in `/`). Default: the
-   * installed `@tensorflow/tfjs-backend-wasm/dist/` in Node; the bundler's asset URL in browsers.
+   * Where the tfjs wasm binaries ({@link TFJS_WASM_FILES}) live: a folder URL or path ending in
+   * `/`. Default: the installed `@tensorflow/tfjs-backend-wasm/dist/` in Node; in browsers, the
+   * page's folder (a worker's: its script's), where bundlers do not put them. A browser
+   * app serves the files itself (Vite: `tfjsWasmFiles()` of `@odl/backend/vite`; others:
+   * `copyTfjsWasmFiles` of `@odl/backend/node`) and passes e.g.
+   * `new URL('tfjs-wasm/', document.baseURI).href`. A missing binary is a {@link WasmFilesError}.
    */
   wasmPath?: string;
 }
@@ -57,13 +62,35 @@ export function onSetup(register: () => void): void {
   if (registered) register();
 }
 
+/**
+ * Points tfjs-backend-wasm at its binaries (docs: packages/backend/README.md, "Browser apps and
+ * the wasm binaries"). `wasmPath` must be a folder URL or path ending in `/`. In Node, without
+ * one, the installed `@tensorflow/tfjs-backend-wasm/dist/`. In a browser the binary tfjs will
+ * fetch is checked first, so a missing file is a {@link WasmFilesError} that says which files to
+ * serve where and which option to pass, instead of tfjs' bare "initialisation returned false".
+ */
 async function configureWasm(wasmPath: string | undefined): Promise<void> {
+  if (wasmPath != null && (typeof wasmPath !== 'string' || !wasmPath.endsWith('/'))) {
+    throw new ArgumentError(
+      `setupBackend: wasmPath must be the URL or path of a folder, ending in '/' (got ${JSON.stringify(wasmPath)}); ` +
+        `e.g. new URL('tfjs-wasm/', document.baseURI).href`,
+    );
+  }
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  if (!isNodeRuntime()) {
+    // tfjs' own default in a module bundle: the folder of the page (of the script, in a worker).
+    const folder = new URL(wasmPath ?? './', globalThis.location?.href).href;
+    const env = tf.env();
+    const simd = Boolean(await env.getAsync('WASM_HAS_SIMD_SUPPORT'));
+    const threads = Boolean(await env.getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
+    await checkWasmBinary(folder, tfjsWasmFileFor({ simd, threads }), wasmPath);
+    wasm.setWasmPaths(folder);
+    return;
+  }
   if (wasmPath != null) {
     wasm.setWasmPaths(wasmPath);
     return;
   }
-  if (!isNodeRuntime()) return;
   const { createRequire } = await import('node:module');
   const { dirname, join } = await import('node:path');
   const require = createRequire(import.meta.url);

@@ -7,3 +7,4 @@
 export { writeFileAtomic } from './write-file-atomic';
 export { findPackageAsset } from './package-asset';
 export type { PackageAssetLookup } from './package-asset';
+export { tfjsWasmDir, copyTfjsWasmFiles } from './wasm-files';

@@ -1,0 +1,3 @@
+import { runPage } from '../shared/fine-tune';
+
+void runPage('vite');
