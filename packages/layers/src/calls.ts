@@ -1,0 +1,80 @@
+import { tf, withoutTape } from '@odl/backend';
+import { compressedConv2d, compressedDense, compressedDepthwiseConv2d, frozenBatchNorm, relu6Masked, reluMasked, type LayerCompressor } from '@odl/core';
+import type { CompressiblePart } from './compressible';
+import { fieldsOf, oneInput, type Layer, type LayerCall } from './layer-access';
+
+/** ReLU and ReLU6 keep a 1-bit mask for backward (`@odl/core`'s masked ops); other activations run as tfjs-layers runs them. */
+function activate(name: string, x: tf.Tensor, stock: (x: tf.Tensor) => tf.Tensor): tf.Tensor {
+  if (name === 'relu') return reluMasked(x);
+  if (name === 'relu6') return relu6Masked(x);
+  return stock(x);
+}
+
+/**
+ * The call of a compressed layer: its convolutions or matrix product run through `@odl/core`'s
+ * compressed ops (exact forward, input and bias gradients; the weight gradient from what the
+ * method's compressor kept), then the layer's activation. `inputGradient` is false when nothing
+ * trained lies upstream (the first trained layer after the frozen prefix).
+ */
+export function compressedCall(layer: Layer, parts: readonly CompressiblePart[], compressors: readonly LayerCompressor[], inputGradient: boolean): LayerCall {
+  const f = fieldsOf(layer);
+  return (inputs) =>
+    tf.tidy(() => {
+      let y = oneInput(inputs);
+      parts.forEach((part, i) => {
+        const c = compressors[i]!;
+        const w = part.weight.read() as tf.Tensor4D;
+        const b = part.bias == null ? null : (part.bias.read() as tf.Tensor1D);
+        const opts = { inputGradient: i === 0 ? inputGradient : true };
+        if (part.geometry.kind === 'conv2d') y = compressedConv2d(y as tf.Tensor4D, w, b, opts, c);
+        else if (part.geometry.kind === 'depthwise') y = compressedDepthwiseConv2d(y as tf.Tensor4D, w, b, opts, c);
+        else y = compressedDense(y, w as unknown as tf.Tensor2D, b, c, opts);
+      });
+      const act = f.activation;
+      return act == null ? y : activate(act.getClassName(), y, (x) => act.apply(x));
+    });
+}
+
+/**
+ * The call of a layer of the frozen prefix (nothing trained upstream): the stock call with the
+ * gradient tape paused, so it records nothing and keeps nothing for backward; BatchNormalization
+ * runs in inference mode (its moving statistics, not the batch's; nothing is updated), as Keras
+ * runs a BatchNormalization layer whose `trainable` is false.
+ */
+export function frozenPrefixCall(layer: Layer, stock: LayerCall): LayerCall {
+  const isBatchNorm = layer.getClassName() === 'BatchNormalization';
+  return (inputs, kwargs) => withoutTape(() => stock.call(layer, inputs, isBatchNorm ? { ...kwargs, training: false } : kwargs));
+}
+
+/**
+ * The call of a frozen layer downstream of a trained one (its input gradient is needed): a
+ * BatchNormalization over the last axis in inference mode keeping only per-channel constants
+ * (`frozenBatchNorm`), ReLU / ReLU6 keeping 1-bit masks; any other layer runs its stock call
+ * (BatchNormalization over another axis in inference mode).
+ */
+export function frozenSuffixCall(layer: Layer, stock: LayerCall): LayerCall {
+  const f = fieldsOf(layer);
+  const cls = layer.getClassName();
+  if (cls === 'BatchNormalization') {
+    return (inputs, kwargs) => {
+      const x = oneInput(inputs);
+      const axis = Array.isArray(f.axis) ? (f.axis.length === 1 ? f.axis[0] : null) : f.axis;
+      if (axis !== -1 && axis !== x.rank - 1) return stock.call(layer, inputs, { ...kwargs, training: false });
+      return frozenBatchNorm(x, {
+        mean: f.movingMean!.read() as tf.Tensor1D,
+        variance: f.movingVariance!.read() as tf.Tensor1D,
+        scale: f.gamma == null ? null : (f.gamma.read() as tf.Tensor1D),
+        offset: f.beta == null ? null : (f.beta.read() as tf.Tensor1D),
+        epsilon: f.epsilon,
+      });
+    };
+  }
+  if (cls === 'Activation' && f.activation != null) {
+    const act = f.activation;
+    return (inputs) => activate(act.getClassName(), oneInput(inputs), (x) => act.apply(x));
+  }
+  if (cls === 'ReLU' && (f.maxValue == null || f.maxValue === 6)) {
+    return (inputs) => (f.maxValue == null ? reluMasked(oneInput(inputs)) : relu6Masked(oneInput(inputs)));
+  }
+  return stock;
+}
