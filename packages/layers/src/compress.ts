@@ -1,4 +1,4 @@
-import { ArgumentError } from '@odl/backend';
+import { ArgumentError, tf } from '@odl/backend';
 import {
   createLayerCompressor,
   getMethod,
@@ -7,13 +7,15 @@ import {
   type LayerCompressor,
   type LayerGeometry,
   type MethodPlugin,
+  type PlanResult,
 } from '@odl/core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { calls } from './calls-registry';
-import { compressedCall, frozenPrefixCall, frozenSuffixCall } from './calls';
-import { compressibleParts, isCompressible, type CompressiblePart } from './compressible';
+import { compressibleParts, isCompressible } from './compressible';
+import { calibrate } from './calibrate';
+import { install, uninstall, type PlannedLayer } from './install';
 import { LayersBridgeError } from './errors';
-import { fieldsOf, type Layer, type LayerCall } from './layer-access';
+import type { Layer } from './layer-access';
 
 /** What {@link compressLayersModel} fine-tunes and how. */
 export interface CompressLayersOptions {
@@ -32,6 +34,25 @@ export interface CompressLayersOptions {
    * choice from {@link planLayersModel}); a part listed here skips the method-wide options.
    */
   partOptions?: Record<string, Record<string, unknown>>;
+  /**
+   * A calibration batch for a method that chooses its options on data (ASI without `ranks`
+   * chooses them per part, docs/method.md §5): `batchSize` examples, their targets and the loss
+   * the model will be trained with. Required when the method needs a plan and `partOptions` does
+   * not cover every part.
+   */
+  calibration?: Calibration;
+  /** Activation-memory budget of the trained parts in bytes, for a method with a planner (ASI); absent: its default plan. */
+  budgetBytes?: number;
+}
+
+/** What a method's planner sees: one batch, its targets and the training loss. */
+export interface Calibration {
+  /** Inputs, `[batchSize, …]` (the model's input shape). */
+  x: tf.Tensor;
+  /** Targets, as `model.fit` takes them. */
+  y: tf.Tensor;
+  /** The loss `(yTrue, yPred) => loss` (e.g. `tf.metrics.categoricalCrossentropy` of tfjs-layers). */
+  loss: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
 }
 
 /** One compressed convolution or matrix product of a trained layer. */
@@ -60,6 +81,8 @@ export interface LayersFineTune {
   readonly frozenSuffix: readonly string[];
   /** The compressed parts, in model order. */
   readonly parts: readonly CompressedPart[];
+  /** What the method's planner chose on the calibration batch, when it ran. */
+  readonly plan: PlanResult<Record<string, unknown>> | null;
   /**
    * Puts the model back as it was: stock calls, the previous `trainable` flags; disposes the
    * compressors. The trained weights stay. Compile again before training further.
@@ -150,13 +173,10 @@ export function compressLayersModel(model: LayersModel, options: CompressLayersO
     throw new LayersBridgeError(`compressLayersModel: the model has ${compressible.length} compressible layers (${compressible.map((l) => l.name).join(', ') || 'none'}), fewer than layers = ${count}`);
   }
   const chosen = compressible.slice(compressible.length - count);
-  const inModel = new Set(layers);
-  const trainedRegion = downstreamOf(chosen, inModel);
-  const chosenSet = new Set(chosen);
+  const trainedRegion = downstreamOf(chosen, new Set(layers));
 
   // Plan every part before touching the model, so a failure leaves it as it was.
-  const planned = chosen.map((layer) => {
-    const index = layers.indexOf(layer);
+  const planned: PlannedLayer[] = chosen.map((layer) => {
     const parts = compressibleParts(layer, batchSize);
     const named = parts.map((part) => ({ part, name: parts.length > 1 ? `${layer.name}/${part.role}` : layer.name }));
     for (const { part, name } of named) {
@@ -164,14 +184,35 @@ export function compressLayersModel(model: LayersModel, options: CompressLayersO
       if (reason != null) throw new LayersBridgeError(`method '${plugin.name}' cannot compress '${name}' (${layer.getClassName()}): ${reason}; train fewer layers or choose another method`);
     }
     const inputGradient = layer.inboundNodes.some((n) => n.inboundLayers.some((l) => trainedRegion.has(l as Layer)));
-    return { layer, index, named, inputGradient };
+    return { layer, index: layers.indexOf(layer), named, inputGradient };
   });
+  const allParts = planned.flatMap((p) => p.named);
+  const unplanned = allParts.filter((p) => options.partOptions?.[p.name] == null);
+  const needsPlan = plugin.planner != null && unplanned.length > 0 && (plugin.planner.needsPlan(methodOptions) || options.budgetBytes != null);
+  if (options.budgetBytes != null && plugin.planner == null) {
+    throw new LayersBridgeError(`method '${plugin.name}' has no planner, so it cannot choose its options under budgetBytes; drop the budget or use a method with a planner (e.g. 'asi')`);
+  }
+  if (needsPlan && options.calibration == null) {
+    throw new LayersBridgeError(`method '${plugin.name}' chooses its options on data for ${unplanned.map((p) => `'${p.name}'`).join(', ')}: pass calibration: { x, y, loss } (one batch of ${batchSize}), or complete options (e.g. ASI's ranks) in methodOptions or partOptions`);
+  }
+
+  const previousTrainable = new Map(layers.map((l) => [l, l.trainable]));
+  let plan: PlanResult<Record<string, unknown>> | null = null;
+  if (needsPlan) {
+    const calibration = calibrate(model, layers, planned, trainedRegion, options.calibration!, batchSize);
+    try {
+      plan = plugin.planner!.plan({ layers: calibration.filter((c) => unplanned.some((u) => u.name === c.name)), options: methodOptions, budgetBytes: options.budgetBytes, seed: options.seed ?? 0 });
+    } finally {
+      tf.dispose(calibration.flatMap((c) => [c.input, c.dy]));
+      restoreTrainable(layers, previousTrainable);
+    }
+  }
 
   const made: CompressedPart[] = [];
   try {
     for (const { layer, index, named } of planned) {
       for (const { part, name } of named) {
-        const given = options.partOptions?.[name];
+        const given = options.partOptions?.[name] ?? plan?.layerOptions[name];
         const partOptions = given != null
           ? resolveOptions(plugin, given)
           : (plugin.layerOptions?.(methodOptions, { name, index, geometry: part.geometry, seed: options.seed ?? 0 }) ?? methodOptions);
@@ -184,32 +225,8 @@ export function compressLayersModel(model: LayersModel, options: CompressLayersO
     throw e;
   }
 
-  const previousTrainable = new Map(layers.map((l) => [l, l.trainable]));
-  const frozenPrefix: string[] = [];
-  const frozenSuffix: string[] = [];
-  for (const layer of layers) {
-    const stock = fieldsOf(layer).call;
-    let patched: LayerCall;
-    if (chosenSet.has(layer)) {
-      const plan = planned.find((p) => p.layer === layer)!;
-      const parts: CompressiblePart[] = plan.named.map((n) => n.part);
-      const compressors = made.filter((m) => m.layer === layer.name).map((m) => m.compressor);
-      patched = compressedCall(layer, parts, compressors, plan.inputGradient);
-      layer.trainable = true;
-    } else {
-      layer.trainable = false;
-      if (layer.getClassName() === 'InputLayer') continue;
-      if (trainedRegion.has(layer)) {
-        frozenSuffix.push(layer.name);
-        patched = frozenSuffixCall(layer, stock);
-      } else {
-        frozenPrefix.push(layer.name);
-        patched = frozenPrefixCall(layer, stock);
-      }
-    }
-    calls.set(layer, { stock, own: Object.prototype.hasOwnProperty.call(layer, 'call') });
-    fieldsOf(layer).call = patched;
-  }
+  const compressorsOf = (layer: Layer) => made.filter((m) => m.layer === layer.name).map((m) => m.compressor);
+  const { frozenPrefix, frozenSuffix } = install(layers, planned, trainedRegion, compressorsOf);
 
   let restored = false;
   return {
@@ -218,20 +235,17 @@ export function compressLayersModel(model: LayersModel, options: CompressLayersO
     frozenPrefix,
     frozenSuffix,
     parts: made,
+    plan,
     restore() {
       if (restored) return;
       restored = true;
-      for (const layer of layers) {
-        const saved = calls.get(layer);
-        if (saved != null) {
-          // A call of the class (the usual case) comes back by removing the patch.
-          if (saved.own) fieldsOf(layer).call = saved.stock;
-          else delete (layer as unknown as { call?: LayerCall }).call;
-          calls.delete(layer);
-        }
-        layer.trainable = previousTrainable.get(layer) ?? true;
-      }
+      uninstall(layers);
+      restoreTrainable(layers, previousTrainable);
       for (const p of made) p.compressor.dispose();
     },
   };
+}
+
+function restoreTrainable(layers: readonly Layer[], previous: ReadonlyMap<Layer, boolean>): void {
+  for (const layer of layers) layer.trainable = previous.get(layer) ?? true;
 }

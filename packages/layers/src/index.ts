@@ -6,7 +6,7 @@
  * @module
  */
 export { compressLayersModel } from './compress';
-export type { CompressLayersOptions, CompressedPart, LayersFineTune } from './compress';
+export type { CompressLayersOptions, CompressedPart, LayersFineTune, Calibration } from './compress';
 export { COMPRESSIBLE_LAYER_CLASSES, compressibleParts, isCompressible } from './compressible';
 export type { CompressiblePart } from './compressible';
 export { tapeMemoryLoss } from './tape-memory';
