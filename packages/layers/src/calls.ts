@@ -1,4 +1,4 @@
-import { tf, withoutTape } from '@odl/backend';
+import { isRecordingGradients, tf, withoutTape } from '@odl/backend';
 import { compressedConv2d, compressedDense, compressedDepthwiseConv2d, frozenBatchNorm, relu6Masked, reluMasked, type LayerCompressor } from '@odl/core';
 import type { CompressiblePart } from './compressible';
 import { fieldsOf, oneInput, type Layer, type LayerCall } from './layer-access';
@@ -14,12 +14,14 @@ function activate(name: string, x: tf.Tensor, stock: (x: tf.Tensor) => tf.Tensor
  * The call of a compressed layer: its convolutions or matrix product run through `@odl/core`'s
  * compressed ops (exact forward, input and bias gradients; the weight gradient from what the
  * method's compressor kept), then the layer's activation. `inputGradient` is false when nothing
- * trained lies upstream (the first trained layer after the frozen prefix).
+ * trained lies upstream (the first trained layer after the frozen prefix). With no gradient tape
+ * (predict, evaluate, validation) it is the stock call, so predictions equal plain tfjs' bit for bit.
  */
-export function compressedCall(layer: Layer, parts: readonly CompressiblePart[], compressors: readonly LayerCompressor[], inputGradient: boolean): LayerCall {
+export function compressedCall(layer: Layer, stock: LayerCall, parts: readonly CompressiblePart[], compressors: readonly LayerCompressor[], inputGradient: boolean): LayerCall {
   const f = fieldsOf(layer);
-  return (inputs) =>
-    tf.tidy(() => {
+  return (inputs, kwargs) => {
+    if (!isRecordingGradients()) return stock.call(layer, inputs, kwargs);
+    return tf.tidy(() => {
       let y = oneInput(inputs);
       parts.forEach((part, i) => {
         const c = compressors[i]!;
@@ -33,6 +35,7 @@ export function compressedCall(layer: Layer, parts: readonly CompressiblePart[],
       const act = f.activation;
       return act == null ? y : activate(act.getClassName(), y, (x) => act.apply(x));
     });
+  };
 }
 
 /**
@@ -50,9 +53,19 @@ export function frozenPrefixCall(layer: Layer, stock: LayerCall): LayerCall {
  * The call of a frozen layer downstream of a trained one (its input gradient is needed): a
  * BatchNormalization over the last axis in inference mode keeping only per-channel constants
  * (`frozenBatchNorm`), ReLU / ReLU6 keeping 1-bit masks; any other layer runs its stock call
- * (BatchNormalization over another axis in inference mode).
+ * (BatchNormalization over another axis in inference mode). With no gradient tape, the stock call
+ * (BatchNormalization in inference mode).
  */
 export function frozenSuffixCall(layer: Layer, stock: LayerCall): LayerCall {
+  const lean = leanSuffixCall(layer, stock);
+  const isBatchNorm = layer.getClassName() === 'BatchNormalization';
+  return (inputs, kwargs) => {
+    if (isRecordingGradients()) return lean(inputs, kwargs);
+    return stock.call(layer, inputs, isBatchNorm ? { ...kwargs, training: false } : kwargs);
+  };
+}
+
+function leanSuffixCall(layer: Layer, stock: LayerCall): LayerCall {
   const f = fieldsOf(layer);
   const cls = layer.getClassName();
   if (cls === 'BatchNormalization') {
@@ -76,5 +89,5 @@ export function frozenSuffixCall(layer: Layer, stock: LayerCall): LayerCall {
   if (cls === 'ReLU' && (f.maxValue == null || f.maxValue === 6)) {
     return (inputs) => (f.maxValue == null ? reluMasked(oneInput(inputs)) : relu6Masked(oneInput(inputs)));
   }
-  return stock;
+  return (inputs, kwargs) => stock.call(layer, inputs, kwargs);
 }

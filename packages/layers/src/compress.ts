@@ -84,6 +84,14 @@ export interface LayersFineTune {
   /** What the method's planner chose on the calibration batch, when it ran. */
   readonly plan: PlanResult<Record<string, unknown>> | null;
   /**
+   * Saves the model through any tfjs IOHandler (or URL string) as the stock model would save:
+   * the layers' `trainable` flags as they were before {@link compressLayersModel} (so model.json's
+   * topology and the weights' order equal those of the model before fine-tuning), the fine-tuned
+   * weight values. `model.save` also works (tfjs loads weights by name), but records the frozen
+   * flags and lists the trained weights first.
+   */
+  save(handlerOrUrl: tf.io.IOHandler | string, config?: tf.io.SaveConfig): Promise<tf.io.SaveResult>;
+  /**
    * Puts the model back as it was: stock calls, the previous `trainable` flags; disposes the
    * compressors. The trained weights stay. Compile again before training further.
    */
@@ -236,6 +244,15 @@ export function compressLayersModel(model: LayersModel, options: CompressLayersO
     frozenSuffix,
     parts: made,
     plan,
+    async save(handlerOrUrl, config) {
+      const current = new Map(layers.map((l) => [l, l.trainable]));
+      restoreTrainable(layers, previousTrainable);
+      try {
+        return await model.save(handlerOrUrl, config);
+      } finally {
+        if (!restored) restoreTrainable(layers, current);
+      }
+    },
     restore() {
       if (restored) return;
       restored = true;

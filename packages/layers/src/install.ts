@@ -29,7 +29,7 @@ export function install(
     const plan = planned.find((p) => p.layer === layer);
     let patched: LayerCall;
     if (plan != null) {
-      patched = compressedCall(layer, plan.named.map((n) => n.part), compressorsOf(layer), plan.inputGradient);
+      patched = compressedCall(layer, stock, plan.named.map((n) => n.part), compressorsOf(layer), plan.inputGradient);
       layer.trainable = true;
     } else {
       layer.trainable = false;

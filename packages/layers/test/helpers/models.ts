@@ -8,7 +8,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
  */
 export function smallFunctional(options: { batchNorm: boolean; classes?: number }): tfl.LayersModel {
   const init = (seed: number) => tfl.initializers.glorotUniform({ seed });
-  const input = tfl.input({ shape: [8, 8, 3] });
+  const input = tfl.input({ shape: [8, 8, 3], name: 'image' });
   let x = tfl.layers.conv2d({ name: 'stem', filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1) }).apply(input) as tfl.SymbolicTensor;
   if (options.batchNorm) x = tfl.layers.batchNormalization({ name: 'stem_bn', movingMeanInitializer: tfl.initializers.constant({ value: 0.1 }), movingVarianceInitializer: tfl.initializers.constant({ value: 1.5 }) }).apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.depthwiseConv2d({ name: 'dw', kernelSize: 3, padding: 'same', depthwiseInitializer: init(2) }).apply(x) as tfl.SymbolicTensor;
@@ -22,7 +22,7 @@ export function smallFunctional(options: { batchNorm: boolean; classes?: number 
   y = tfl.layers.concatenate({ name: 'cat' }).apply([y, x]) as tfl.SymbolicTensor;
   y = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(y) as tfl.SymbolicTensor;
   const out = tfl.layers.dense({ name: 'head', units: options.classes ?? 5, activation: 'softmax', kernelInitializer: init(7) }).apply(y) as tfl.SymbolicTensor;
-  return tfl.model({ inputs: input, outputs: out });
+  return tfl.model({ inputs: input, outputs: out, name: 'small' });
 }
 
 /** A seeded batch: images `[n, 8, 8, 3]` and one-hot labels. */
