@@ -30,8 +30,9 @@ export interface CompressLayersOptions {
   /** The run's base seed; per-layer seeds derive from it through the method's `layerOptions` (default 0). */
   seed?: number;
   /**
-   * Complete options per compressed part, keyed by {@link CompressedPart.name} (e.g. a planner's
-   * choice from {@link planLayersModel}); a part listed here skips the method-wide options.
+   * Complete options per compressed part, keyed by {@link CompressedPart.name} (e.g. ASI's
+   * `{ ranks }` for a Dense head whose input has 2 axes); a part listed here skips the
+   * method-wide options and the planner.
    */
   partOptions?: Record<string, Record<string, unknown>>;
   /**
