@@ -98,7 +98,10 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const { x, y } = batch(8, 5, 6);
       const model = smallFunctional({ batchNorm: true });
       const budgetBytes = 6 * 1024;
+      const before = tf.memory().numTensors;
       const ft = compressLayersModel(model, { method: 'asi', layers: 3, batchSize: 8, budgetBytes, calibration: { x, y, loss: tfl.metrics.categoricalCrossentropy } });
+      // The calibration pass releases everything it captured (ASI's state starts with the first step).
+      expect(tf.memory().numTensors).toBe(before);
       expect(ft.plan).not.toBeNull();
       expect(ft.plan!.totalBytes).toBeLessThanOrEqual(budgetBytes);
       expect(Object.keys(ft.plan!.layerOptions).sort()).toEqual(['branch_a', 'branch_b', 'head']);
