@@ -11,7 +11,7 @@ const layers = {
   shortcut: ['backend', 'core'],
   profiler: ['backend', 'core', 'lowrank', 'shortcut'],
   models: ['backend', 'core', 'lowrank', 'shortcut', 'profiler', 'datasets'],
-  layers: ['backend', 'core'],
+  layers: ['backend', 'core', 'models'],
   'test-utils': ['backend'],
 };
 const codeFiles = (dir) => [`${dir}/**/*.ts`, `${dir}/**/*.mts`, `${dir}/**/*.js`, `${dir}/**/*.mjs`];

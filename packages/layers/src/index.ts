@@ -1,7 +1,8 @@
 /**
  * The tfjs-layers bridge of odl: fine-tune the last layers of a `tf.LayersModel` with any method
  * of `@odl/core`'s registry under `model.fit` / `model.fitDataset`, save a standard LayersModel
- * artifact that plain tfjs loads, and measure the activation memory of each step on the tape.
+ * artifact that plain tfjs loads, and measure the activation memory of each step on the tape; export
+ * odl's zoo models as LayersModel artifacts.
  *
  * @module
  */
@@ -12,3 +13,4 @@ export type { CompressiblePart } from './compressible';
 export { tapeMemoryLoss } from './tape-memory';
 export type { LossFunction, TapeMemoryLoss } from './tape-memory';
 export { LayersBridgeError } from './errors';
+export { zooToLayersArtifacts } from './zoo-export';
