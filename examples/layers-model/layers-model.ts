@@ -106,7 +106,7 @@ export async function runLayersModelExample(options: LayersModelExampleOptions):
   const pre = toTensors(shuffled(await loadEmbeddedFashionMnist('calibration'), 1), options.pretrainImages ?? 320);
   const model = mobileNetV2Like(5);
   model.compile({ optimizer: tf.train.adam(1e-2), loss: 'categoricalCrossentropy' });
-  const ph = await model.fit(pre.x, pre.y, { batchSize, epochs: options.pretrainEpochs ?? 2, verbose: 0 });
+  const ph = await model.fit(pre.x, pre.y, { batchSize, epochs: options.pretrainEpochs ?? 2, verbose: 0, shuffle: false }); // the data is shuffled once, with a seed
   log(`pretrained: loss ${(ph.history.loss as number[]).map((l) => l.toFixed(3)).join(', ')}, accuracy ${(100 * accuracy(model, pre.x, pre.y)).toFixed(1)} % on its own classes`);
   tf.dispose([pre.x, pre.y]);
 
@@ -142,6 +142,7 @@ export async function runLayersModelExample(options: LayersModelExampleOptions):
     batchSize,
     epochs: options.finetuneEpochs ?? 2,
     verbose: 0,
+    shuffle: false,
     callbacks: { onEpochEnd: async (epoch, logs) => void (losses.push(logs!.loss!), log(`epoch ${epoch + 1}: loss ${logs!.loss!.toFixed(4)}`)) },
   });
   const accuracyAfter = accuracy(model, test.x, test.y);

@@ -7,9 +7,13 @@ type T = tfl.SymbolicTensor;
 const BN_MOMENTUM = 0.5;
 const apply = (layer: tfl.layers.Layer, x: T | T[]): T => layer.apply(x) as T;
 
+// Seeded initializers: every run builds the same model (tfjs-layers' default ones draw from Math.random).
+let seed = 0;
+const init = () => tfl.initializers.glorotUniform({ seed: ++seed });
+
 /** Conv → BatchNorm → ReLU6, Keras' names (`<name>`, `<name>_BN`, `<name>_relu`). */
 function convBnRelu6(x: T, name: string, filters: number, kernelSize: number, strides = 1): T {
-  x = apply(tfl.layers.conv2d({ name, filters, kernelSize, strides, padding: 'same', useBias: false }), x);
+  x = apply(tfl.layers.conv2d({ name, filters, kernelSize, strides, padding: 'same', useBias: false, kernelInitializer: init() }), x);
   x = apply(tfl.layers.batchNormalization({ name: `${name}_BN`, momentum: BN_MOMENTUM }), x);
   return apply(tfl.layers.reLU({ name: `${name}_relu`, maxValue: 6 }), x);
 }
@@ -19,10 +23,10 @@ function invertedResidual(x: T, block: number, expansion: number, filters: numbe
   const inChannels = x.shape[3]!;
   const p = `block_${block}`;
   let y = convBnRelu6(x, `${p}_expand`, inChannels * expansion, 1);
-  y = apply(tfl.layers.depthwiseConv2d({ name: `${p}_depthwise`, kernelSize: 3, strides, padding: 'same', useBias: false }), y);
+  y = apply(tfl.layers.depthwiseConv2d({ name: `${p}_depthwise`, kernelSize: 3, strides, padding: 'same', useBias: false, depthwiseInitializer: init() }), y);
   y = apply(tfl.layers.batchNormalization({ name: `${p}_depthwise_BN`, momentum: BN_MOMENTUM }), y);
   y = apply(tfl.layers.reLU({ name: `${p}_depthwise_relu`, maxValue: 6 }), y);
-  y = apply(tfl.layers.conv2d({ name: `${p}_project`, filters, kernelSize: 1, useBias: false }), y);
+  y = apply(tfl.layers.conv2d({ name: `${p}_project`, filters, kernelSize: 1, useBias: false, kernelInitializer: init() }), y);
   y = apply(tfl.layers.batchNormalization({ name: `${p}_project_BN`, momentum: BN_MOMENTUM }), y);
   return strides === 1 && inChannels === filters ? apply(tfl.layers.add({ name: `${p}_add` }), [x, y]) : y;
 }
@@ -34,6 +38,7 @@ function invertedResidual(x: T, block: number, expansion: number, filters: numbe
  * tfjs-layers layer.
  */
 export function mobileNetV2Like(classes: number): tfl.LayersModel {
+  seed = 0;
   const input = tfl.input({ shape: [28, 28, 1], name: 'input_1' });
   let x = convBnRelu6(input, 'Conv1', 16, 3, 2); // 14×14×16
   x = invertedResidual(x, 1, 3, 16, 1);
@@ -42,6 +47,6 @@ export function mobileNetV2Like(classes: number): tfl.LayersModel {
   x = invertedResidual(x, 4, 4, 24, 1); // residual Add
   x = convBnRelu6(x, 'Conv_1', 96, 1);
   x = apply(tfl.layers.globalAveragePooling2d({ name: 'global_average_pooling2d' }), x);
-  const out = apply(tfl.layers.dense({ name: 'predictions', units: classes, activation: 'softmax' }), x);
+  const out = apply(tfl.layers.dense({ name: 'predictions', units: classes, activation: 'softmax', kernelInitializer: init() }), x);
   return tfl.model({ inputs: input, outputs: out, name: 'mobilenetv2_like' });
 }
