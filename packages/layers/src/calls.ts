@@ -39,14 +39,69 @@ export function compressedCall(layer: Layer, stock: LayerCall, parts: readonly C
 }
 
 /**
+ * The frozen prefix's outputs still to be consumed in this training step, by tensor. tfjs-layers'
+ * executor keeps every intermediate output of a training step alive until the step ends (it frees
+ * them early only in inference); the frozen prefix records nothing on the tape, so each of its
+ * outputs is released as soon as the last prefix layer that reads it has run.
+ */
+export class ConsumedRelease {
+  private readonly left = new WeakMap<tf.Tensor, number>();
+  /**
+   * Counts one use of each input and releases an input whose uses are all done, unless the layer
+   * passed it through as its output (`outputs`: an identity layer; {@link ConsumedRelease.produced}
+   * then carries its count on).
+   */
+  consume(inputs: readonly tf.Tensor[], outputs: readonly tf.Tensor[]): void {
+    for (const t of inputs) {
+      const n = this.left.get(t);
+      if (n == null) continue;
+      if (n > 1 || outputs.includes(t)) {
+        this.left.set(t, n - 1);
+        continue;
+      }
+      this.left.delete(t);
+      if (!t.isDisposed) t.dispose();
+    }
+  }
+  /**
+   * Registers the outputs of a prefix layer that `uses` prefix inputs will read (`null`: a layer
+   * outside the prefix reads them, so they are never released). An output that is one of the
+   * `inputs` (an identity layer) keeps its count plus `uses`, or becomes untracked.
+   */
+  produced(outputs: readonly tf.Tensor[], uses: number | null, inputs: readonly tf.Tensor[]): void {
+    for (const o of outputs) {
+      if (inputs.includes(o)) {
+        const n = this.left.get(o);
+        if (n == null) continue;
+        if (uses == null) this.left.delete(o);
+        else this.left.set(o, n + uses);
+      } else if (uses != null) {
+        this.left.set(o, uses);
+      }
+    }
+  }
+}
+
+const asList = (t: tf.Tensor | tf.Tensor[]): tf.Tensor[] => (Array.isArray(t) ? t : [t]);
+
+/**
  * The call of a layer of the frozen prefix (nothing trained upstream): the stock call with the
  * gradient tape paused, so it records nothing and keeps nothing for backward; BatchNormalization
  * runs in inference mode (its moving statistics, not the batch's; nothing is updated), as Keras
- * runs a BatchNormalization layer whose `trainable` is false.
+ * runs a BatchNormalization layer whose `trainable` is false. In a training step its inputs are
+ * released once every prefix layer reading them has run (`release`), and its output is
+ * registered with its `uses` when only prefix layers read it.
  */
-export function frozenPrefixCall(layer: Layer, stock: LayerCall): LayerCall {
+export function frozenPrefixCall(layer: Layer, stock: LayerCall, release: ConsumedRelease, uses: number | null): LayerCall {
   const isBatchNorm = layer.getClassName() === 'BatchNormalization';
-  return (inputs, kwargs) => withoutTape(() => stock.call(layer, inputs, isBatchNorm ? { ...kwargs, training: false } : kwargs));
+  return (inputs, kwargs) => {
+    const out = withoutTape(() => stock.call(layer, inputs, isBatchNorm ? { ...kwargs, training: false } : kwargs));
+    if (isRecordingGradients()) {
+      release.consume(asList(inputs), asList(out));
+      release.produced(asList(out), uses, asList(inputs));
+    }
+    return out;
+  };
 }
 
 /**

@@ -151,7 +151,8 @@ function activationPlugin(method: string): MethodPlugin<Record<string, unknown>>
  *   ops: the same forward as the stock layer, the weight gradient from what the method's
  *   compressor keeps (ASI: a Tucker core and factors) instead of the layer input;
  * - the layers before them (nothing trained upstream) run with the gradient tape paused: they
- *   keep nothing for backward (docs/architecture.md);
+ *   keep nothing for backward, and each of their outputs is released as soon as the prefix
+ *   layers reading it have run;
  * - frozen layers after the first trained one stay on the tape (the gradient flows through
  *   them); BatchNormalization runs in inference mode keeping per-channel constants, ReLU/ReLU6
  *   keep 1-bit masks. Every BatchNormalization runs in inference mode (Keras' rule for a frozen

@@ -1,6 +1,6 @@
 import type { LayerCompressor } from '@odl/core';
 import { calls } from './calls-registry';
-import { compressedCall, frozenPrefixCall, frozenSuffixCall } from './calls';
+import { compressedCall, ConsumedRelease, frozenPrefixCall, frozenSuffixCall } from './calls';
 import type { CompressiblePart } from './compressible';
 import { fieldsOf, type Layer, type LayerCall } from './layer-access';
 
@@ -24,6 +24,9 @@ export function install(
 ): { frozenPrefix: string[]; frozenSuffix: string[] } {
   const frozenPrefix: string[] = [];
   const frozenSuffix: string[] = [];
+  const inModel = new Set(layers);
+  const isPrefix = (l: Layer) => inModel.has(l) && !trainedRegion.has(l) && l.getClassName() !== 'InputLayer';
+  const release = new ConsumedRelease();
   for (const layer of layers) {
     const stock = fieldsOf(layer).call;
     const plan = planned.find((p) => p.layer === layer);
@@ -39,7 +42,7 @@ export function install(
         patched = frozenSuffixCall(layer, stock);
       } else {
         frozenPrefix.push(layer.name);
-        patched = frozenPrefixCall(layer, stock);
+        patched = frozenPrefixCall(layer, stock, release, prefixUses(layer, isPrefix));
       }
     }
     calls.set(layer, { stock, own: Object.prototype.hasOwnProperty.call(layer, 'call') });
@@ -58,4 +61,18 @@ export function uninstall(layers: readonly Layer[]): void {
     else delete (layer as unknown as { call?: LayerCall }).call;
     calls.delete(layer);
   }
+}
+
+/**
+ * How many inputs of the model's layers the output of `layer` feeds, when every one of them is a
+ * frozen-prefix layer (its output can then be released once they have all run); null otherwise.
+ */
+function prefixUses(layer: Layer, isPrefix: (l: Layer) => boolean): number | null {
+  let uses = 0;
+  for (const node of layer.outboundNodes) {
+    const consumer = node.outboundLayer as Layer;
+    if (!isPrefix(consumer)) return null;
+    uses += node.inboundLayers.filter((l) => l === layer).length;
+  }
+  return uses > 0 && layer.outboundNodes.length > 0 ? uses : null;
 }
