@@ -11,6 +11,7 @@ const layers = {
   shortcut: ['backend', 'core'],
   profiler: ['backend', 'core', 'lowrank', 'shortcut'],
   models: ['backend', 'core', 'lowrank', 'shortcut', 'profiler', 'datasets'],
+  layers: ['backend', 'core', 'models'],
   'test-utils': ['backend'],
 };
 const codeFiles = (dir) => [`${dir}/**/*.ts`, `${dir}/**/*.mts`, `${dir}/**/*.js`, `${dir}/**/*.mjs`];
@@ -93,6 +94,12 @@ export default tseslint.config(
     // which is why @odl/shortcut lists @odl/lowrank as a devDependency.
     files: ['packages/shortcut/bench/asi-vs-hosvd.ts'],
     rules: restrict(outsideLayer('shortcut', [...layers.shortcut, 'lowrank', 'test-utils']), deepImport()),
+  },
+  {
+    // @odl/layers' tests train with the built-in methods (registered from @odl/shortcut and
+    // @odl/lowrank, its devDependencies); the library itself names no method.
+    files: codeFiles('packages/layers/test'),
+    rules: restrict(outsideLayer('layers', [...layers.layers, 'lowrank', 'shortcut', 'test-utils']), deepImport()),
   },
   {
     // The long fuzz run: a dev-time tool that drives the fuzz harness of the tests (test/fuzz-*.ts).

@@ -8,7 +8,10 @@ const require = createRequire(import.meta.url);
 const pkgDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
 
 // test-utils: the private Float64 references and error metrics of the tests (sources only).
-const odlPackages = ['backend', 'core', 'lowrank', 'shortcut', 'profiler', 'datasets', 'models', 'test-utils'];
+const odlPackages = ['backend', 'core', 'lowrank', 'shortcut', 'profiler', 'datasets', 'models', 'layers', 'test-utils'];
+// tfjs-layers (and tfjs-data, for its tests) are dependencies of @odl/layers only: resolved from there.
+const layersRequire = createRequire(resolve(root, 'packages/layers/package.json'));
+const layersPkgDir = (name: string) => dirname(layersRequire.resolve(`${name}/package.json`));
 
 /**
  * One vitest configuration for the whole workspace.
@@ -26,6 +29,8 @@ export default defineConfig({
       { find: /^@tensorflow\/tfjs-core$/, replacement: resolve(pkgDir('@tensorflow/tfjs-core'), 'dist/index.js') },
       { find: /^@tensorflow\/tfjs-backend-wasm$/, replacement: resolve(pkgDir('@tensorflow/tfjs-backend-wasm'), 'dist/index.js') },
       { find: /^@tensorflow\/tfjs-backend-cpu$/, replacement: resolve(pkgDir('@tensorflow/tfjs-backend-cpu'), 'dist/index.js') },
+      { find: /^@tensorflow\/tfjs-layers$/, replacement: resolve(layersPkgDir('@tensorflow/tfjs-layers'), 'dist/index.js') },
+      { find: /^@tensorflow\/tfjs-data$/, replacement: resolve(layersPkgDir('@tensorflow/tfjs-data'), 'dist/index.js') },
     ],
   },
   test: {
@@ -44,7 +49,7 @@ export default defineConfig({
       optimizer: {
         ssr: {
           enabled: true,
-          include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm'],
+          include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-data'],
         },
       },
     },
