@@ -2,6 +2,8 @@ export { tf } from './engine';
 export { setupBackend, onSetup, countGradients } from './setup';
 import './wasm-matmul-guard';
 export type { BackendName, SetupOptions, BackendInfo } from './setup';
+export { provideBackend, BackendNotInstalledError, BACKEND_PACKAGES } from './backend-loader';
+export type { BackendModuleLoader } from './backend-loader';
 export { OdlError, ShapeError, ArgumentError } from './errors';
 export {
   conv2dWeightGradient,
