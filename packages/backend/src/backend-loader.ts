@@ -83,12 +83,17 @@ export function resetBackendLoaders(): void {
   loaders.clear();
 }
 
-/** True when `error` says that `pkg` itself (not something inside it) could not be found. */
+/**
+ * True when `error` says that `pkg` itself could not be found: Node's ERR_MODULE_NOT_FOUND, a
+ * browser's TypeError for an unresolvable bare specifier, a dev server's "failed to load/resolve";
+ * each quotes the package name.
+ */
 function isNotFound(error: unknown, pkg: string): boolean {
   const { code, message } = (error ?? {}) as { code?: string; message?: string };
-  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return String(message).includes(pkg);
-  // Browsers reject an unresolvable bare specifier with a TypeError that quotes it.
-  return error instanceof TypeError && String(message).includes(pkg);
+  const text = String(message);
+  if (!text.includes(pkg)) return false;
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || error instanceof TypeError) return true;
+  return /cannot find|could not (be )?(found|resolved?)|failed to (load|resolve|fetch)|does not resolve|bare specifier/i.test(text);
 }
 
 /**

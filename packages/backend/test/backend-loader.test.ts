@@ -35,6 +35,12 @@ describe('backend loading', () => {
     expect(error).toMatchObject({ code: 'backend-not-installed', backend: 'webgl', packageName: '@tensorflow/tfjs-backend-webgl' });
   });
 
+  it("recognises a browser's unresolvable bare specifier as a missing package", async () => {
+    const { loadBackendModule } = await import('../src/backend-loader');
+    provideBackend('wasm', () => Promise.reject(new TypeError('Failed to resolve module specifier "@tensorflow/tfjs-backend-wasm". Relative references must start with either "/", "./", or "../".')));
+    await expect(loadBackendModule('wasm')).rejects.toBeInstanceOf(BackendNotInstalledError);
+  });
+
   it('passes on a failure that is not a missing package', async () => {
     provideBackend('webgl', () => Promise.reject(new Error('WebGL is not supported on this device')));
     await expect(setupBackend({ prefer: ['webgl'] })).rejects.toThrow(/webgl: WebGL is not supported on this device$/);
