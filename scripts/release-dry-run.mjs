@@ -22,6 +22,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { publishedPackages } from './release/published.mjs';
 import { readmeSnippets } from './release/readme-snippets.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -30,10 +31,7 @@ const KEEP = args.has('--keep');
 const SKIP_BROWSER = args.has('--skip-browser');
 
 /** The published packages, as folders of the workspace (the ignored ones are never packed). */
-const PUBLISHED = [
-  'packages/backend', 'packages/core', 'packages/datasets', 'packages/lowrank',
-  'packages/shortcut', 'packages/profiler', 'packages/models', 'apps/cli',
-];
+const PUBLISHED = publishedPackages(ROOT).map((p) => p.dir);
 /** Backends the README snippets and the peer-range runs use (optional peers: installed explicitly). */
 const TFJS_BACKENDS = ['@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm'];
 
@@ -164,7 +162,10 @@ mkdirSync(project);
 const rootManifest = readJson(join(ROOT, 'package.json'));
 const webManifest = readJson(join(ROOT, 'apps/web/package.json'));
 const odlDeps = Object.fromEntries(Object.entries(tarballs).map(([name, file]) => [name, `file:${file}`]));
-const tfjsDeps = (v) => Object.fromEntries(['@tensorflow/tfjs-core', ...TFJS_BACKENDS].map((n) => [n, v]));
+/** tfjs-core, the backends above and every other tfjs package a published package requires as a peer (e.g. tfjs-layers), all at one version. */
+const requiredTfjsPeers = publishedPackages(copy).flatMap(({ manifest }) =>
+  Object.keys(manifest.peerDependencies ?? {}).filter((n) => n.startsWith('@tensorflow/') && manifest.peerDependenciesMeta?.[n]?.optional !== true));
+const tfjsDeps = (v) => Object.fromEntries([...new Set(['@tensorflow/tfjs-core', ...TFJS_BACKENDS, ...requiredTfjsPeers])].map((n) => [n, v]));
 writeFileSync(join(project, 'package.json'), JSON.stringify({
   name: 'odl-outside-project',
   private: true,

@@ -2,9 +2,9 @@ import type { Options } from 'tsup';
 
 /**
  * Shared tsup options for every library package: ESM, one entry, declarations bundled,
- * dependencies and peers external. A bare `@tensorflow/<pkg>` import stays external, but deep
- * imports into tfjs-core's `dist/` (the gradient registrations, which plain Node cannot load
- * because their relative imports have no extension) are inlined.
+ * dependencies and peers external. Every `@tensorflow/*` import stays external, deep ones
+ * included: tfjs' gradients are loaded from the installed tfjs-core at run time, never copied
+ * into odl's build (packages/backend/src/tfjs-gradients.ts, docs/traps.md).
  */
 export function libraryConfig(extra: Partial<Options> = {}): Options {
   return {
@@ -18,8 +18,7 @@ export function libraryConfig(extra: Partial<Options> = {}): Options {
     splitting: false,
     treeshake: false,
     removeNodeProtocol: false,
-    noExternal: [/^@tensorflow\/tfjs-core\/dist\//],
-    external: [/^@tensorflow\/[a-z0-9-]+$/, /^@odl\//, /^node:/],
+    external: [/^@tensorflow\//, /^@odl\//, /^node:/],
     ...extra,
   };
 }

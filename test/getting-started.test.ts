@@ -29,7 +29,7 @@ describe('the getting-started pages (docs/guides/getting-started-*.md)', () => {
     const documents = (JSON.parse(readFileSync(join(root, 'typedoc.json'), 'utf8')) as { projectDocuments: string[] }).projectDocuments;
     expect(pages.filter((page) => !documents.includes(`docs/guides/${page}`))).toEqual([]);
     expect(tsBlocks('getting-started-node.md').length).toBe(4);
-    expect(tsBlocks('getting-started-browser.md').length).toBe(2);
+    expect(tsBlocks('getting-started-browser.md').length).toBe(3);
   });
 
   it('every ts block type-checks against the packages, as its own module', { timeout: 180_000 }, () => {

@@ -1,4 +1,5 @@
 // The `odl` executable: runs the command line and exits with its code.
+import './backends';
 import { runCli } from './cli';
 
 runCli(process.argv.slice(2)).then(

@@ -2,9 +2,10 @@ import { tf } from './engine';
 import { ArgumentError } from './errors';
 import { tfGlobalRegistry } from './memory/engine-internals';
 import { checkWasmBinary, tfjsWasmFileFor } from './wasm-files';
+import { BACKEND_PACKAGES, BackendNotInstalledError, loadBackendModule, type BackendName } from './backend-loader';
+import { registerTfjsGradients } from './tfjs-gradients';
 
-/** Names of the tfjs backends odl can run on. */
-export type BackendName = 'wasm' | 'cpu' | 'webgl' | 'webgpu';
+export type { BackendName };
 
 /** Options of {@link setupBackend}. */
 export interface SetupOptions {
@@ -34,8 +35,13 @@ export interface BackendInfo {
   rejected: {
     /** A backend that was tried and could not start. */
     backend: BackendName;
-    /** Why it could not start (the initialisation error's message). */
+    /**
+     * Why it could not start: the initialisation error's message, or, when its package is not
+     * installed, a {@link BackendNotInstalledError} message that names the package to install.
+     */
     reason: string;
+    /** The error's `code` when odl raised it (`'backend-not-installed'`), else undefined. */
+    code?: string;
   }[];
   /** Number of gradients registered with the tfjs engine. */
   gradientCount: number;
@@ -46,11 +52,14 @@ const isNodeRuntime = (): boolean =>
 
 const extraRegistrations: Array<() => void> = [];
 let registered = false;
+const loadedBackends = new Set<BackendName>();
 
 /**
- * Adds a function that registers extra kernels or gradients. It runs once, the first time
- * {@link setupBackend} is called (or at once if setup already happened). Used by odl's own kernel
- * modules; exported so that plugins can do the same.
+ * Adds a function that registers extra kernels or gradients. It runs the first time
+ * {@link setupBackend} is called (or at once if setup already happened), and again each time
+ * setupBackend loads another backend's package (whose own kernels it may then replace), so it must
+ * be safe to run more than once. Used by odl's own kernel modules; exported so that plugins can do
+ * the same.
  *
  * @example
  * ```ts
@@ -62,6 +71,9 @@ export function onSetup(register: () => void): void {
   if (registered) register();
 }
 
+/** What odl uses of the `@tensorflow/tfjs-backend-wasm` module. */
+type WasmModule = Pick<typeof import('@tensorflow/tfjs-backend-wasm'), 'setWasmPaths'>;
+
 /**
  * Points tfjs-backend-wasm at its binaries (docs: packages/backend/README.md, "Browser apps and
  * the wasm binaries"). `wasmPath` must be a folder URL or path ending in `/`. In Node, without
@@ -69,14 +81,13 @@ export function onSetup(register: () => void): void {
  * fetch is checked first, so a missing file is a {@link WasmFilesError} that says which files to
  * serve where and which option to pass, instead of tfjs' bare "initialisation returned false".
  */
-async function configureWasm(wasmPath: string | undefined): Promise<void> {
+async function configureWasm(wasm: WasmModule, wasmPath: string | undefined): Promise<void> {
   if (wasmPath != null && (typeof wasmPath !== 'string' || !wasmPath.endsWith('/'))) {
     throw new ArgumentError(
       `setupBackend: wasmPath must be the URL or path of a folder, ending in '/' (got ${JSON.stringify(wasmPath)}); ` +
         `e.g. new URL('tfjs-wasm/', document.baseURI).href`,
     );
   }
-  const wasm = await import('@tensorflow/tfjs-backend-wasm');
   if (!isNodeRuntime()) {
     // tfjs' own default in a module bundle: the folder of the page (of the script, in a worker).
     const folder = new URL(wasmPath ?? './', globalThis.location?.href).href;
@@ -102,9 +113,30 @@ async function configureWasm(wasmPath: string | undefined): Promise<void> {
 }
 
 /**
- * Prepares the tfjs engine for training: registers every gradient and odl's training kernels
- * exactly once, then activates the first backend of `prefer` that initialises. Idempotent:
- * calling it again switches backend if asked to, and otherwise returns what is active.
+ * Imports backend `name`'s package, then (the first time) reruns the registrations over its
+ * kernels. A backend the app registered itself (`import '@tensorflow/tfjs-backend-webgl'`) is
+ * used even if odl cannot import its package by name.
+ */
+async function loadBackend(name: BackendName, wasmPath: string | undefined): Promise<void> {
+  let module: unknown;
+  try {
+    module = await loadBackendModule(name);
+  } catch (e) {
+    if (!(e instanceof BackendNotInstalledError) || tf.findBackendFactory(name) == null) throw e;
+  }
+  if (name === 'wasm' && module != null) await configureWasm(module as WasmModule, wasmPath);
+  if (loadedBackends.has(name)) return;
+  loadedBackends.add(name);
+  for (const register of extraRegistrations) register();
+}
+
+/**
+ * Prepares the tfjs engine for training: registers every gradient of tfjs-core and odl's training
+ * kernels, then activates the first backend of `prefer` that initialises. Only the backends it
+ * tries are imported (they are optional peer dependencies: install the ones you use, e.g.
+ * `npm install @tensorflow/tfjs-backend-wasm`); one that is not installed is skipped, with a
+ * reason in `rejected` that names its package. Idempotent: calling it again switches backend if
+ * asked to, and otherwise returns what is active.
  *
  * @example
  * ```ts
@@ -116,27 +148,28 @@ export async function setupBackend(options: SetupOptions = {}): Promise<BackendI
   const isNode = isNodeRuntime();
   const prefer = options.prefer ?? (isNode ? ['wasm', 'cpu'] : ['webgpu', 'webgl', 'wasm', 'cpu']);
   if (prefer.length === 0) throw new ArgumentError('setupBackend: `prefer` is empty; name at least one backend');
+  for (const name of prefer) {
+    if (!(name in BACKEND_PACKAGES)) {
+      throw new ArgumentError(`setupBackend: unknown backend '${name}'; use one of wasm, cpu, webgl, webgpu`);
+    }
+  }
+  await registerTfjsGradients();
   if (!registered) {
     tf.enableProdMode();
-    for (const register of extraRegistrations) register();
     registered = true;
   }
   const rejected: BackendInfo['rejected'] = [];
   for (const name of prefer) {
-    if (!['wasm', 'cpu', 'webgl', 'webgpu'].includes(name)) {
-      throw new ArgumentError(`setupBackend: unknown backend '${name}'; use one of wasm, cpu, webgl, webgpu`);
-    }
     try {
-      if (name === 'wasm') await configureWasm(options.wasmPath);
-      if (name === 'webgl') await import('@tensorflow/tfjs-backend-webgl');
-      if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
+      await loadBackend(name, options.wasmPath);
       if (await tf.setBackend(name)) {
         await tf.ready();
         return { backend: name, isNode, rejected, gradientCount: countGradients() };
       }
       rejected.push({ backend: name, reason: 'initialisation returned false' });
     } catch (e) {
-      rejected.push({ backend: name, reason: (e as Error).message });
+      const { message, code } = e as { message: string; code?: string };
+      rejected.push({ backend: name, reason: message, ...(code === 'backend-not-installed' ? { code } : {}) });
     }
   }
   throw new ArgumentError(

@@ -16,7 +16,8 @@ interface WasmBackendLike {
 
 function guard(kernelName: string): void {
   const original = tf.getKernel(kernelName, 'wasm');
-  if (original == null) return;
+  // Setup reruns its registrations each time it loads a backend: wrap once.
+  if (original == null || (original as { odlGuard?: boolean }).odlGuard === true) return;
   const firstSeen = new WeakMap<object, string>();
   const kernelFunc: tf.KernelFunc = (args: KernelArgs) => {
     const b = args.inputs.b as tf.TensorInfo | undefined;
@@ -34,7 +35,7 @@ function guard(kernelName: string): void {
     }
   };
   tf.unregisterKernel(kernelName, 'wasm');
-  tf.registerKernel({ ...original, kernelFunc });
+  tf.registerKernel({ ...original, kernelFunc, odlGuard: true } as tf.KernelConfig);
 }
 
 onSetup(() => {

@@ -1,7 +1,7 @@
 // The training worker: owns tfjs (backend chosen by @odl/backend's setupBackend), the registered
 // methods (built-in and build-time plugins), the data, the runs and the IndexedDB store. The page
 // only sends requests and renders what comes back.
-import { setupBackend, type BackendName } from '@odl/backend';
+import { provideBackend, setupBackend, type BackendName } from '@odl/backend';
 import { evaluate, loadCheckpoint, Trainer } from '@odl/models';
 import type { FromWorker, RunConfig, ToWorker } from '../protocol';
 import { RunControl } from './control';
@@ -17,6 +17,13 @@ interface WorkerScope {
   onmessage: ((ev: MessageEvent<ToWorker>) => void) | null;
 }
 const scope = self as unknown as WorkerScope;
+
+// The demo offers all four backends: literal imports make Vite bundle them, and setupBackend
+// imports only the one it tries (docs/traps.md, "Optional backends").
+provideBackend('webgpu', () => import('@tensorflow/tfjs-backend-webgpu'));
+provideBackend('webgl', () => import('@tensorflow/tfjs-backend-webgl'));
+provideBackend('wasm', () => import('@tensorflow/tfjs-backend-wasm'));
+provideBackend('cpu', () => import('@tensorflow/tfjs-backend-cpu'));
 
 const post = (msg: FromWorker, transfer?: Transferable[]) => scope.postMessage(msg, transfer);
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));

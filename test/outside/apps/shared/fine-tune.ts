@@ -3,7 +3,7 @@
 // and publishes the outcome as `window.__odlOutside` (and in the page) for the browser test.
 // `?wasmPath=<folder>/` overrides where the wasm binaries are fetched from (the test points it at
 // a missing folder to check the error).
-import { setupBackend, tf } from '@odl/backend';
+import { provideBackend, setupBackend, tf } from '@odl/backend';
 import { FineTuneSession, mcunetIn1, type LabeledImages } from '@odl/models';
 
 /** What the page reports. */
@@ -50,6 +50,7 @@ export async function runPage(bundler: string): Promise<OutsideResult> {
   const out = document.getElementById('out')!;
   try {
     const wasmPath = new URL(new URLSearchParams(location.search).get('wasmPath') ?? 'tfjs-wasm/', document.baseURI).href;
+    provideBackend('wasm', () => import('@tensorflow/tfjs-backend-wasm')); // the bundler includes what the app names
     const info = await setupBackend({ prefer: ['wasm'], wasmPath });
     result.backend = info.backend;
     const data = stripes();
