@@ -2,8 +2,7 @@
 // block type-checks against the packages' sources as a module of its own (browser blocks with the
 // DOM types), and the profiler example of the Node page prints exactly what the page says it
 // prints. The training examples are not run here (minutes each); the pages say what they print.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
@@ -20,7 +19,10 @@ function tsBlocks(page: string): string[] {
 }
 
 describe('the getting-started pages (docs/guides/getting-started-*.md)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'odl-getting-started-'));
+  // Inside the repository (under node_modules/.cache), so that packages such as tfjs' backends
+  // resolve from the root's node_modules as they would in a user's project.
+  mkdirSync(join(root, 'node_modules', '.cache'), { recursive: true });
+  const dir = mkdtempSync(join(root, 'node_modules', '.cache', 'odl-getting-started-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('are the command line, Node, browser and plugin pages, each listed in typedoc.json (which sets their order)', () => {
