@@ -11,14 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { launchChromium, recordPageErrors, type TestBrowser } from '../../apps/web/test/browser';
 import { serveStatic, type StaticServer } from '../../apps/web/test/static-server';
 
-interface OutsideResult {
-  bundler: string;
-  backend: string | null;
-  losses: number[];
-  numTensors: number[];
-  error: string | null;
-  done: boolean;
-}
+import type { OutsideResult } from './apps/shared/fine-tune';
 
 const appsEnv = process.env.ODL_OUTSIDE_APPS;
 if (appsEnv == null) throw new Error('ODL_OUTSIDE_APPS is not set: run this test through `node scripts/release-dry-run.mjs`, which builds the apps');
