@@ -165,7 +165,7 @@ describe('BatchNorm ε of imported PyTorch weights', () => {
     expect(epsilons(model).length).toBe(42);
     expect(new Set(epsilons(model))).toEqual(new Set([1e-3]));
 
-    const shape = [2, 3, 3, 96];
+    const shape: [number, number, number, number] = [2, 3, 3, 96];
     const x = tf.randomNormal(shape, 0, 1, 'float32', 9) as tf.Tensor4D;
     const x64 = Float64Array.from(x.dataSync());
     const before = tf.memory().numTensors;
