@@ -10,7 +10,7 @@ import { UsageError } from './errors';
 export type ModelChoice =
   | { kind: 'shipped' }
   | { kind: 'checkpoint'; path: string }
-  | { kind: 'zoo'; architecture: ArchitectureName; resolution: number; channels?: 1 | 3; weights?: string };
+  | { kind: 'zoo'; architecture: ArchitectureName; resolution: number; channels?: 1 | 3; weights?: string; batchNormEpsilon?: number };
 
 /**
  * Checks `--model` (with `--resolution` and `--channels`, which only a zoo architecture takes)
@@ -65,6 +65,18 @@ export function checkWeightsArg(choice: ModelChoice, weights: string | undefined
   return { ...choice, weights: checkWeightsFile(weights) };
 }
 
+/**
+ * Checks `--bn-eps` (the BatchNorm ε of imported weights, which a state dict does not store): it
+ * goes with `--weights` and is a finite number > 0. Without it @odl/models picks the naming's.
+ */
+export function checkBnEpsArg(choice: ModelChoice, raw: string | undefined): ModelChoice {
+  if (raw == null) return choice;
+  if (choice.kind !== 'zoo' || choice.weights == null) throw new UsageError('--bn-eps goes with --weights (the BatchNorm ε of imported PyTorch weights); a checkpoint keeps its own');
+  const value = raw.trim() === '' ? NaN : Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`--bn-eps must be a number > 0 (1e-3 for MCUNet zoo weights, 1e-5 for torchvision's), got '${raw}'`);
+  return { ...choice, batchNormEpsilon: value };
+}
+
 /** Input resolution of a model imported from PyTorch weights when neither `--resolution` nor `--size` says: the paper's 224. */
 export const IMPORTED_RESOLUTION = 224;
 
@@ -92,16 +104,18 @@ export function checkWeightsFile(weights: string): string {
 
 /**
  * Builds a zoo model from its `--weights` file (classes, input channels and MobileNetV2's width
- * read from the file by @odl/models) and the input it expects: the `--resolution`, bilinear
- * resizing and, for RGB, torchvision's ImageNet normalisation. The caller disposes the model.
+ * read from the file by @odl/models; the BatchNorm ε from `--bn-eps`, else the file's naming's)
+ * and the input it expects: the `--resolution`, bilinear resizing and, for RGB, torchvision's
+ * ImageNet normalisation. The caller disposes the model.
  */
 export async function loadZooWeights(choice: Extract<ModelChoice, { kind: 'zoo' }> & { weights: string }): Promise<{ model: ZooModel; input: InputSpec; source: string }> {
-  const { model, format, report } = await createModelFromTorch(choice.architecture, choice.weights);
+  const { model, format, report } = await createModelFromTorch(choice.architecture, choice.weights, { batchNormEpsilon: choice.batchNormEpsilon });
   const c = model.config.inputChannels;
   const stats = c === 3 ? { mean: [...IMAGENET_STATS.mean], std: [...IMAGENET_STATS.std] } : { mean: 0.5, std: 0.5 };
   const input: InputSpec = { height: choice.resolution, width: choice.resolution, channels: c, resize: 'bilinear', ...stats };
   const width = model.config.architecture === 'mobilenetv2' ? `, width ${model.config.widthMultiplier}` : '';
-  return { model, input, source: `${choice.weights} (${format}, ${report.naming} names${width}, ${model.config.numClasses} classes)` };
+  const eps = `BatchNorm ε ${report.batchNormEpsilon} (${report.batchNormEpsilonFrom === 'option' ? '--bn-eps' : `the ${report.naming} names' default`})`;
+  return { model, input, source: `${choice.weights} (${format}, ${report.naming} names${width}, ${model.config.numClasses} classes, ${eps})` };
 }
 
 /** Checks `--export`: a `.safetensors` path in an existing folder (written after training). */

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupBackend, tf } from '@odl/backend';
-import { parsePth, parseSafetensors } from '@odl/models';
+import { mcunetIn1, parsePth, parseSafetensors, saveTorchWeights } from '@odl/models';
 import { mixedSizeFolderPath } from '@odl/test-utils';
 import { loadZooWeights } from '../src/model-arg';
 import { runOdlInProcess as odl } from './cli-helpers';
@@ -40,6 +40,11 @@ describe('--weights and --export: bad arguments are usage errors (exit 2) before
     [['finetune', '--model', 'mobilenetv2', '--weights', PTH, '--export', '/no/such/dir/x.safetensors'], /the folder \/no\/such\/dir does not exist/],
     [['profile', '--model', 'mobilenetv2', '--weights', PTH, '--classes', '10'], /--classes and --channels come from the --weights file/],
     [['ranks', '--model', 'mobilenetv2'], /ranks are planned for a trained model; pass --weights/],
+    [['finetune', '--bn-eps', '1e-3'], /--bn-eps goes with --weights/],
+    [['finetune', '--model', 'mcunet-in1', '--bn-eps', '1e-3'], /--bn-eps goes with --weights/],
+    [['finetune', '--model', 'mobilenetv2', '--weights', PTH, '--bn-eps', '0'], /--bn-eps must be a number > 0 \(1e-3 for MCUNet zoo weights, 1e-5 for torchvision's\), got '0'/],
+    [['ranks', '--model', 'mobilenetv2', '--weights', PTH, '--bn-eps', 'small'], /--bn-eps must be a number > 0.*got 'small'/],
+    [['profile', '--model', 'mobilenetv2', '--weights', PTH, '--bn-eps', '1e-3'], /unknown option '--bn-eps'/], // costs do not depend on ε
   ];
   for (const [args, message] of cases) {
     it(args.join(' '), async () => {
@@ -73,7 +78,7 @@ describe('odl finetune --model mobilenetv2 --weights <torch file> --export <file
       '--method', 'asi', '--layers', '2', '--epochs', '1', '--batch', '4', '--backend', 'cpu', '--export', exported,
     ]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/model: mobilenetv2 from .*mobilenet_v2_w025\.pth \(pth, torchvision names, width 0\.25, 5 classes\), input 32×32×3/);
+    expect(r.stderr).toMatch(/model: mobilenetv2 from .*mobilenet_v2_w025\.pth \(pth, torchvision names, width 0\.25, 5 classes, BatchNorm ε 0\.00001 \(the torchvision names' default\)\), input 32×32×3/);
     expect(r.stderr).toMatch(/asi: top-1 [\d.]+%.*\nweights exported to .*finetuned\.safetensors/s);
     const original = parsePth(readFileSync(PTH)).tensors;
     const after = parseSafetensors(readFileSync(exported)).tensors;
@@ -97,6 +102,34 @@ describe('odl finetune --model mobilenetv2 --weights <torch file> --export <file
     expect(report.layers).toEqual(['features.17.conv.0.0', 'features.17.conv.1.0', 'features.17.conv.2', 'features.18.0']);
     const full = JSON.parse((await odl(['profile', '--model', 'mobilenetv2', '--resolution', '64', '--batch', '2', '--method', 'vanilla', '--json'])).stdout);
     expect(JSON.stringify(report.tables ?? report)).not.toEqual(JSON.stringify(full.tables ?? full)); // width 0.25, not 1
+  });
+});
+
+describe('--bn-eps: the BatchNorm ε of imported weights (a state dict does not store it)', () => {
+  let file: string;
+  beforeAll(async () => {
+    await setupBackend({ prefer: ['cpu'] });
+    const model = mcunetIn1({ numClasses: 3, seed: 5 });
+    file = at('mcunet-in1.safetensors');
+    await saveTorchWeights(model, file); // the MCUNet zoo's names
+    model.dispose();
+  });
+
+  it("MCUNet zoo names get the MCUNet zoo's 1e-3, --bn-eps another, and the model line names it", async () => {
+    const defaults = await loadZooWeights({ kind: 'zoo', architecture: 'mcunet-in1', resolution: 32, weights: file });
+    expect(defaults.source).toMatch(/\(safetensors, mcunet names, 3 classes, BatchNorm ε 0\.001 \(the mcunet names' default\)\)$/);
+    expect(new Set(defaults.model.convLayers().map((l) => l.bn!.epsilon))).toEqual(new Set([1e-3]));
+    defaults.model.dispose();
+    const given = await loadZooWeights({ kind: 'zoo', architecture: 'mcunet-in1', resolution: 32, weights: file, batchNormEpsilon: 2e-4 });
+    expect(given.source).toMatch(/BatchNorm ε 0\.0002 \(--bn-eps\)\)$/);
+    expect(given.model.config.batchNormEpsilon).toBe(2e-4);
+    given.model.dispose();
+  });
+
+  it('odl ranks --weights <MCUNet file> --bn-eps prints the ε in its model line', { timeout: 120_000 }, async () => {
+    const r = await odl(['ranks', '--model', 'mcunet-in1', '--weights', file, '--bn-eps', '2e-4', '--data', at('two'), '--format', 'folder', '--resolution', '32', '--layers', '1', '--batch', '4', '--budget-mib', '1', '--backend', 'cpu']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/model: mcunet-in1 from .*mcunet-in1\.safetensors \(safetensors, mcunet names, 3 classes, BatchNorm ε 0\.0002 \(--bn-eps\)\), input 32×32×3/);
   });
 });
 

@@ -124,20 +124,26 @@ MCUNET_IN1_BLOCKS = [
 ]
 
 
-def conv_bn(cin, cout, k, stride, groups=1, act=True):
-    layers = [('conv', nn.Conv2d(cin, cout, k, stride, k // 2, groups=groups, bias=False)), ('bn', nn.BatchNorm2d(cout))]
+# The MCUNet zoo's BatchNorm ε: its ProxylessNAS code calls set_bn_param(momentum=0.1, eps=1e-3)
+# (a state dict does not store it; odl imports MCUNet-zoo names with 1e-3, docs in
+# packages/models/README.md).
+MCUNET_BN_EPS = 1e-3
+
+
+def conv_bn(cin, cout, k, stride, groups=1, act=True, eps=MCUNET_BN_EPS):
+    layers = [('conv', nn.Conv2d(cin, cout, k, stride, k // 2, groups=groups, bias=False)), ('bn', nn.BatchNorm2d(cout, eps=eps))]
     if act:
         layers.append(('act', nn.ReLU6()))
     return nn.Sequential(OrderedDict(layers))
 
 
 class MBConv(nn.Module):
-    def __init__(self, cin, expand, cout, stride, k):
+    def __init__(self, cin, expand, cout, stride, k, eps):
         super().__init__()
         hidden = round(cin * expand)
-        self.inverted_bottleneck = None if expand == 1 else conv_bn(cin, hidden, 1, 1)
-        self.depth_conv = conv_bn(hidden, hidden, k, stride, groups=hidden)
-        self.point_linear = conv_bn(hidden, cout, 1, 1, act=False)
+        self.inverted_bottleneck = None if expand == 1 else conv_bn(cin, hidden, 1, 1, eps=eps)
+        self.depth_conv = conv_bn(hidden, hidden, k, stride, groups=hidden, eps=eps)
+        self.point_linear = conv_bn(hidden, cout, 1, 1, act=False, eps=eps)
 
     def forward(self, x):
         if self.inverted_bottleneck is not None:
@@ -166,12 +172,12 @@ class Linear(nn.Module):
 
 
 class McunetIn1(nn.Module):
-    def __init__(self, num_classes):
+    def __init__(self, num_classes, eps=MCUNET_BN_EPS):
         super().__init__()
-        self.first_conv = conv_bn(3, 16, 3, 2)
+        self.first_conv = conv_bn(3, 16, 3, 2, eps=eps)
         blocks, c = [], 16
         for expand, out, stride, k in MCUNET_IN1_BLOCKS:
-            blocks.append(Residual(MBConv(c, expand, out, stride, k), stride == 1 and c == out))
+            blocks.append(Residual(MBConv(c, expand, out, stride, k, eps), stride == 1 and c == out))
             c = out
         self.blocks = nn.ModuleList(blocks)
         self.classifier = Linear(c, num_classes)
@@ -213,7 +219,8 @@ def check(folder):
             model = torchvision.models.resnet18(num_classes=odl['numClasses'])
         else:
             model = McunetIn1(odl['numClasses'])
-        model.load_state_dict(read_safetensors(os.path.join(folder, f'{name}.safetensors')), strict=True)
+        state = read_safetensors(os.path.join(folder, f'{name}.safetensors'))
+        model.load_state_dict(state, strict=True)
         model.eval()
         with torch.no_grad():
             logits = model(x).flatten()
@@ -221,6 +228,14 @@ def check(folder):
         err = float((logits - ref).abs().max() / logits.abs().max())
         worst = max(worst, err)
         print(f'{name}: loaded with strict=True; max |torch - odl| / max |torch| = {err:.2e}')
+        if name == 'mcunet-in1':
+            # odl exports MCUNet-in1 with ε = 1e-3 (the MCUNet zoo's); PyTorch's default ε would differ.
+            other = McunetIn1(odl['numClasses'], eps=1e-5)
+            other.load_state_dict(state, strict=True)
+            other.eval()
+            with torch.no_grad():
+                off = float((other(x).flatten() - ref).abs().max() / logits.abs().max())
+            print(f'{name}: the same weights with eps=1e-5 instead of 1e-3 differ from odl by {off:.2e}')
     if worst > 1e-4:
         raise SystemExit(f'logits differ by {worst:.2e} relative (> 1e-4)')
 

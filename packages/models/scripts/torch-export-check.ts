@@ -1,6 +1,7 @@
 // Dev-time check of the PyTorch export, step 1 (step 2 is make-torch-fixtures.py --check): odl
-// exports MobileNetV2 loaded from the torch fixture, a seeded MCUNet-in1 (MCUNet zoo names) and a
-// seeded ResNet-18 to safetensors, with odl's logits on the fixture input beside each.
+// exports MobileNetV2 loaded from the torch fixture, a seeded MCUNet-in1 (MCUNet zoo names and
+// BatchNorm ε 1e-3) and a seeded ResNet-18 to safetensors, with odl's logits on the fixture input
+// beside each.
 //   node packages/models/scripts/run-ts.mjs packages/models/scripts/torch-export-check.ts <fixtures dir> <out dir>
 //   /usr/bin/python3 packages/models/scripts/make-torch-fixtures.py --check <out dir>
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -31,14 +32,22 @@ function randomizeBatchNorm(model: ZooModel, seed: number): void {
 
 const cases: [string, () => Promise<ZooModel>][] = [
   ['mobilenetv2', async () => (await createModelFromTorch('mobilenetv2', join(fixtures, 'mobilenet_v2_w025.pth'))).model],
-  ['mcunet-in1', async () => createModel('mcunet-in1', { numClasses: 7, seed: 3 })],
+  ['mcunet-in1', async () => createModel('mcunet-in1', { numClasses: 7, seed: 3, batchNormEpsilon: 1e-3 })],
   ['resnet18', async () => createModel('resnet18', { numClasses: 7, seed: 4 })],
 ];
 for (const [name, make] of cases) {
   const model = await make();
   if (name !== 'mobilenetv2') randomizeBatchNorm(model, 17);
-  const logits = tf.tidy(() => model.forward(x));
   await saveTorchWeights(model, join(out, `${name}.safetensors`));
+  let logits = tf.tidy(() => model.forward(x));
+  if (name === 'mcunet-in1') {
+    // The logits of the file imported back with the defaults: the MCUNet names must give ε 1e-3.
+    const imported = await createModelFromTorch('mcunet-in1', join(out, `${name}.safetensors`));
+    if (imported.report.batchNormEpsilon !== 1e-3) throw new Error(`mcunet-in1 imported with BatchNorm ε ${imported.report.batchNormEpsilon}, not 1e-3`);
+    logits.dispose();
+    logits = tf.tidy(() => imported.model.forward(x));
+    imported.model.dispose();
+  }
   const { architecture, numClasses, widthMultiplier } = model.config;
   await writeFileAtomic(join(out, `${name}.json`), JSON.stringify({ architecture, numClasses, widthMultiplier, logits: Array.from(logits.dataSync()) }));
   console.log(`${name}: exported to ${join(out, `${name}.safetensors`)}`);

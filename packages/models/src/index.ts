@@ -12,6 +12,7 @@ export { mcunetIn1, mobileNetV2, makeDivisible, MCUNET_IN1_BLOCKS } from './zoo/
 export type { InvertedResidualSetting } from './zoo/mobile';
 export { resnet18, resnet34 } from './zoo/resnet';
 export { createModel, describeModel, ARCHITECTURES } from './zoo/index';
+export { DEFAULT_BATCH_NORM_EPSILON } from './zoo/init';
 export type { DescribeOptions } from './zoo/index';
 export { Trainer, TrainingRun } from './train/trainer';
 export type { TrainerConfig, TrainerState, StepProgress, StepResult, EpochRecord, FitOptions, StepOutcome } from './train/trainer';
@@ -68,7 +69,7 @@ export type { ImportTorchOptions, ImportTorchReport } from './io/torchvision';
 export { parsePth, TorchFileError } from './io/torch-pth';
 export type { ParsePthOptions, PthFile } from './io/torch-pth';
 export { isZip } from './io/torch-zip';
-export { torchNameMap } from './io/torch-names';
+export { torchNameMap, torchBatchNormEpsilon, MCUNET_BATCH_NORM_EPSILON } from './io/torch-names';
 export type { TorchNaming } from './io/torch-names';
 export { readTorchStateDict, inferTorchOptions, createModelFromTorch, loadTorchWeights, MOBILENETV2_WIDTHS } from './io/torch-weights';
 export type { ReadTorchOptions, TorchStateDict, CreateFromTorchOptions, ModelFromTorch } from './io/torch-weights';

@@ -13,7 +13,7 @@ import { checkDataArgs, loadUserData, DATA_FORMATS, type LoadedData } from '../d
 import { UsageError } from '../errors';
 import { LossWatch } from '../loss-watch';
 import { flagConfig, foreignFlags, methodByName, methodFlags, methodHelp, methodOptionsFrom, type MethodFlag } from '../method-options';
-import { checkExportArg, checkModelArg, checkWeightsArg, loadModel, loadZooWeights, withDefaultResolution } from '../model-arg';
+import { checkExportArg, checkBnEpsArg, checkModelArg, checkWeightsArg, loadModel, loadZooWeights, withDefaultResolution } from '../model-arg';
 import { jsonMatching, prepareOutputFolder, type OutputFile } from '../out-dir';
 import { emitJson, print, ProgressBar, say, showProgress, warn } from '../output';
 import { loadPlugins } from '../plugins';
@@ -24,6 +24,7 @@ export const BACKENDS = ['wasm', 'cpu'] as const;
 const COMMON = {
   model: { type: 'string' },
   weights: { type: 'string' },
+  'bn-eps': { type: 'string' },
   export: { type: 'string' },
   resolution: { type: 'string' },
   channels: { type: 'string' },
@@ -64,6 +65,8 @@ Options:
                         the MCUNet zoo's too); classes, input channels and MobileNetV2's width are
                         read from the file (the classifier is then replaced by a fresh one for the
                         data's classes, as for every run); inputs get ImageNet normalisation
+  --bn-eps <number>     BatchNorm ε of the --weights, which a state dict does not store (default:
+                        1e-3 for the MCUNet zoo's names, as its code trains, else 1e-5, PyTorch's)
   --export <file>       also write the fine-tuned weights to a .safetensors file with PyTorch names
                         and layouts (torchvision's; the MCUNet zoo's for mcunet-in1)
   --resolution <px>     input resolution for a zoo architecture (default: --size, else 224 with
@@ -243,7 +246,8 @@ export async function runFinetune(argv: string[]): Promise<void> {
   const training = trainingFlags(o);
   const methodOptions = readMethodOptions(plugin, flags, o);
   const source = checkDataArgs(o.data as string, str('format'), str('test-data'), str('classes'), str('size'));
-  const choice = withDefaultResolution(checkWeightsArg(checkModelArg(str('model'), str('resolution'), str('channels')), str('weights'), str('channels')), str('resolution'), source?.size);
+  const withWeights = checkBnEpsArg(checkWeightsArg(checkModelArg(str('model'), str('resolution'), str('channels')), str('weights'), str('channels')), str('bn-eps'));
+  const choice = withDefaultResolution(withWeights, str('resolution'), source?.size);
   const exportPath = checkExportArg(str('export'));
   if (choice.kind === 'zoo' && source == null) throw new UsageError('a zoo architecture is trained on --data; the embedded data goes with the shipped pretrained model');
   const json = o.json as boolean;

@@ -7,7 +7,7 @@ import { enumOption, integerOption, parseOptions, scanFlag } from '../args';
 import { checkDataArgs, DATA_FORMATS, loadUserData } from '../data';
 import { UsageError } from '../errors';
 import { flagConfig, methodByName, methodFlags, methodHelp } from '../method-options';
-import { checkModelArg, checkWeightsArg, loadModel, loadZooWeights, withDefaultResolution } from '../model-arg';
+import { checkBnEpsArg, checkModelArg, checkWeightsArg, loadModel, loadZooWeights, withDefaultResolution } from '../model-arg';
 import { jsonMatching, prepareOutputFolder } from '../out-dir';
 import { emitJson, print, say } from '../output';
 import { markdownTable } from '@odl/profiler';
@@ -17,6 +17,7 @@ import { BACKENDS, readMethodOptions, trainingFlags } from './finetune';
 const COMMON = {
   model: { type: 'string' },
   weights: { type: 'string' },
+  'bn-eps': { type: 'string' },
   resolution: { type: 'string' },
   data: { type: 'string', default: 'embedded' },
   format: { type: 'string' },
@@ -45,6 +46,8 @@ Options:
                        architecture with --weights
   --weights <file>     pretrained PyTorch weights (.pth or .safetensors) of a zoo architecture; see
                        odl finetune --help
+  --bn-eps <number>    BatchNorm ε of the --weights (default: 1e-3 for the MCUNet zoo's names, else
+                       1e-5); see odl finetune --help
   --resolution <px>    input resolution with --weights (default: --size, else 224, the paper's)
   --data <path>        calibration images: 'embedded' (default: the shipped fine-tuning split) or a
                        path (converted to the model's channels)
@@ -91,7 +94,8 @@ export async function runRanks(argv: string[]): Promise<void> {
     throw new UsageError(`with these options '${plugin.name}' has nothing to plan; give --budget-mib, or leave out the options the planner chooses`);
   }
   const source = checkDataArgs(o.data as string, str('format'), undefined, str('classes'), str('size'));
-  const choice = withDefaultResolution(checkWeightsArg(checkModelArg(str('model'), str('resolution'), undefined), str('weights'), undefined), str('resolution'), source?.size);
+  const withWeights = checkBnEpsArg(checkWeightsArg(checkModelArg(str('model'), str('resolution'), undefined), str('weights'), undefined), str('bn-eps'));
+  const choice = withDefaultResolution(withWeights, str('resolution'), source?.size);
   if (choice.kind === 'zoo' && choice.weights == null) {
     throw new UsageError(`--model ${choice.architecture}: ranks are planned for a trained model; pass --weights, a checkpoint folder (or leave --model out for the shipped one)`);
   }
@@ -101,7 +105,9 @@ export async function runRanks(argv: string[]): Promise<void> {
   let model: ZooModel | undefined;
   try {
     let input: InputSpec;
-    ({ model, input } = choice.kind === 'zoo' ? await loadZooWeights({ ...choice, weights: choice.weights! }) : await loadModel(choice));
+    const loaded = choice.kind === 'zoo' ? await loadZooWeights({ ...choice, weights: choice.weights! }) : await loadModel(choice);
+    ({ model, input } = loaded);
+    if (choice.kind === 'zoo' && !(o.json as boolean)) say(`model: ${model.config.architecture} from ${loaded.source}, input ${input.height}×${input.width}×${input.channels}`);
     config.model = model;
     config.input = input;
     if (source != null) {

@@ -1,5 +1,6 @@
 import { tf } from '@odl/backend';
 import { ARCHITECTURES } from '../zoo/index';
+import { DEFAULT_BATCH_NORM_EPSILON } from '../zoo/init';
 import type { ModelConfig } from '../zoo/model';
 import { CheckpointError } from './checkpoint-error';
 import { verifyCheckpointIntegrity } from './checkpoint-integrity';
@@ -38,14 +39,33 @@ const show = (v: unknown): string => {
 
 function checkConfig(raw: unknown, fail: (m: string) => never): ModelConfig {
   if (!isRecord(raw)) return fail(`modelTopology.config is ${show(raw)}, not a model config`);
-  const { architecture, inputChannels, numClasses, widthMultiplier, seed } = raw;
+  const { architecture, inputChannels, numClasses, widthMultiplier, seed, batchNormEpsilon } = raw;
   if (typeof architecture !== 'string' || !(ARCHITECTURES as readonly string[]).includes(architecture)) fail(`config.architecture ${show(architecture)} is not one of ${ARCHITECTURES.join(', ')}`);
   if (!Number.isSafeInteger(inputChannels) || (inputChannels as number) < 1) fail(`config.inputChannels ${show(inputChannels)} must be a positive integer`);
   if (!Number.isSafeInteger(numClasses) || (numClasses as number) < 1) fail(`config.numClasses ${show(numClasses)} must be a positive integer`);
   const widthOk = architecture === 'mobilenetv2' ? typeof widthMultiplier === 'number' && widthMultiplier > 0 && widthMultiplier <= MAX_WIDTH_MULTIPLIER : widthMultiplier === 1;
   if (!widthOk) fail(`config.widthMultiplier ${show(widthMultiplier)} must be ${architecture === 'mobilenetv2' ? `in (0, ${MAX_WIDTH_MULTIPLIER}]` : `1 for ${architecture}`}`);
   if (typeof seed !== 'number' || !Number.isFinite(seed)) fail(`config.seed ${show(seed)} must be a finite number`);
-  return { architecture, inputChannels, numClasses, widthMultiplier, seed } as ModelConfig;
+  // Written only when not the default (see storedConfig), so older checkpoints have none: 1e-5.
+  if (batchNormEpsilon !== undefined && !(typeof batchNormEpsilon === 'number' && Number.isFinite(batchNormEpsilon) && batchNormEpsilon > 0)) {
+    fail(`config.batchNormEpsilon ${show(batchNormEpsilon)} must be a finite number > 0`);
+  }
+  return { architecture, inputChannels, numClasses, widthMultiplier, seed, batchNormEpsilon: batchNormEpsilon ?? DEFAULT_BATCH_NORM_EPSILON } as ModelConfig;
+}
+
+/**
+ * The config a checkpoint stores for a model: `model.config` without `batchNormEpsilon` when it
+ * is the default 1e-5, so a default model's checkpoint has the same bytes as before the field
+ * existed (and a checkpoint without it reads as 1e-5).
+ *
+ * @example
+ * ```ts
+ * storedConfig(mcunetIn1({ batchNormEpsilon: 1e-3 }).config).batchNormEpsilon; // 0.001
+ * ```
+ */
+export function storedConfig(config: ModelConfig): Partial<ModelConfig> {
+  const { batchNormEpsilon, ...rest } = config;
+  return batchNormEpsilon === DEFAULT_BATCH_NORM_EPSILON ? rest : { ...rest, batchNormEpsilon };
 }
 
 /**

@@ -3,7 +3,7 @@ import type { EpochRecord, TrainerState } from '../train/trainer';
 import { createModel } from '../zoo/index';
 import type { ZooModel } from '../zoo/model';
 import { CheckpointError } from './checkpoint-error';
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, readCheckpointContents } from './checkpoint-contents';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, readCheckpointContents, storedConfig } from './checkpoint-contents';
 import { checkpointIntegrity } from './checkpoint-integrity';
 import { COMP_PREFIX, matchSpecsToModel, OPT_PREFIX } from './checkpoint-match';
 import type { StoredTrainer } from './checkpoint-trainer';
@@ -57,7 +57,7 @@ export async function encodeCheckpoint(model: ZooModel, options: SaveCheckpointO
     trainer = { ...rest, optimizerIterations: optimizer.iterations, compressorValues, stateTensors };
   }
   const { data, specs } = await tf.io.encodeWeights(tensors);
-  const modelTopology = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, config: { ...model.config } };
+  const modelTopology = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, config: storedConfig(model.config) };
   const metadata = options.metadata ?? {};
   const integrity = checkpointIntegrity({ modelTopology, weightSpecs: specs, trainer: trainer ?? null, metadata, weights: new Uint8Array(data) });
   return {

@@ -1,5 +1,6 @@
 import { ArgumentError } from '@odl/backend';
 import { ConvBlock, InvertedResidual } from '../zoo/blocks';
+import { DEFAULT_BATCH_NORM_EPSILON } from '../zoo/init';
 import type { ZooModel } from '../zoo/model';
 
 /**
@@ -67,4 +68,22 @@ export function detectNaming(model: ZooModel, names: Iterable<string>): TorchNam
   if (model.config.architecture !== 'mcunet-in1') return 'torchvision';
   for (const n of names) if (n.startsWith('first_conv.') || n.startsWith('blocks.')) return 'mcunet';
   return 'torchvision';
+}
+
+/** BatchNorm ε the MCUNet zoo trains with (its ProxylessNAS code: `set_bn_param(momentum=0.1, eps=1e-3)`). */
+export const MCUNET_BATCH_NORM_EPSILON = 1e-3;
+
+/**
+ * The BatchNorm ε that weights in a naming were trained with, since a PyTorch state dict does not
+ * store it: 1e-3 for the MCUNet zoo's names ({@link MCUNET_BATCH_NORM_EPSILON}), PyTorch's default
+ * 1e-5 for torchvision's.
+ *
+ * @example
+ * ```ts
+ * torchBatchNormEpsilon('mcunet');      // 0.001
+ * torchBatchNormEpsilon('torchvision'); // 0.00001
+ * ```
+ */
+export function torchBatchNormEpsilon(naming: TorchNaming): number {
+  return naming === 'mcunet' ? MCUNET_BATCH_NORM_EPSILON : DEFAULT_BATCH_NORM_EPSILON;
 }

@@ -125,7 +125,10 @@ export function inferTorchOptions(architecture: ArchitectureName, tensors: Map<s
 
 /** Options of {@link createModelFromTorch}. */
 export interface CreateFromTorchOptions extends ReadTorchOptions, Omit<ImportTorchOptions, 'skipClassifier'> {
-  /** Zoo options that override what the file says (e.g. `seed`); classes/width/channels default to the file's. */
+  /**
+   * Zoo options that override what the file says (e.g. `seed`); classes/width/channels default to
+   * the file's. Its `batchNormEpsilon`, when `batchNormEpsilon` itself is not given, is the ε used.
+   */
   zoo?: ZooOptions;
 }
 
@@ -143,13 +146,19 @@ export interface ModelFromTorch {
  * Builds a zoo model from a PyTorch state dict (`.pth` or `.safetensors`, bytes or a path in
  * Node): the architecture is the caller's, its classes, input channels and (MobileNetV2) width
  * come from the file ({@link inferTorchOptions}), then every weight is loaded with
- * {@link importTorchWeights}. The caller disposes the model.
+ * {@link importTorchWeights}. The BatchNorm ε, which a state dict does not store, is
+ * `options.batchNormEpsilon`, else 1e-3 for a file in the MCUNet zoo's names (what its code trains
+ * with) and 1e-5 (PyTorch's default) for torchvision's; `report.batchNormEpsilon` says which.
+ * The caller disposes the model.
  *
  * @example
  * ```ts
  * const { model, report } = await createModelFromTorch('mobilenetv2', './mobilenet_v2.pth');
  * model.config.widthMultiplier; // read from the file's shapes
  * report.loaded.length;         // every weight of the model
+ * report.batchNormEpsilon;      // 1e-5 (torchvision names)
+ * const mcunet = await createModelFromTorch('mcunet-in1', './mcunet-in1.pth');
+ * mcunet.report.batchNormEpsilon; // 1e-3 (MCUNet zoo names)
  * ```
  */
 export async function createModelFromTorch(
@@ -161,7 +170,8 @@ export async function createModelFromTorch(
   const inferred = inferTorchOptions(architecture, tensors);
   const model = createModel(architecture, { ...inferred, init: 'zeros', ...options.zoo });
   try {
-    return { model, report: importTorchWeights(model, tensors, options), format };
+    const batchNormEpsilon = options.batchNormEpsilon ?? options.zoo?.batchNormEpsilon;
+    return { model, report: importTorchWeights(model, tensors, { ...options, batchNormEpsilon }), format };
   } catch (e) {
     model.dispose();
     throw e;
@@ -170,12 +180,15 @@ export async function createModelFromTorch(
 
 /**
  * Loads a PyTorch state dict (`.pth` or `.safetensors`, told by magic bytes; bytes or a path in
- * Node) into an existing zoo model with {@link importTorchWeights}.
+ * Node) into an existing zoo model with {@link importTorchWeights}, which also sets the model's
+ * BatchNorm ε: `options.batchNormEpsilon`, else 1e-3 for the MCUNet zoo's names and 1e-5 for
+ * torchvision's (the report's `batchNormEpsilon`).
  *
  * @example
  * ```ts
  * const model = resnet18({ numClasses: 1000, init: 'zeros' });
- * await loadTorchWeights(model, './resnet18.pth');
+ * const report = await loadTorchWeights(model, './resnet18.pth');
+ * report.batchNormEpsilon; // 1e-5
  * ```
  */
 export async function loadTorchWeights(model: ZooModel, source: Uint8Array | ArrayBuffer | string, options: ImportTorchOptions & ReadTorchOptions = {}): Promise<ImportTorchReport> {

@@ -1,8 +1,9 @@
 import { tf } from '@odl/backend';
+import { checkBatchNormEpsilon } from '../zoo/init';
 import type { ZooModel } from '../zoo/model';
 import { CheckpointError } from './file-handler';
 import { parseSafetensors, SafetensorsError, type ParseSafetensorsOptions, type SafetensorsTensor } from './safetensors';
-import { detectNaming, torchNameMap, type TorchNaming } from './torch-names';
+import { detectNaming, torchBatchNormEpsilon, torchNameMap, type TorchNaming } from './torch-names';
 
 /** Options of {@link importTorchWeights}. */
 export interface ImportTorchOptions {
@@ -18,6 +19,13 @@ export interface ImportTorchOptions {
    * `first_conv.*`/`blocks.*` names, else `'torchvision'` (odl's own names).
    */
   naming?: TorchNaming;
+  /**
+   * ε of the model's BatchNorms, set on the model once the weights are loaded (a state dict does
+   * not store it). Default: the naming's ({@link torchBatchNormEpsilon}): 1e-3 for the MCUNet
+   * zoo's names, which its code trains with, 1e-5 (PyTorch's default) for torchvision's. Pass it
+   * for weights trained with another ε.
+   */
+  batchNormEpsilon?: number;
 }
 
 /** What {@link importTorchWeights} did. Names are the file's (PyTorch) names. */
@@ -30,6 +38,10 @@ export interface ImportTorchReport {
   unexpected: string[];
   /** The naming the file was read with. */
   naming: TorchNaming;
+  /** The BatchNorm ε the model now has (the option's, else the naming's default). */
+  batchNormEpsilon: number;
+  /** Where `batchNormEpsilon` came from: the caller's option, or the naming's default. */
+  batchNormEpsilonFrom: 'option' | 'naming';
 }
 
 /** Permutation from PyTorch's layout to the model's for one weight name (odl's name). */
@@ -57,7 +69,9 @@ const list = (a: string[]) => `${a.slice(0, 6).join(', ')}${a.length > 6 ? `, �
  * `features.*`/`classifier.1`, ResNet `conv1`/`bn1`/`layer*`/`fc`, or the MCUNet zoo's
  * `first_conv`/`blocks.*`/`classifier.linear`): conv weights OIHW → HWIO, depthwise O1HW →
  * HWC1, linear (out, in) → (in, out); BatchNorm weight/bias/running_mean/running_var as is;
- * `num_batches_tracked` ignored. Nothing is assigned unless everything fits: a mismatch throws a
+ * `num_batches_tracked` ignored; every BatchNorm's ε set to `options.batchNormEpsilon`, else the
+ * naming's (1e-3 for the MCUNet zoo's names, 1e-5 for torchvision's; a state dict does not store
+ * it). Nothing is assigned unless everything fits: a mismatch throws a
  * {@link CheckpointError} listing the first missing, unexpected and mis-shaped tensors (shapes
  * in PyTorch layout) and the fix.
  *
@@ -70,6 +84,8 @@ const list = (a: string[]) => `${a.slice(0, 6).join(', ')}${a.length > 6 ? `, �
 export function importTorchWeights(model: ZooModel, tensors: Map<string, SafetensorsTensor>, options: ImportTorchOptions = {}): ImportTorchReport {
   const strict = options.strict ?? true;
   const naming = options.naming ?? detectNaming(model, tensors.keys());
+  const batchNormEpsilonFrom = options.batchNormEpsilon === undefined ? 'naming' : 'option';
+  const batchNormEpsilon = checkBatchNormEpsilon('importTorchWeights', options.batchNormEpsilon ?? torchBatchNormEpsilon(naming));
   const toTorch = torchNameMap(model, naming);
   const own = model.namedWeights();
   const fromTorch = new Map([...toTorch].map(([odl, torch]) => [torch, odl]));
@@ -115,7 +131,8 @@ export function importTorchWeights(model: ZooModel, tensors: Map<string, Safeten
   } finally {
     tf.dispose(staged.map(([, t]) => t));
   }
-  return { loaded, missing, unexpected, naming };
+  model.setBatchNormEpsilon(batchNormEpsilon);
+  return { loaded, missing, unexpected, naming, batchNormEpsilon, batchNormEpsilonFrom };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { tf, type SeededRandom } from '@odl/backend';
+import { ArgumentError, tf, type SeededRandom } from '@odl/backend';
 import type { Activation, BatchNormParams, ConvLayer, DenseLayer } from './types';
 
 /** A tensor of normal deviates with standard deviation `std`, drawn from `rng` (zeros without one). */
@@ -31,8 +31,11 @@ export interface ConvSpec {
   bias?: boolean;
 }
 
-/** He-normal (fan-in) initialised conv layer with a fresh BatchNorm (γ=1, β=0, μ=0, σ²=1). */
-export function makeConv(spec: ConvSpec, rng: SeededRandom | null): ConvLayer {
+/**
+ * He-normal (fan-in) initialised conv layer with a fresh BatchNorm (γ=1, β=0, μ=0, σ²=1) whose ε
+ * is `batchNormEpsilon`.
+ */
+export function makeConv(spec: ConvSpec, rng: SeededRandom | null, batchNormEpsilon: number): ConvLayer {
   const k = spec.kernel;
   const groups = spec.depthwise ? 1 : (spec.groups ?? 1);
   const weightShape = spec.depthwise ? [k, k, spec.inChannels, 1] : [k, k, spec.inChannels / groups, spec.outChannels];
@@ -52,20 +55,38 @@ export function makeConv(spec: ConvSpec, rng: SeededRandom | null): ConvLayer {
     dilations: [1, 1],
     pad: [[p, p], [p, p]],
     groups,
-    bn: spec.bnName == null ? null : makeBatchNorm(spec.bnName, spec.outChannels),
+    bn: spec.bnName == null ? null : makeBatchNorm(spec.bnName, spec.outChannels, batchNormEpsilon),
     activation: spec.activation,
   };
 }
 
-/** A BatchNorm with identity statistics (PyTorch defaults: ε = 1e-5, momentum 0.1). */
-export function makeBatchNorm(name: string, channels: number): BatchNormParams {
+/**
+ * BatchNorm ε of the zoo when a model's options do not say: PyTorch's (and torchvision's)
+ * default, 1e-5. The MCUNet zoo trains with 1e-3 (see `ZooOptions.batchNormEpsilon`).
+ */
+export const DEFAULT_BATCH_NORM_EPSILON = 1e-5;
+
+/**
+ * Checks a BatchNorm ε (a finite number > 0) and returns it, `DEFAULT_BATCH_NORM_EPSILON` when
+ * `undefined`; throws an ArgumentError naming `where` otherwise.
+ */
+export function checkBatchNormEpsilon(where: string, epsilon: number | undefined): number {
+  if (epsilon === undefined) return DEFAULT_BATCH_NORM_EPSILON;
+  if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon <= 0) {
+    throw new ArgumentError(`${where}: batchNormEpsilon must be a finite number > 0 (PyTorch's default 1e-5, the MCUNet zoo's 1e-3), got ${String(epsilon)}`);
+  }
+  return epsilon;
+}
+
+/** A BatchNorm with identity statistics, ε = `epsilon` and momentum 0.1 (PyTorch's default). */
+export function makeBatchNorm(name: string, channels: number, epsilon: number): BatchNormParams {
   return {
     name,
     gamma: variableFrom(tf.ones([channels]), true),
     beta: variableFrom(tf.zeros([channels]), true),
     movingMean: variableFrom(tf.zeros([channels]), false),
     movingVariance: variableFrom(tf.ones([channels]), false),
-    epsilon: 1e-5,
+    epsilon,
     momentum: 0.1,
   };
 }

@@ -1,7 +1,7 @@
 // MCUNet-in1 and MobileNetV2 (inverted-residual networks), torchvision-style module names.
 import { ArgumentError, SeededRandom } from '@odl/backend';
 import { ConvBlock, InvertedResidual, type Block } from './blocks';
-import { makeConv, makeDense } from './init';
+import { checkBatchNormEpsilon, makeConv, makeDense } from './init';
 import { ZooModel } from './model';
 import type { ZooOptions } from './types';
 
@@ -25,18 +25,19 @@ export const MCUNET_IN1_BLOCKS: readonly InvertedResidualSetting[] = (
   ] as const
 ).map(([expand, out, stride, kernel]) => ({ expand, out, stride, kernel }));
 
-function invertedResidual(prefix: string, inC: number, s: InvertedResidualSetting, rng: SeededRandom | null): InvertedResidual {
+function invertedResidual(prefix: string, inC: number, s: InvertedResidualSetting, rng: SeededRandom | null, eps: number): InvertedResidual {
   const hidden = Math.round(inC * s.expand);
   let i = 0;
   const expand =
     s.expand === 1
       ? null
-      : makeConv({ name: `${prefix}.${i}.0`, bnName: `${prefix}.${i++}.1`, inChannels: inC, outChannels: hidden, kernel: 1, stride: 1, activation: 'relu6' }, rng);
+      : makeConv({ name: `${prefix}.${i}.0`, bnName: `${prefix}.${i++}.1`, inChannels: inC, outChannels: hidden, kernel: 1, stride: 1, activation: 'relu6' }, rng, eps);
   const dw = makeConv(
     { name: `${prefix}.${i}.0`, bnName: `${prefix}.${i++}.1`, inChannels: hidden, outChannels: hidden, kernel: s.kernel, stride: s.stride, depthwise: true, activation: 'relu6' },
     rng,
+    eps,
   );
-  const project = makeConv({ name: `${prefix}.${i++}`, bnName: `${prefix}.${i}`, inChannels: hidden, outChannels: s.out, kernel: 1, stride: 1, activation: 'none' }, rng);
+  const project = makeConv({ name: `${prefix}.${i++}`, bnName: `${prefix}.${i}`, inChannels: hidden, outChannels: s.out, kernel: 1, stride: 1, activation: 'none' }, rng, eps);
   return new InvertedResidual(expand, dw, project, s.stride === 1 && inC === s.out);
 }
 
@@ -61,17 +62,18 @@ export function mcunetIn1(options: ZooOptions = {}): ZooModel {
   const numClasses = options.numClasses ?? 10;
   const seed = options.seed ?? 0;
   checkCommon('mcunetIn1', inputChannels, numClasses);
+  const eps = checkBatchNormEpsilon('mcunetIn1', options.batchNormEpsilon);
   const rng = options.init === 'zeros' ? null : new SeededRandom(seed);
   const blocks: Block[] = [
-    new ConvBlock(makeConv({ name: 'features.0.0', bnName: 'features.0.1', inChannels: inputChannels, outChannels: 16, kernel: 3, stride: 2, activation: 'relu6' }, rng)),
+    new ConvBlock(makeConv({ name: 'features.0.0', bnName: 'features.0.1', inChannels: inputChannels, outChannels: 16, kernel: 3, stride: 2, activation: 'relu6' }, rng, eps)),
   ];
   let c = 16;
   MCUNET_IN1_BLOCKS.forEach((s, i) => {
-    blocks.push(invertedResidual(`features.${i + 1}.conv`, c, s, rng));
+    blocks.push(invertedResidual(`features.${i + 1}.conv`, c, s, rng, eps));
     c = s.out;
   });
   const classifier = makeDense('classifier', c, numClasses, rng);
-  return new ZooModel({ architecture: 'mcunet-in1', inputChannels, numClasses, widthMultiplier: 1, seed }, blocks, classifier);
+  return new ZooModel({ architecture: 'mcunet-in1', inputChannels, numClasses, widthMultiplier: 1, seed, batchNormEpsilon: eps }, blocks, classifier);
 }
 
 /** torchvision's `_make_divisible`: rounds channels to a multiple of `divisor`, at most 10% down. */
@@ -101,22 +103,23 @@ export function mobileNetV2(options: ZooOptions = {}): ZooModel {
   const width = options.widthMultiplier ?? 1;
   const seed = options.seed ?? 0;
   checkCommon('mobileNetV2', inputChannels, numClasses);
+  const eps = checkBatchNormEpsilon('mobileNetV2', options.batchNormEpsilon);
   if (!(width > 0)) throw new ArgumentError(`mobileNetV2: widthMultiplier must be > 0, got ${width}`);
   const rng = options.init === 'zeros' ? null : new SeededRandom(seed);
   let c = makeDivisible(32 * width);
   const last = makeDivisible(1280 * Math.max(1, width));
   const blocks: Block[] = [
-    new ConvBlock(makeConv({ name: 'features.0.0', bnName: 'features.0.1', inChannels: inputChannels, outChannels: c, kernel: 3, stride: 2, activation: 'relu6' }, rng)),
+    new ConvBlock(makeConv({ name: 'features.0.0', bnName: 'features.0.1', inChannels: inputChannels, outChannels: c, kernel: 3, stride: 2, activation: 'relu6' }, rng, eps)),
   ];
   let f = 1;
   for (const [t, ch, n, s] of MOBILENETV2_SETTINGS) {
     const out = makeDivisible(ch * width);
     for (let i = 0; i < n; i++) {
-      blocks.push(invertedResidual(`features.${f++}.conv`, c, { expand: t, out, stride: i === 0 ? s : 1, kernel: 3 }, rng));
+      blocks.push(invertedResidual(`features.${f++}.conv`, c, { expand: t, out, stride: i === 0 ? s : 1, kernel: 3 }, rng, eps));
       c = out;
     }
   }
-  blocks.push(new ConvBlock(makeConv({ name: `features.${f}.0`, bnName: `features.${f}.1`, inChannels: c, outChannels: last, kernel: 1, stride: 1, activation: 'relu6' }, rng)));
+  blocks.push(new ConvBlock(makeConv({ name: `features.${f}.0`, bnName: `features.${f}.1`, inChannels: c, outChannels: last, kernel: 1, stride: 1, activation: 'relu6' }, rng, eps)));
   const classifier = makeDense('classifier.1', last, numClasses, rng);
-  return new ZooModel({ architecture: 'mobilenetv2', inputChannels, numClasses, widthMultiplier: width, seed }, blocks, classifier);
+  return new ZooModel({ architecture: 'mobilenetv2', inputChannels, numClasses, widthMultiplier: width, seed, batchNormEpsilon: eps }, blocks, classifier);
 }

@@ -2,7 +2,7 @@ import { ArgumentError, SeededRandom, ShapeError, tf } from '@odl/backend';
 import type { Block } from './blocks';
 import { PoolDenseHead } from './blocks';
 import { denseGeometry } from './geometry';
-import { makeDense } from './init';
+import { checkBatchNormEpsilon, makeDense } from './init';
 import type { RunContext } from './ops';
 import type {
   ArchitectureName,
@@ -27,6 +27,8 @@ export interface ModelConfig {
   widthMultiplier: number;
   /** Initialisation seed. */
   seed: number;
+  /** ε of every BatchNorm (1e-5, PyTorch's default, unless the model was built or imported with another). */
+  batchNormEpsilon: number;
 }
 
 const PLAIN: LayerRuntime = { mode: 'plain' };
@@ -255,6 +257,22 @@ export class ZooModel {
     this.runtime.delete(old.name);
     old.weight.dispose();
     old.bias.dispose();
+  }
+
+  /**
+   * Sets the ε of every BatchNorm of the model, and `config.batchNormEpsilon` (so checkpoints keep
+   * it): what PyTorch weights trained with another ε than the model's need (the MCUNet zoo's 1e-3).
+   * Throws an ArgumentError unless `epsilon` is a finite number > 0.
+   *
+   * @example
+   * ```ts
+   * model.setBatchNormEpsilon(1e-3);
+   * ```
+   */
+  setBatchNormEpsilon(epsilon: number): void {
+    const eps = checkBatchNormEpsilon(`${this.config.architecture}.setBatchNormEpsilon`, epsilon ?? Number.NaN);
+    for (const l of this.convLayers()) if (l.bn) l.bn.epsilon = eps;
+    this.config.batchNormEpsilon = eps;
   }
 
   /** Number of scalar parameters (weights, biases, BatchNorm γ/β; running statistics excluded). */

@@ -1,6 +1,6 @@
 import { ArgumentError, SeededRandom } from '@odl/backend';
 import { BasicBlock, ConvBlock, type Block } from './blocks';
-import { makeConv, makeDense } from './init';
+import { checkBatchNormEpsilon, makeConv, makeDense } from './init';
 import { ZooModel } from './model';
 import type { ZooOptions } from './types';
 
@@ -10,8 +10,9 @@ function resnet(architecture: 'resnet18' | 'resnet34', depths: number[], options
   const seed = options.seed ?? 0;
   if (!Number.isInteger(inputChannels) || inputChannels < 1) throw new ArgumentError(`${architecture}: inputChannels must be a positive integer, got ${inputChannels}`);
   if (!Number.isInteger(numClasses) || numClasses < 1) throw new ArgumentError(`${architecture}: numClasses must be a positive integer, got ${numClasses}`);
+  const eps = checkBatchNormEpsilon(architecture, options.batchNormEpsilon);
   const rng = options.init === 'zeros' ? null : new SeededRandom(seed);
-  const stem = makeConv({ name: 'conv1', bnName: 'bn1', inChannels: inputChannels, outChannels: 64, kernel: 7, stride: 2, activation: 'relu' }, rng);
+  const stem = makeConv({ name: 'conv1', bnName: 'bn1', inChannels: inputChannels, outChannels: 64, kernel: 7, stride: 2, activation: 'relu' }, rng, eps);
   const blocks: Block[] = [new ConvBlock(stem, true)];
   let c = 64;
   depths.forEach((n, stage) => {
@@ -19,18 +20,18 @@ function resnet(architecture: 'resnet18' | 'resnet34', depths: number[], options
     for (let i = 0; i < n; i++) {
       const p = `layer${stage + 1}.${i}`;
       const stride = i === 0 && stage > 0 ? 2 : 1;
-      const conv1 = makeConv({ name: `${p}.conv1`, bnName: `${p}.bn1`, inChannels: c, outChannels: width, kernel: 3, stride, activation: 'relu' }, rng);
-      const conv2 = makeConv({ name: `${p}.conv2`, bnName: `${p}.bn2`, inChannels: width, outChannels: width, kernel: 3, stride: 1, activation: 'none' }, rng);
+      const conv1 = makeConv({ name: `${p}.conv1`, bnName: `${p}.bn1`, inChannels: c, outChannels: width, kernel: 3, stride, activation: 'relu' }, rng, eps);
+      const conv2 = makeConv({ name: `${p}.conv2`, bnName: `${p}.bn2`, inChannels: width, outChannels: width, kernel: 3, stride: 1, activation: 'none' }, rng, eps);
       const down =
         stride !== 1 || c !== width
-          ? makeConv({ name: `${p}.downsample.0`, bnName: `${p}.downsample.1`, inChannels: c, outChannels: width, kernel: 1, stride, activation: 'none' }, rng)
+          ? makeConv({ name: `${p}.downsample.0`, bnName: `${p}.downsample.1`, inChannels: c, outChannels: width, kernel: 1, stride, activation: 'none' }, rng, eps)
           : null;
       blocks.push(new BasicBlock(conv1, conv2, down));
       c = width;
     }
   });
   const fc = makeDense('fc', c, numClasses, rng);
-  return new ZooModel({ architecture, inputChannels, numClasses, widthMultiplier: 1, seed }, blocks, fc);
+  return new ZooModel({ architecture, inputChannels, numClasses, widthMultiplier: 1, seed, batchNormEpsilon: eps }, blocks, fc);
 }
 
 /**

@@ -162,4 +162,15 @@ export interface ZooOptions {
    * architecture's shapes or loading weights right after).
    */
   init?: 'he-normal' | 'zeros';
+  /**
+   * ε of every BatchNorm of the model, added to the variance before the square root. Default
+   * 1e-5 (PyTorch's and torchvision's); the MCUNet zoo (mit-han-lab/mcunet) trains with 1e-3, so
+   * its weights predict as trained only with `1e-3`. Kept in `model.config` and checkpoints.
+   *
+   * @example
+   * ```ts
+   * const model = mcunetIn1({ numClasses: 1000, batchNormEpsilon: 1e-3 });
+   * ```
+   */
+  batchNormEpsilon?: number;
 }
