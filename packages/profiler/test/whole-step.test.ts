@@ -72,6 +72,7 @@ describe('measureStep on cpu: peak bytes of a whole step against a hand count', 
     expect(m.bytes.inputs).toBe(X_BYTES);
     expect(m.bytes.optimizerState).toBe(0);
     expect(m.bytes.keptActivations).toBe(Y_BYTES);
+    expect(m.keptByKernel).toEqual({ Sum: Y_BYTES });
     expect(m.bytes.gradients).toBe(W_BYTES);
     expect(m.bytes.peak).toBe(W_BYTES + X_BYTES + Y_BYTES + 8 + 2 * Y_BYTES + W_BYTES); // 704
     expect(m.bytes.transients).toBe(8 + 2 * Y_BYTES); // loss, dy, ones, dL/dy
@@ -88,6 +89,7 @@ describe('measureStep on cpu: peak bytes of a whole step against a hand count', 
     const m = await run(d, true);
     // h = 2x (96) is MatMul's saved input now: kept with y. The momentum slot (60) is resident.
     expect(m.bytes.keptActivations).toBe(X_BYTES + Y_BYTES);
+    expect(m.keptByKernel).toEqual({ BatchMatMul: X_BYTES, Sum: Y_BYTES });
     expect(m.bytes.optimizerState).toBe(W_BYTES);
     expect(m.bytes.peak).toBe(W_BYTES + X_BYTES + W_BYTES + X_BYTES + Y_BYTES + 8 + 2 * Y_BYTES + W_BYTES); // 860
     expect(m.bytes.transients).toBe(8 + 2 * Y_BYTES);

@@ -88,6 +88,11 @@ function images(n: number, size: number): LabeledImages {
   return { images: data, shape: [n, size, size, 3], labels: Array.from({ length: n }, (_, k) => k % 10), numClasses: 10 };
 }
 
+/** The three kernels (or custom-gradient scopes) that keep the most bytes, `name bytes` each. */
+function topKernels(byKernel: Record<string, number>): string {
+  return Object.entries(byKernel).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, b]) => `${k} ${b}`).join(', ');
+}
+
 /** Vanilla's analytic activation bytes of the setting's fine-tuned layers (the budget's base, as demo.ts counts it). */
 async function vanillaBytes(s: WholeStepSetting, data: LabeledImages, batch: number): Promise<number> {
   const model = createModel(s.architecture, { inputChannels: 3, numClasses: 10, init: 'zeros' });
@@ -167,7 +172,7 @@ export async function benchWholeStep(o: WholeStepBenchOptions = {}): Promise<Ben
       rows.push(
         { name: `${title} — ${m.label}: measured peak bytes of the step`, value: b.peak, unit: 'bytes', note: `peak in ${r.peakPhase ?? '?'}; wasm heap ${r.wasmHeapBytes ?? '—'} bytes (high-water mark)` },
         { name: `${title} — ${m.label}: weights / input batch / optimizer state`, value: b.weights + b.inputs + b.optimizerState, unit: 'bytes', note: `${b.weights} + ${b.inputs} + ${b.optimizerState}` },
-        { name: `${title} — ${m.label}: kept activations (measured on the tape)`, value: b.keptActivations, unit: 'bytes', note: `the paper's count (analytic, compressed layers): ${analyticBytes}` },
+        { name: `${title} — ${m.label}: kept activations (measured on the tape)`, value: b.keptActivations, unit: 'bytes', note: `the paper's count (analytic, compressed layers): ${analyticBytes}; largest savers: ${topKernels(r.keptByKernel)}` },
         { name: `${title} — ${m.label}: gradients`, value: b.gradients, unit: 'bytes' },
         { name: `${title} — ${m.label}: transients`, value: b.transients, unit: 'bytes' },
         { name: `${title} — ${m.label}: frozen forward`, value: r.frozenForward.medianMs, unit: 'ms', note },

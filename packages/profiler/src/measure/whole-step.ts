@@ -95,6 +95,8 @@ export interface WholeStepMeasurement {
   peakPhase: WholeStepPhase | null;
   /** The largest live bytes within each phase. */
   phasePeakBytes: Partial<Record<WholeStepPhase, number>>;
+  /** {@link WholeStepBytes.keptActivations} split by the kernel (or custom-gradient scope) that saved each buffer. */
+  keptByKernel: Record<string, number>;
   /** Size of the wasm heap after the measured step (the process's high-water mark, never shrinks); `null` on other backends. */
   wasmHeapBytes: number | null;
   /** Tensors alive after the run minus after the warm-up (0 when nothing leaks). */
@@ -117,6 +119,7 @@ interface Sample {
   ms: Record<WholeStepPhase, number>;
   totalMs: number;
   keptBytes: number;
+  keptByKernel: Record<string, number>;
   gradientBytes: number;
 }
 
@@ -157,14 +160,14 @@ export async function measureStep(o: WholeStepOptions): Promise<WholeStepMeasure
     const features = o.frozenForward ? o.frozenForward() : null;
     const t1 = performance.now();
     phase('trainable-forward');
-    let keptBytes = 0;
+    let kept: { bytes: number; byKernel: Record<string, number> } = { bytes: 0, byKernel: {} };
     let t2 = 0;
     let value: tf.Scalar | undefined;
     let grads: tf.NamedTensorMap = {};
     try {
       ({ value, grads } = tf.variableGrads(() => {
         const loss = o.loss(features);
-        keptBytes = savedOnActiveTape({ exclude: o.inputs }).bytes;
+        kept = savedOnActiveTape({ exclude: o.inputs });
         t2 = performance.now();
         phase('backward');
         return loss;
@@ -178,7 +181,8 @@ export async function measureStep(o: WholeStepOptions): Promise<WholeStepMeasure
       return {
         ms: { 'frozen-forward': t1 - t0, 'trainable-forward': t2 - t1, backward: t3 - t2, update: t4 - t3 },
         totalMs: t4 - t0,
-        keptBytes,
+        keptBytes: kept.bytes,
+        keptByKernel: kept.byKernel,
         gradientBytes,
       };
     } finally {
@@ -225,6 +229,7 @@ export async function measureStep(o: WholeStepOptions): Promise<WholeStepMeasure
     },
     peakPhase: metered.peakPhase as WholeStepPhase | null,
     phasePeakBytes,
+    keptByKernel: s.keptByKernel,
     wasmHeapBytes: wasmHeapBytes(),
     leakedTensors: tf.memory().numTensors - before,
   };
