@@ -20,6 +20,7 @@ describe('whole-step bench suite', () => {
       const parts = ['weights / input batch / optimizer state', 'kept activations (measured on the tape)', 'gradients', 'transients'].map((p) => value(`${m}: ${p}`));
       expect(parts.reduce((a, b) => a + b, 0)).toBe(peak);
       expect(value(`${m}: transients`)).toBeGreaterThanOrEqual(0);
+      expect(value(`${m}: peak after the frozen forward (trainable forward, backward, update)`)).toBeLessThanOrEqual(peak);
       for (const p of ['frozen forward', 'trainable forward', 'backward', 'optimizer update', 'whole step']) expect(value(`${m}: ${p}`)).toBeGreaterThan(0);
     }
     expect(value('asi: kept activations (measured on the tape)')).toBeLessThan(value('vanilla: kept activations (measured on the tape)'));

@@ -171,6 +171,12 @@ export async function benchWholeStep(o: WholeStepBenchOptions = {}): Promise<Ben
       const b = r.bytes;
       rows.push(
         { name: `${title} — ${m.label}: measured peak bytes of the step`, value: b.peak, unit: 'bytes', note: `peak in ${r.peakPhase ?? '?'}; wasm heap ${r.wasmHeapBytes ?? '—'} bytes (high-water mark)` },
+        {
+          name: `${title} — ${m.label}: peak after the frozen forward (trainable forward, backward, update)`,
+          value: Math.max(r.phasePeakBytes['trainable-forward'] ?? 0, r.phasePeakBytes.backward ?? 0, r.phasePeakBytes.update ?? 0),
+          unit: 'bytes',
+          note: `frozen forward ${r.phasePeakBytes['frozen-forward'] ?? 0}; trainable forward ${r.phasePeakBytes['trainable-forward'] ?? 0}; backward ${r.phasePeakBytes.backward ?? 0}; update ${r.phasePeakBytes.update ?? 0}`,
+        },
         { name: `${title} — ${m.label}: weights / input batch / optimizer state`, value: b.weights + b.inputs + b.optimizerState, unit: 'bytes', note: `${b.weights} + ${b.inputs} + ${b.optimizerState}` },
         { name: `${title} — ${m.label}: kept activations (measured on the tape)`, value: b.keptActivations, unit: 'bytes', note: `the paper's count (analytic, compressed layers): ${analyticBytes}; largest savers: ${topKernels(r.keptByKernel)}` },
         { name: `${title} — ${m.label}: gradients`, value: b.gradients, unit: 'bytes' },
