@@ -49,7 +49,7 @@ export interface WholeStepOptions {
  * peak holds beyond the rest.
  */
 export interface WholeStepBytes {
-  /** Largest live bytes during the step (weights, inputs and optimizer state included), {@link measurePeakBytes}. */
+  /** Largest live bytes during the step (weights, inputs and optimizer state included), `measurePeakBytes` (@odl/backend). */
   peak: number;
   /** Every model variable (frozen and trained; `weights`, else the trained variables). */
   weights: number;
@@ -89,7 +89,7 @@ export interface WholeStepMeasurement {
   update: TimingStats;
   /** Wall time of the whole step. */
   total: TimingStats;
-  /** The peak bytes and their breakdown, from one more step run under {@link measurePeakBytes}. */
+  /** The peak bytes and their breakdown, from one more step run under `measurePeakBytes` (@odl/backend). */
   bytes: WholeStepBytes;
   /** The phase in which the peak was reached. */
   peakPhase: WholeStepPhase | null;
@@ -127,9 +127,9 @@ interface Sample {
  * Runs whole training steps (frozen forward, trainable forward, backward, optimizer update) and
  * measures the wall time of each phase and the peak bytes of the step with their breakdown
  * ({@link WholeStepBytes}): the timed steps run plain, then one more step runs under
- * {@link measurePeakBytes}, so the meter's bookkeeping costs no time in the figures. The paper
+ * `measurePeakBytes` (@odl/backend), so the meter's bookkeeping costs no time in the figures. The paper
  * counts the compressed layers' inputs only; a device runs out of memory at the peak of
- * everything alive (docs/benchmarks.md, "whole step"). Phase times are exact on synchronous
+ * everything alive (docs/benchmarks.md, "Whole training step"). Phase times are exact on synchronous
  * backends (cpu, wasm).
  *
  * @example

@@ -1,5 +1,5 @@
 import type { TimingStats } from '../measure/profile-step';
-import type { WholeStepBytes, WholeStepPhase } from '../measure/whole-step';
+import type { WholeStepBytes, WholeStepMeasurement, WholeStepPhase } from '../measure/whole-step';
 import { formatBytes, formatNumber } from './format';
 import { stackedBarSvg } from './stacked-bar';
 import { markdownTable, type MarkdownTableOptions } from './tables';
@@ -13,7 +13,7 @@ export interface WholeStepReportRow {
   /** The phase in which the peak was reached. */
   peakPhase?: WholeStepPhase | null;
   /** Phase times (the measurement's statistics); absent or null: the time columns read "to be measured". */
-  times?: { frozenForward: TimingStats; trainableForward: TimingStats; backward: TimingStats; update: TimingStats; total: TimingStats } | null;
+  times?: Pick<WholeStepMeasurement, 'frozenForward' | 'trainableForward' | 'backward' | 'update' | 'total'> | null;
 }
 
 /** The parts of the peak, bottom up, as the report names them. */
