@@ -18,6 +18,7 @@ import { benchLowrank } from '../../../../packages/lowrank/bench/compressors';
 import { benchTrainingStep } from '../../../../packages/profiler/bench/training-step';
 import { benchDataPipeline } from '../../../../packages/datasets/bench/pipeline';
 import { benchFinetuneLayers } from '../bench/finetune-layers';
+import { benchWholeStep } from '../bench/whole-step';
 
 type Suite = { name: string; run: () => Promise<BenchRow[]> };
 
@@ -33,6 +34,7 @@ const suites: Suite[] = [
   { name: 'lowrank-compressors', run: () => benchLowrank() },
   { name: 'training-step', run: () => benchTrainingStep() },
   { name: 'data-pipeline', run: () => benchDataPipeline() },
+  { name: 'whole-step', run: () => benchWholeStep({ onTable: (title, md) => say(`\n### ${title}\n\n${md}`) }) },
 ];
 
 const HELP = `odl bench — the performance suite (ratios measured side by side in one run)

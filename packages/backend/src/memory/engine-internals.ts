@@ -32,6 +32,7 @@ export interface EngineInternal {
   };
   isTapeOn?: () => boolean;
   trackTensor(t: tf.Tensor, backend: unknown): void;
+  removeDataId(dataId: object, backend: unknown): void;
   startTape(): void;
   endTape(): void;
   runKernel(kernelName: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap): tf.Tensor | tf.Tensor[];

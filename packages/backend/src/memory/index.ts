@@ -8,3 +8,5 @@ export { tensorBufferBytes } from './buffer-bytes';
 export { isRecordingGradients, withoutTape, activeTapeNodes } from './tape-state';
 export type { TapeNode } from './tape-state';
 export { runKernel } from './engine-internals';
+export { measurePeakBytes, wasmHeapBytes } from './peak-bytes';
+export type { PeakBytesMeasurement, PeakBytesOptions } from './peak-bytes';

@@ -7,3 +7,7 @@ export { writePlot, plotDataCsv } from './plot-files';
 export type { PlotData } from './plot-files';
 export { claimRatios } from './claims';
 export type { ClaimPoint, ClaimComparison, ClaimRatios, ClaimRatiosOptions } from './claims';
+export { stackedBarSvg } from './stacked-bar';
+export type { StackedBar, StackedBarOptions } from './stacked-bar';
+export { wholeStepMarkdown, wholeStepSvg } from './whole-step';
+export type { WholeStepReportRow, WholeStepMarkdownOptions } from './whole-step';

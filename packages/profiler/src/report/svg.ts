@@ -62,15 +62,19 @@ function mark(shape: (typeof SHAPES)[number], cx: number, cy: number, fill: stri
   }
 }
 
-const f2 = (v: number) => (Math.round(v * 100) / 100).toFixed(2);
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** A coordinate with two decimals (deterministic SVG text). @internal */
+export const f2 = (v: number) => (Math.round(v * 100) / 100).toFixed(2);
+/** Text escaped for SVG. @internal */
+export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-interface Axis {
+/** A mapped axis with its ticks. @internal */
+export interface Axis {
   map: (v: number) => number;
   ticks: number[];
 }
 
-function axis(values: number[], log: boolean, p0: number, p1: number, what: string): Axis {
+/** An axis over `values` from pixel p0 to p1, linear or log. @internal */
+export function axis(values: number[], log: boolean, p0: number, p1: number, what: string): Axis {
   if (values.length === 0) throw new ArgumentError(`plot: no ${what} values`);
   if (log && values.some((v) => !(v > 0))) throw new ArgumentError(`plot: a log ${what} axis needs positive values; use a linear axis or drop zeros`);
   let lo = Math.min(...values);
@@ -96,7 +100,8 @@ function axis(values: number[], log: boolean, p0: number, p1: number, what: stri
   return { map: (v) => p0 + ((v - a) / (b - a)) * (p1 - p0), ticks };
 }
 
-function frame(width: number, height: number, title: string): string[] {
+/** The SVG header, white background and title. @internal */
+export function frame(width: number, height: number, title: string): string[] {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`,
@@ -104,7 +109,8 @@ function frame(width: number, height: number, title: string): string[] {
   ];
 }
 
-function axesSvg(x: Axis, y: Axis, m: { l: number; r: number; t: number; b: number }, width: number, height: number, xLabel: string, yLabel: string, xTickFmt: (v: number) => string, yTickFmt: (v: number) => string): string[] {
+/** Grid, axes, ticks and axis labels. @internal */
+export function axesSvg(x: Axis, y: Axis, m: { l: number; r: number; t: number; b: number }, width: number, height: number, xLabel: string, yLabel: string, xTickFmt: (v: number) => string, yTickFmt: (v: number) => string): string[] {
   const out: string[] = [];
   const x0 = m.l;
   const x1 = width - m.r;
