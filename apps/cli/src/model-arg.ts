@@ -2,13 +2,28 @@ import { statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { suggest } from '@odl/core';
 import { IMAGENET_STATS } from '@odl/datasets';
-import { ARCHITECTURES, Trainer, createModelFromTorch, loadPretrainedMcunet, type ArchitectureName, type InputSpec, type ZooModel } from '@odl/models';
+import {
+  ARCHITECTURES,
+  PRETRAINED_MCUNET_NAME,
+  PRETRAINED_VIT_NAME,
+  Trainer,
+  createModelFromTorch,
+  loadPretrainedMcunet,
+  resolvePretrainedDir,
+  type ArchitectureName,
+  type InputSpec,
+  type PretrainedName,
+  type ZooModel,
+} from '@odl/models';
 import { enumOption, integerOption } from './args';
 import { UsageError } from './errors';
 
-/** What `--model` names: the shipped model, a checkpoint folder, or a zoo architecture to train from scratch. */
+/** The pretrained checkpoints `--model` names (they ship with @odl/models). */
+export const SHIPPED_MODELS: readonly PretrainedName[] = [PRETRAINED_MCUNET_NAME, PRETRAINED_VIT_NAME];
+
+/** What `--model` names: a shipped model (default the MCUNet-in1), a checkpoint folder, or a zoo architecture to train from scratch. */
 export type ModelChoice =
-  | { kind: 'shipped' }
+  | { kind: 'shipped'; name?: PretrainedName }
   | { kind: 'checkpoint'; path: string }
   | { kind: 'zoo'; architecture: ArchitectureName; resolution: number; channels?: 1 | 3; weights?: string; batchNormEpsilon?: number };
 
@@ -18,11 +33,13 @@ export type ModelChoice =
  */
 export function checkModelArg(model: string | undefined, resolution: string | undefined, channels: string | undefined): ModelChoice {
   const zoo = model != null && (ARCHITECTURES as readonly string[]).includes(model);
+  const shipped = model != null && (SHIPPED_MODELS as readonly string[]).includes(model);
   if (!zoo) {
     if (resolution != null) throw new UsageError(`--resolution applies to a zoo architecture (--model ${ARCHITECTURES.join('|')}); a checkpoint has its own input size`);
     if (channels != null) throw new UsageError(`--channels applies to a zoo architecture; the data is converted to a checkpoint's channels by itself`);
   }
   if (model == null) return { kind: 'shipped' };
+  if (shipped) return { kind: 'shipped', name: model as PretrainedName };
   if (zoo) {
     return {
       kind: 'zoo',
@@ -41,7 +58,8 @@ export function checkModelArg(model: string | undefined, resolution: string | un
   if (isFolder === false) {
     throw new UsageError(`--model ${model}: is a file; pass the checkpoint folder${basename(model) === 'model.json' ? ' that holds it' : ' (the one with model.json and weights.bin)'}`);
   }
-  throw new UsageError(`--model ${model}: neither a checkpoint folder nor an architecture (${ARCHITECTURES.join(', ')})${suggest(model, ARCHITECTURES)}`);
+  const names = [...SHIPPED_MODELS, ...ARCHITECTURES];
+  throw new UsageError(`--model ${model}: neither a checkpoint folder, a shipped model (${SHIPPED_MODELS.join(', ')}) nor an architecture (${ARCHITECTURES.join(', ')})${suggest(model, names)}`);
 }
 
 /**
@@ -49,9 +67,10 @@ export function checkModelArg(model: string | undefined, resolution: string | un
  * trainer state is released (a new run starts from the weights). The caller disposes the model.
  */
 export async function loadModel(choice: Exclude<ModelChoice, { kind: 'zoo' }>): Promise<{ model: ZooModel; input: InputSpec; source: string }> {
-  const loaded = await loadPretrainedMcunet(choice.kind === 'checkpoint' ? choice.path : undefined);
+  const path = choice.kind === 'checkpoint' ? choice.path : await resolvePretrainedDir(choice.name);
+  const loaded = await loadPretrainedMcunet(path);
   if (loaded.trainerState != null) Trainer.disposeState(loaded.trainerState);
-  return { model: loaded.model, input: loaded.input, source: choice.kind === 'checkpoint' ? choice.path : 'the shipped pretrained checkpoint' };
+  return { model: loaded.model, input: loaded.input, source: choice.kind === 'checkpoint' ? choice.path : `the shipped pretrained checkpoint ${choice.name ?? PRETRAINED_MCUNET_NAME}` };
 }
 
 /**

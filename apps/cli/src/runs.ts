@@ -83,9 +83,12 @@ export async function runInLanes(runs: readonly PlannedRun[], common: string[], 
   return results;
 }
 
-/** Vanilla's analytic activation memory of the last N convolutions, and their names, before any training. */
-export async function vanillaMemory(protocol: 'paper' | 'odl', lastN: number, seed: number): Promise<{ bytes: number; layers: string[] }> {
-  const probe = await FineTuneSession.create({ protocol, method: 'vanilla', lastN, epochs: 0, seed });
+/**
+ * Vanilla's analytic activation memory of the last N layers of a model (a checkpoint folder;
+ * default the shipped MCUNet-in1), and their names, before any training.
+ */
+export async function vanillaMemory(protocol: 'paper' | 'odl', lastN: number, seed: number, model?: string): Promise<{ bytes: number; layers: string[] }> {
+  const probe = await FineTuneSession.create({ protocol, method: 'vanilla', lastN, epochs: 0, seed, model });
   try {
     return { bytes: probe.costs.analyticBytes, layers: probe.layers.filter((l) => l.role === 'compressed').map((l) => l.name) };
   } finally {

@@ -75,8 +75,8 @@ export { readTorchStateDict, inferTorchOptions, createModelFromTorch, loadTorchW
 export type { ReadTorchOptions, TorchStateDict, CreateFromTorchOptions, ModelFromTorch } from './io/torch-weights';
 export { exportTorchWeights, encodeSafetensors, saveTorchWeights } from './io/torch-export';
 export type { ExportTorchOptions } from './io/torch-export';
-export { loadPretrainedMcunet, resolvePretrainedDir, PRETRAINED_MCUNET_NAME } from './pretrained';
-export type { PretrainedModel } from './pretrained';
+export { loadPretrainedMcunet, loadPretrainedVit, resolvePretrainedDir, PRETRAINED_MCUNET_NAME, PRETRAINED_VIT_NAME } from './pretrained';
+export type { PretrainedModel, PretrainedName } from './pretrained';
 export { captureLayerTensors } from './finetune/capture';
 export type { CaptureOptions } from './finetune/capture';
 export { finetune } from './finetune/job';

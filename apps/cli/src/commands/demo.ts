@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '@odl/backend/node';
 import { setupBackend } from '@odl/backend';
 import { getMethod, suggest } from '@odl/core';
-import { registerBuiltinMethods } from '@odl/models';
+import { PRETRAINED_MCUNET_NAME, PRETRAINED_VIT_NAME, registerBuiltinMethods, resolvePretrainedDir, type PretrainedName } from '@odl/models';
 import { barChartSvg, markdownTable, scatterSvg, writePlot } from '@odl/profiler';
 import { RANK_SELECTION_EPSILONS } from '@odl/shortcut';
 import { enumOption, integerOption, numberOption, parseOptions } from '../args';
@@ -21,7 +21,7 @@ type DemoRun = Omit<PlannedRun, 'lastN' | 'budgetBytes'>;
 // r = 2). A run whose method plans its options under a budget (ASI) gets vanilla's memory /
 // --ratio. HOSVD_ε, which decomposes every activation every step, takes one core; the other runs
 // share the other.
-const RUNS: readonly DemoRun[] = [
+const CNN_RUNS: readonly DemoRun[] = [
   { label: 'vanilla', method: 'vanilla', lane: 0 },
   { label: 'asi', method: 'asi', lane: 0 },
   { label: 'asi-int8', method: 'asi', methodOptions: { storage: 'int8', epsilons: [...RANK_SELECTION_EPSILONS] }, lane: 0 },
@@ -29,19 +29,53 @@ const RUNS: readonly DemoRun[] = [
   { label: 'hosvd', method: 'hosvd', methodOptions: { epsilon: 0.8 }, lane: 1 },
 ];
 
+// The transformer job (issue #16): the last N MLP linears of the shipped ViT with vanilla
+// training, ASI (the paper's float32 factors, under the same budget rule), LoRA (rank 4, the
+// baseline WASI is measured against) and WASI (ASI's activations plus the weight subspace at 90 %
+// explained variance), two lanes.
+const VIT_RUNS: readonly DemoRun[] = [
+  { label: 'vanilla', method: 'vanilla', lane: 0 },
+  { label: 'asi', method: 'asi', lane: 1 },
+  { label: 'lora', method: 'lora', methodOptions: { rank: 4 }, lane: 0 },
+  { label: 'wasi', method: 'wasi', methodOptions: { weightEpsilon: 0.9 }, lane: 1 },
+];
+
+/** One main job: the shipped model it fine-tunes, its runs and its defaults. */
+interface DemoJob {
+  /** The shipped checkpoint. */
+  checkpoint: PretrainedName;
+  /** What it is, for the log. */
+  title: string;
+  /** What "the last N" counts, for the log. */
+  layerWord: string;
+  runs: readonly DemoRun[];
+  defaultLayers: number;
+  defaultEpochs: number;
+}
+
+const JOBS = {
+  mcunet: { checkpoint: PRETRAINED_MCUNET_NAME, title: 'MCUNet-in1', layerWord: 'convolutions', runs: CNN_RUNS, defaultLayers: 2, defaultEpochs: 15 },
+  vit: { checkpoint: PRETRAINED_VIT_NAME, title: 'ViT', layerWord: 'MLP linears', runs: VIT_RUNS, defaultLayers: 4, defaultEpochs: 10 },
+} as const satisfies Record<string, DemoJob>;
+
 const HELP = `odl demo — the main job: fine-tune the shipped pretrained MCUNet-in1 (Fashion-MNIST classes
 0-4, 64×64) on the embedded split (classes 5-9) with the paper's protocol — vanilla training, ASI
 (the paper's float32 factors), ASI with int8 storage, HOSVD_ε (ε = 0.8) and the gradient filter
 (r = 2), the same layers — and compare accuracy, activation memory, FLOPs and time.
+With --model vit: the shipped ViT (torchvision's layout, the same data at 32×32), its last N MLP
+linears with vanilla training, ASI, LoRA (r = 4) and WASI (ASI + the weight subspace at 90 %).
 
 ASI's ranks are chosen by the exact budgeted rank selection on a calibration batch; the budget is
 vanilla's activation memory divided by --ratio. The runs go two at a time, one per core.
 
 Options:
-  --runs <labels>     comma-separated subset of ${RUNS.map((r) => r.label).join(', ')} (default all; vanilla always runs)
+  --model <m>         mcunet (default) or vit
+  --runs <labels>     comma-separated subset of the job's runs (default all; vanilla always runs):
+                      mcunet ${CNN_RUNS.map((r) => r.label).join(', ')}; vit ${VIT_RUNS.map((r) => r.label).join(', ')}
   --protocol <p>      paper (default) or odl
-  --layers <n>        N: the last N convolutions (default 2, as the paper's N = 2)
-  --epochs <n>        (default 15, to stay within 5 minutes on 2 cores; the paper runs 50)
+  --layers <n>        N: the last N convolutions (default 2, as the paper's N = 2); with vit the
+                      last N MLP linears (default 4: the last two blocks)
+  --epochs <n>        (default 15, to stay within 5 minutes on 2 cores; the paper runs 50; vit 10)
   --ratio <r>         budget of the runs that plan = vanilla activation memory / r (default 10)
   --budget-mib <MiB>  that budget in MiB (overrides --ratio)
   --seed <n>          (default 0)
@@ -64,6 +98,7 @@ const OUTPUTS: OutputFile[] = [
 /** `odl demo`: the README's main job; writes a report with plots. */
 export async function runDemo(argv: string[]): Promise<void> {
   const o = parseOptions(argv, {
+    model: { type: 'string' },
     runs: { type: 'string' },
     protocol: { type: 'string', default: 'paper' },
     layers: { type: 'string' },
@@ -80,12 +115,13 @@ export async function runDemo(argv: string[]): Promise<void> {
   const str = (k: string) => o[k] as string | undefined;
   const backend = enumOption('backend', str('backend'), BACKENDS, 'wasm');
   const protocol = enumOption('protocol', str('protocol'), ['paper', 'odl'] as const, 'paper');
-  const labels = RUNS.map((r) => r.label);
+  const job: DemoJob = JOBS[enumOption('model', str('model'), ['mcunet', 'vit'] as const, 'mcunet')];
+  const labels = job.runs.map((r) => r.label);
   const wanted = str('runs')?.split(',').map((s) => s.trim());
   for (const w of wanted ?? []) if (!labels.includes(w)) throw new UsageError(`--runs: unknown run '${w}'${suggest(w, labels)}; runs: ${labels.join(', ')}`);
-  const runs = RUNS.filter((r) => r.label === 'vanilla' || wanted == null || wanted.includes(r.label));
-  const lastN = integerOption('layers', str('layers'), 2, 1, 10_000);
-  const epochs = integerOption('epochs', str('epochs'), 15, 1, 10_000);
+  const runs = job.runs.filter((r) => r.label === 'vanilla' || wanted == null || wanted.includes(r.label));
+  const lastN = integerOption('layers', str('layers'), job.defaultLayers, 1, 10_000);
+  const epochs = integerOption('epochs', str('epochs'), job.defaultEpochs, 1, 10_000);
   const seed = integerOption('seed', str('seed'), 0, 0, 2 ** 31);
   const ratio = numberOption('ratio', str('ratio'), 10, 1, 1e6);
   const budgetMib = str('budget-mib') != null ? numberOption('budget-mib', str('budget-mib'), 0, 1e-9, 2 ** 20) : undefined;
@@ -95,12 +131,13 @@ export async function runDemo(argv: string[]): Promise<void> {
   const started = Date.now();
 
   // The budget: vanilla's analytic activation memory of the same layers, counted before training.
-  const { bytes: vanillaBytes, layers: layerNames } = await vanillaMemory(protocol, lastN, seed);
+  const modelDir = await resolvePretrainedDir(job.checkpoint);
+  const { bytes: vanillaBytes, layers: layerNames } = await vanillaMemory(protocol, lastN, seed, modelDir);
   const budgetBytes = budgetMib != null ? Math.floor(budgetMib * 2 ** 20) : Math.floor(vanillaBytes / ratio);
-  say(`odl demo on ${info.backend}: protocol ${protocol}, the last ${lastN} convolutions (${layerNames.join(', ')}), ${epochs} epochs, two runs at a time`);
+  say(`odl demo on ${info.backend}: the shipped ${job.title}, protocol ${protocol}, the last ${lastN} ${job.layerWord} (${layerNames.join(', ')}), ${epochs} epochs, two runs at a time`);
   say(`budget of the runs that plan: ${(budgetBytes / 2 ** 20).toFixed(4)} MiB${budgetMib == null ? ` (vanilla's ${(vanillaBytes / 2 ** 20).toFixed(4)} MiB / ${ratio})` : ''}\n`);
 
-  const common = ['--protocol', protocol, '--epochs', String(epochs), '--seed', String(seed), '--backend', backend];
+  const common = ['--model', job.checkpoint, '--protocol', protocol, '--epochs', String(epochs), '--seed', String(seed), '--backend', backend];
   const planned = runs.map((r): PlannedRun => ({ ...r, lastN, budgetBytes: getMethod(r.method).planner != null ? budgetBytes : undefined }));
   const results = await runInLanes(planned, common, say);
   const ordered = runs.map((r) => results.get(r.label)!);
@@ -129,11 +166,11 @@ export async function runDemo(argv: string[]): Promise<void> {
     schemaVersion: 2,
     kind: 'odl-demo',
     backend: info.backend,
-    config: { protocol, lastN, layers: layerNames, epochs, seed, budgetBytes, ratio },
+    config: { model: job.checkpoint, protocol, lastN, layers: layerNames, epochs, seed, budgetBytes, ratio },
     results: ordered,
     wallSeconds: (Date.now() - started) / 1000,
   };
-  await writeFileAtomic(join(outDir, 'report.md'), `# odl demo\n\n${table}\n\n${verdict}\n`);
+  await writeFileAtomic(join(outDir, 'report.md'), `# odl demo (${job.title})\n\n${table}\n\n${verdict}\n`);
   await writePlots(outDir, ordered);
   await writeFileAtomic(join(outDir, 'report.json'), JSON.stringify(report, null, 2));
 

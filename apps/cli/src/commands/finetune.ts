@@ -13,7 +13,7 @@ import { checkDataArgs, loadUserData, DATA_FORMATS, type LoadedData } from '../d
 import { UsageError } from '../errors';
 import { LossWatch } from '../loss-watch';
 import { flagConfig, foreignFlags, methodByName, methodFlags, methodHelp, methodOptionsFrom, type MethodFlag } from '../method-options';
-import { checkExportArg, checkBnEpsArg, checkModelArg, checkWeightsArg, loadModel, loadZooWeights, withDefaultResolution } from '../model-arg';
+import { SHIPPED_MODELS, checkExportArg, checkBnEpsArg, checkModelArg, checkWeightsArg, loadModel, loadZooWeights, withDefaultResolution } from '../model-arg';
 import { jsonMatching, prepareOutputFolder, type OutputFile } from '../out-dir';
 import { emitJson, print, ProgressBar, say, showProgress, warn } from '../output';
 import { loadPlugins } from '../plugins';
@@ -58,8 +58,9 @@ const COMMON = {
 const HELP = `odl finetune — fine-tune the last N layers of a model with a training method
 
 Options:
-  --model <name|dir>    the shipped pretrained MCUNet-in1 (default), a checkpoint folder, or a zoo
-                        architecture trained from scratch: ${ARCHITECTURES.join(', ')}
+  --model <name|dir>    a shipped pretrained model: ${SHIPPED_MODELS.join(' (default), ')} (a ViT);
+                        a checkpoint folder; or a zoo architecture trained from scratch:
+                        ${ARCHITECTURES.join(', ')}
   --weights <file>      pretrained PyTorch weights for a zoo architecture: a state dict saved by
                         torch.save (.pth) or a .safetensors file, torchvision names (MCUNet-in1:
                         the MCUNet zoo's too); classes, input channels and MobileNetV2's width are

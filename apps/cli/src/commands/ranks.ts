@@ -7,7 +7,7 @@ import { enumOption, integerOption, parseOptions, scanFlag } from '../args';
 import { checkDataArgs, DATA_FORMATS, loadUserData } from '../data';
 import { UsageError } from '../errors';
 import { flagConfig, methodByName, methodFlags, methodHelp } from '../method-options';
-import { checkBnEpsArg, checkModelArg, checkWeightsArg, loadModel, loadZooWeights, withDefaultResolution } from '../model-arg';
+import { SHIPPED_MODELS, checkBnEpsArg, checkModelArg, checkWeightsArg, loadModel, loadZooWeights, withDefaultResolution } from '../model-arg';
 import { jsonMatching, prepareOutputFolder } from '../out-dir';
 import { emitJson, print, say } from '../output';
 import { markdownTable } from '@odl/profiler';
@@ -42,8 +42,8 @@ the perplexity table of the fine-tuned layers and choose ranks for a memory budg
 over budget), without training
 
 Options:
-  --model <dir|name>   checkpoint folder (default: the shipped pretrained MCUNet-in1), or a zoo
-                       architecture with --weights
+  --model <dir|name>   checkpoint folder, a shipped model (${SHIPPED_MODELS.join(', ')}; default
+                       the first), or a zoo architecture with --weights
   --weights <file>     pretrained PyTorch weights (.pth or .safetensors) of a zoo architecture; see
                        odl finetune --help
   --bn-eps <number>    BatchNorm ε of the --weights (default: 1e-3 for the MCUNet zoo's names, else

@@ -1,0 +1,169 @@
+"""Pretrains a small ViT (torchvision VisionTransformer layout and names) on Fashion-MNIST classes 0-4.
+
+Dev-time script (PyTorch from Debian's python3-torch / python3-torchvision, never a runtime or test
+dependency of odl). It writes a PyTorch state_dict that odl imports through its own weights loader
+(packages/models/scripts/import-pretrained-vit.ts turns it into the shipped checkpoint).
+
+Input preparation is odl's `InputSpec` for the model: the 28x28 image resized bilinearly with
+half-pixel centres (PyTorch's interpolate(align_corners=False) = odl's resizeBilinear) to 32x32,
+scaled to [0, 1], normalised with mean 0.286 and std 0.353; one channel.
+
+Run: /usr/bin/python3 packages/models/scripts/pretrain-vit.py --out /tmp/vit-fmnist04 [--epochs 15]
+"""
+import argparse
+import gzip
+import json
+import math
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torchvision.models.vision_transformer import VisionTransformer
+
+p = argparse.ArgumentParser()
+p.add_argument('--data', default='/usr/share/datasets/fashion-mnist')
+p.add_argument('--out', required=True)
+p.add_argument('--epochs', type=int, default=15)
+p.add_argument('--batch', type=int, default=128)
+p.add_argument('--lr', type=float, default=2e-3)
+p.add_argument('--weight-decay', type=float, default=0.05)
+p.add_argument('--seed', type=int, default=0)
+p.add_argument('--threads', type=int, default=2)
+p.add_argument('--image-size', type=int, default=32)
+p.add_argument('--patch', type=int, default=4)
+p.add_argument('--hidden', type=int, default=64)
+p.add_argument('--layers', type=int, default=4)
+p.add_argument('--heads', type=int, default=4)
+p.add_argument('--mlp', type=int, default=128)
+p.add_argument('--limit', type=int, default=0, help='images per split (0: all); for a quick check')
+a = p.parse_args()
+
+torch.manual_seed(a.seed)
+np.random.seed(a.seed)
+torch.set_num_threads(a.threads)
+CLASSES = [0, 1, 2, 3, 4]
+MEAN, STD = 0.286, 0.353
+
+
+def read_idx(path):
+    with gzip.open(path, 'rb') as f:
+        buf = f.read()
+    if buf[0] != 0 or buf[1] != 0 or buf[2] != 8:
+        raise ValueError(f'{path}: not an unsigned-byte IDX file')
+    rank = buf[3]
+    dims = [int.from_bytes(buf[4 + 4 * i:8 + 4 * i], 'big') for i in range(rank)]
+    return np.frombuffer(buf, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
+
+
+def load(prefix):
+    img = read_idx(os.path.join(a.data, f'{prefix}-images-idx3-ubyte.gz'))
+    lab = read_idx(os.path.join(a.data, f'{prefix}-labels-idx1-ubyte.gz'))
+    keep = np.isin(lab, CLASSES)
+    x, y = img[keep], lab[keep].astype(np.int64)
+    if a.limit:
+        x, y = x[:a.limit], y[:a.limit]
+    x = torch.from_numpy(x.astype(np.float32) / 255.0).unsqueeze(1)  # [N, 1, 28, 28]
+    x = F.interpolate(x, size=(a.image_size, a.image_size), mode='bilinear', align_corners=False)
+    x = (x - MEAN) / STD
+    y = torch.from_numpy(np.array([CLASSES.index(v) for v in y], dtype=np.int64))
+    return x, y
+
+
+train_x, train_y = load('train')
+test_x, test_y = load('t10k')
+print(f'train {len(train_y)} images, test {len(test_y)} images, {a.image_size}x{a.image_size}', flush=True)
+
+model = VisionTransformer(image_size=a.image_size, patch_size=a.patch, num_layers=a.layers, num_heads=a.heads,
+                          hidden_dim=a.hidden, mlp_dim=a.mlp, num_classes=len(CLASSES))
+# One input channel: the data is grayscale (torchvision's conv_proj takes 3; same name, same init).
+model.conv_proj = nn.Conv2d(1, a.hidden, kernel_size=a.patch, stride=a.patch)
+fan_in = model.conv_proj.in_channels * a.patch * a.patch
+nn.init.trunc_normal_(model.conv_proj.weight, std=math.sqrt(1 / fan_in))
+nn.init.zeros_(model.conv_proj.bias)
+
+opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=a.weight_decay)
+steps_per_epoch = math.ceil(len(train_y) / a.batch)
+total = a.epochs * steps_per_epoch
+warmup = min(200, total // 10)
+sched = torch.optim.lr_scheduler.LambdaLR(
+    opt, lambda s: (s + 1) / warmup if s < warmup else 0.5 * (1 + math.cos(math.pi * (s - warmup) / max(1, total - warmup))))
+max_shift = round(2 * a.image_size / 28)
+
+
+def augment(x):
+    # random shifts of about 2 source pixels (zero padding in normalised units = background) and flips
+    b = x.shape[0]
+    pad = F.pad(x, (max_shift,) * 4, value=-MEAN / STD)
+    dx = np.random.randint(0, 2 * max_shift + 1, size=b)
+    dy = np.random.randint(0, 2 * max_shift + 1, size=b)
+    out = torch.stack([pad[i, :, dy[i]:dy[i] + a.image_size, dx[i]:dx[i] + a.image_size] for i in range(b)])
+    flip = torch.from_numpy(np.random.rand(b) < 0.5)
+    out[flip] = out[flip].flip(-1)
+    return out
+
+
+def evaluate():
+    model.eval()
+    correct, loss = 0, 0.0
+    with torch.no_grad():
+        for i in range(0, len(test_y), 500):
+            logits = model(test_x[i:i + 500])
+            loss += F.cross_entropy(logits, test_y[i:i + 500], reduction='sum').item()
+            correct += (logits.argmax(1) == test_y[i:i + 500]).sum().item()
+    model.train()
+    return correct / len(test_y), loss / len(test_y)
+
+
+history = []
+t0 = time.time()
+for epoch in range(a.epochs):
+    perm = torch.randperm(len(train_y))
+    run = 0.0
+    for s in range(steps_per_epoch):
+        idx = perm[s * a.batch:(s + 1) * a.batch]
+        logits = model(augment(train_x[idx]))
+        loss = F.cross_entropy(logits, train_y[idx])
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        run += loss.item()
+        if (s + 1) % 25 == 0:
+            print(f'  epoch {epoch + 1} step {s + 1}/{steps_per_epoch} loss {loss.item():.4f} {time.time() - t0:.0f} s', flush=True)
+    top1, test_loss = evaluate()
+    history.append({'epoch': epoch + 1, 'trainLoss': run / steps_per_epoch, 'testTop1': top1, 'testLoss': test_loss})
+    print(f'epoch {epoch + 1}: train loss {run / steps_per_epoch:.4f}, test top-1 {100 * top1:.2f}% '
+          f'loss {test_loss:.4f}, {time.time() - t0:.0f} s', flush=True)
+
+os.makedirs(a.out, exist_ok=True)
+model.eval()
+torch.save(model.state_dict(), os.path.join(a.out, 'model.pth'))
+# two test images with their logits: the importer checks odl's logits against these
+with torch.no_grad():
+    check_x = test_x[:2]
+    check_logits = model(check_x)
+meta = {
+    'description': 'ViT (torchvision VisionTransformer layout) pretrained on Fashion-MNIST classes 0-4',
+    'classes': CLASSES,
+    'config': {'imageSize': a.image_size, 'patchSize': a.patch, 'hiddenDim': a.hidden, 'numLayers': a.layers,
+               'numHeads': a.heads, 'mlpDim': a.mlp, 'inputChannels': 1, 'numClasses': len(CLASSES)},
+    'input': {'height': a.image_size, 'width': a.image_size, 'channels': 1, 'resize': 'bilinear', 'mean': MEAN, 'std': STD},
+    'training': {'epochs': a.epochs, 'batchSize': a.batch, 'optimizer': 'AdamW', 'lr': a.lr, 'weightDecay': a.weight_decay,
+                 'schedule': f'linear warm-up {warmup} steps then cosine per step', 'clipNorm': 1.0,
+                 'augment': f'random shifts <= {max_shift} px, horizontal flips', 'seed': a.seed,
+                 'torch': torch.__version__, 'threads': a.threads},
+    'trainImages': len(train_y), 'testImages': len(test_y),
+    'testTop1': history[-1]['testTop1'], 'testLoss': history[-1]['testLoss'],
+    'trainSeconds': round(time.time() - t0), 'history': history,
+    'check': {'inputsNCHW': check_x.numpy().reshape(-1).tolist(), 'shapeNCHW': list(check_x.shape),
+              'logits': check_logits.numpy().reshape(-1).tolist()},
+}
+tmp = os.path.join(a.out, 'meta.json.tmp')
+with open(tmp, 'w') as f:
+    json.dump(meta, f)
+os.replace(tmp, os.path.join(a.out, 'meta.json'))
+print(f'saved {a.out}: test top-1 {100 * history[-1]["testTop1"]:.2f}%')
