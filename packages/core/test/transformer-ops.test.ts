@@ -1,6 +1,5 @@
 // Forward values and every gradient of the transformer ops against plain Float64 references
-// (@odl/test-utils transformer-reference), on cpu and wasm (docs/method.md, "Transformer ops:
-// what each keeps for backward").
+// (@odl/test-utils transformer-reference), on cpu and wasm (docs/method.md §8).
 import { setupBackend, tf } from '@odl/backend';
 import {
   attentionF64,

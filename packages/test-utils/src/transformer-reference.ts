@@ -1,7 +1,7 @@
 // Float64 references for the transformer ops of @odl/core (layerNorm, gelu, attention,
-// frozenLinear), written from the definitions in plain loops (docs/method.md, "Transformer ops:
-// what each keeps for backward"). Backward passes are Jacobian-vector products written out from
-// each op's Jacobian, not the factored formulas the ops use, and no tfjs is involved.
+// frozenLinear), written from the definitions in plain loops (docs/method.md §8). Backward passes
+// are Jacobian-vector products written out from each op's Jacobian, not the factored formulas the
+// ops use, and no tfjs is involved.
 
 /** erf(x) in Float64: Maclaurin series for |x| < 2.5, the continued fraction of erfc beyond (error < 1e-14). */
 export function erfF64(x: number): number {

@@ -48,7 +48,7 @@ function scores(q: tf.Tensor4D, k: tf.Tensor4D, scale: number, bias: tf.Tensor |
 /** The softmax of `s` over its last axis as `e/rowSum` with `e = exp(s − rowMax)` (the same kernels with and without the tape). */
 function softmaxParts(s: tf.Tensor4D): { rowMax: tf.Tensor4D; e: tf.Tensor4D; rowSum: tf.Tensor4D } {
   const rowMax = tf.max(s, 3, true);
-  const e = tf.exp(tf.sub(s, rowMax));
+  const e = tf.exp(tf.sub(s, rowMax)) as tf.Tensor4D;
   return { rowMax, e, rowSum: tf.sum(e, 3, true) };
 }
 
@@ -69,7 +69,7 @@ function reduceToBias(dScores: tf.Tensor4D, bias: tf.Tensor): tf.Tensor {
  * (and `bias`, when given, at its own shape), and recomputes the probabilities `P = exp(S − L)`
  * from them (as FlashAttention does) instead of keeping P (B·heads·Nq·Nk floats):
  * `4·(q.size + k.size + v.size + B·heads·Nq [+ bias.size])` bytes on the tape. Gradients
- * (docs/method.md, "Transformer ops: what each keeps for backward"): `dv = Pᵀ·dy`,
+ * (docs/method.md §8): `dv = Pᵀ·dy`,
  * `dP = dy·vᵀ`, `dS = P ⊙ (dP − rowsum(P ⊙ dP))`, `dq = scale·dS·k`, `dk = scale·dSᵀ·q`,
  * `dbias = dS` summed over bias's broadcast axes.
  *
