@@ -47,9 +47,9 @@ function scores(q: tf.Tensor4D, k: tf.Tensor4D, scale: number, bias: tf.Tensor |
 
 /** The softmax of `s` over its last axis as `e/rowSum` with `e = exp(s − rowMax)` (the same kernels with and without the tape). */
 function softmaxParts(s: tf.Tensor4D): { rowMax: tf.Tensor4D; e: tf.Tensor4D; rowSum: tf.Tensor4D } {
-  const rowMax = tf.max(s, 3, true);
+  const rowMax = tf.max(s, 3, true) as tf.Tensor4D;
   const e = tf.exp(tf.sub(s, rowMax)) as tf.Tensor4D;
-  return { rowMax, e, rowSum: tf.sum(e, 3, true) };
+  return { rowMax, e, rowSum: tf.sum(e, 3, true) as tf.Tensor4D };
 }
 
 /** Sums a gradient of the scores' shape over the axes `bias` was broadcast along, back to `bias`'s shape. */
