@@ -192,7 +192,7 @@ export interface ModelLayerSpec {
  * Names of the architectures of the zoo: CNNs, and vision transformers in torchvision's
  * `VisionTransformer` layout (`'vit-b-32'`: ViT-B/32; `'vit'`: any size, from `ZooOptions.vit`).
  */
-export type ArchitectureName = 'mcunet-in1' | 'mobilenetv2' | 'resnet18' | 'resnet34';
+export type ArchitectureName = 'mcunet-in1' | 'mobilenetv2' | 'resnet18' | 'resnet34' | 'vit' | 'vit-b-32';
 
 /**
  * What builds a vision transformer (torchvision's `VisionTransformer` arguments): square images of
