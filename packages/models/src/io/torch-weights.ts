@@ -184,6 +184,8 @@ export interface ModelFromTorch {
  * report.batchNormEpsilon;      // 1e-5 (torchvision names)
  * const mcunet = await createModelFromTorch('mcunet-in1', './mcunet-in1.pth');
  * mcunet.report.batchNormEpsilon; // 1e-3 (MCUNet zoo names)
+ * const small = await createModelFromTorch('vit', './vit.pth', { zoo: { vit: { numHeads: 4 } } });
+ * small.model.config.vit; // sizes read from the file, heads as given
  * ```
  */
 export async function createModelFromTorch(
