@@ -84,6 +84,12 @@ function shapesFit(model: ZooModel, tensors: Map<string, SafetensorsTensor>): bo
   return true;
 }
 
+/** What {@link inferTorchOptions} reads from a state dict. */
+export interface InferredTorchOptions extends Required<Pick<ZooOptions, 'numClasses' | 'inputChannels' | 'widthMultiplier'>> {
+  /** A ViT's sizes the file shows (not `numHeads` nor `layerNormEpsilon`, which a state dict does not store); absent for CNNs. */
+  vit?: Partial<VitConfig>;
+}
+
 /**
  * The zoo options of the model a state dict was saved from: classes from the classifier's
  * weight, input channels from the stem convolution's, and for MobileNetV2 the width multiplier
@@ -100,10 +106,7 @@ function shapesFit(model: ZooModel, tensors: Map<string, SafetensorsTensor>): bo
  * inferTorchOptions('mobilenetv2', tensors); // { numClasses: 5, inputChannels: 3, widthMultiplier: 0.25 }
  * ```
  */
-export function inferTorchOptions(
-  architecture: ArchitectureName,
-  tensors: Map<string, SafetensorsTensor>,
-): Required<Pick<ZooOptions, 'numClasses' | 'inputChannels' | 'widthMultiplier'>> & { vit?: Partial<VitConfig> } {
+export function inferTorchOptions(architecture: ArchitectureName, tensors: Map<string, SafetensorsTensor>): InferredTorchOptions {
   const find = (names: string[], what: string, rank: number): number[] => {
     for (const n of names) {
       const t = tensors.get(n);
