@@ -153,6 +153,7 @@ describe('transformer ops: typed errors that name the fix', () => {
       expect(() => attention(q, q, q, { bias: tf.ones([3, 3, 5, 5]) })).toThrow(/does not broadcast.*\[1, 3, 5, 5\] or \[2, 1, 5, 5\]/);
       expect(() => attention(q, q, q, { bias: tf.ones([1, 1, 2, 3, 5, 5]) })).toThrow(ShapeError);
       expect(() => attention(q, q, q, { scale: 0 })).toThrow(ArgumentError);
+      expect(attention(q, q, q, { bias: null as unknown as tf.Tensor }).shape).toEqual([2, 3, 5, 4]); // null from JavaScript: no bias
       expect(() => attention(q, q, q, { scale: Number.NaN })).toThrow(/omit it for 1\/√d = 0\.5/);
     });
   });

@@ -68,10 +68,10 @@ function reduceToBias(dScores: tf.Tensor4D, bias: tf.Tensor): tf.Tensor {
  * Backward keeps q, k, v and the per-row log-sum-exp `L = log Σ_j exp(S_ij)` of the scores S
  * (and `bias`, when given, at its own shape), and recomputes the probabilities `P = exp(S − L)`
  * from them (as FlashAttention does) instead of keeping P (B·heads·Nq·Nk floats):
- * `4·(q.size + k.size + v.size + B·heads·Nq [+ bias.size])` bytes on the tape. Gradients
- * (docs/method.md §8): `dv = Pᵀ·dy`,
- * `dP = dy·vᵀ`, `dS = P ⊙ (dP − rowsum(P ⊙ dP))`, `dq = scale·dS·k`, `dk = scale·dSᵀ·q`,
- * `dbias = dS` summed over bias's broadcast axes.
+ * `4·(q.size + k.size + v.size + B·heads·Nq [+ bias.size])` bytes on the tape (q, k, v as
+ * distinct tensors). Gradients (docs/method.md §8): `dv = Pᵀ·dy`, `dP = dy·vᵀ`,
+ * `dS = P ⊙ (dP − rowsum(P ⊙ dP))`, `dq = scale·dS·k`, `dk = scale·dSᵀ·q`, `dbias = dS` summed
+ * over bias's broadcast axes.
  *
  * @param q - queries, float32 `[B, heads, Nq, d]`
  * @param k - keys, float32 `[B, heads, Nk, d]`
@@ -85,7 +85,7 @@ function reduceToBias(dScores: tf.Tensor4D, bias: tf.Tensor): tf.Tensor {
  * ```
  */
 export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, options: AttentionOptions = {}): tf.Tensor4D {
-  const bias = options.bias;
+  const bias = options.bias ?? undefined; // null (from JavaScript callers) means no bias
   const scale = options.scale ?? (q instanceof tf.Tensor && q.rank === 4 ? 1 / Math.sqrt(q.shape[3]) : NaN);
   checkAttentionInputs(q, k, v, scale, bias);
   if (!isRecordingGradients()) {
