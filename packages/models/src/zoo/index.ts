@@ -2,13 +2,15 @@ import { ArgumentError } from '@odl/backend';
 import { mcunetIn1, mobileNetV2 } from './mobile';
 import type { ZooModel } from './model';
 import { resnet18, resnet34 } from './resnet';
+import { vit, vitB32 } from './vit';
 import type { ArchitectureName, ModelLayerSpec, ZooOptions } from './types';
 
 /** Names accepted by {@link createModel}. */
-export const ARCHITECTURES: readonly ArchitectureName[] = ['mcunet-in1', 'mobilenetv2', 'resnet18', 'resnet34'];
+export const ARCHITECTURES: readonly ArchitectureName[] = ['mcunet-in1', 'mobilenetv2', 'resnet18', 'resnet34', 'vit', 'vit-b-32'];
 
 /**
- * Builds a zoo model by architecture name, He-normal initialised from `options.seed`.
+ * Builds a zoo model by architecture name, initialised from `options.seed` (He-normal; a ViT's
+ * sizes from `options.vit`).
  *
  * @example
  * ```ts
@@ -25,6 +27,10 @@ export function createModel(architecture: ArchitectureName, options: ZooOptions 
       return resnet18(options);
     case 'resnet34':
       return resnet34(options);
+    case 'vit':
+      return vit(options);
+    case 'vit-b-32':
+      return vitB32(options);
     default:
       throw new ArgumentError(`createModel: unknown architecture '${String(architecture)}'; use one of ${ARCHITECTURES.join(', ')}`);
   }
