@@ -181,7 +181,7 @@ describe('the weight basis', () => {
     expect(r).toBeGreaterThan(1);
     expect(r).toBeLessThan(12);
     for (let step = 0; step < 10; step++) {
-      const next = tf.tidy(() => tf.add(w, randn([24, 12], 100 + step, 0.2)));
+      const next = tf.tidy(() => tf.add(w, randn([24, 12], 100 + step, 0.2)) as tf.Tensor2D);
       w.assign(next);
       next.dispose();
       p.afterUpdate(w);
