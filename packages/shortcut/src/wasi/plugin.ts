@@ -52,7 +52,10 @@ export const wasiWeightAdapter: WeightAdapter<WasiOptions> = {
  * await finetune({ method: 'wasi', methodOptions: { weightEpsilon: 0.9 }, lastN: 2 });
  * ```
  */
-export const wasiPlugin: MethodPlugin<WasiOptions> & { readonly planner: MethodPlanner<WasiOptions> } = {
+export const wasiPlugin: MethodPlugin<WasiOptions> & {
+  /** WASI's planner: ASI's on ASI's part of the options ({@link wasiPlanner}). */
+  readonly planner: MethodPlanner<WasiOptions>;
+} = {
   specificationVersion: SPECIFICATION_VERSION,
   name: 'wasi',
   description: "WASI: ASI's activation compression plus a weight subspace (truncated SVD, refreshed by subspace iteration after each step)",
