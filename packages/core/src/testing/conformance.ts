@@ -212,7 +212,7 @@ export function checkMethodConformance<O>(plugin: MethodPlugin<O>, cases: readon
   const fail = (caseName: string, check: ConformanceCheck, detail: string): never => {
     throw new ConformanceError(method, caseName, check, detail);
   };
-  if (plugin == null || (typeof plugin.create !== 'function' && plugin.weights == null)) fail('(plugin)', 'options', 'the plugin has neither create(geometry, options) nor weights: nothing to check');
+  if (plugin == null || (typeof plugin.create !== 'function' && plugin.weights == null)) fail('(plugin)', 'options', 'the plugin has no create(geometry, options) and no weights: nothing to check');
   if (!Array.isArray(cases) || cases.length === 0) fail('(plugin)', 'options', 'no cases given; give at least one layer per supported kind');
   const steps = options.steps ?? 3;
   if (!Number.isInteger(steps) || steps < 2) fail('(plugin)', 'tensors', `steps must be an integer ≥ 2, got ${steps}`);
