@@ -258,7 +258,9 @@ export interface WeightParameterization {
   readonly trainable: Readonly<Record<string, tf.Variable>>;
   /**
    * The layer's effective weight for this step, with the layer's weight shape, computed with
-   * differentiable ops from `base` (frozen) and {@link WeightParameterization.trainable}.
+   * differentiable ops from `base` (frozen) and {@link WeightParameterization.trainable}. (A
+   * method may list the layer's own weight variable in `trainable` to train it in place, as WASI
+   * does, docs/method.md §9; it then must not dispose it.)
    */
   weight(base: tf.Tensor): tf.Tensor;
   /** Called after each optimizer update (e.g. a basis refresh); optional. */
