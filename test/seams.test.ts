@@ -37,7 +37,14 @@ function grep(paths: string[], pattern: RegExp): string[] {
 
 // Each built-in compression method, with the package that owns it ('vanilla', the reference
 // every method is compared with, may be named as such).
-const OWNERS: Record<string, string> = { asi: 'packages/shortcut', hosvd: 'packages/lowrank', svd: 'packages/lowrank', 'gradient-filter': 'packages/lowrank' };
+const OWNERS: Record<string, string> = {
+  asi: 'packages/shortcut',
+  wasi: 'packages/shortcut',
+  hosvd: 'packages/lowrank',
+  svd: 'packages/lowrank',
+  'gradient-filter': 'packages/lowrank',
+  lora: 'packages/lowrank',
+};
 const CODE = /\.(ts|tsx|mjs|js)$/;
 
 describe('seams', () => {

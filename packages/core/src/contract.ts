@@ -156,6 +156,18 @@ export interface LayerCost {
   backwardFlops: number;
   /** The terms summed into `forwardFlops` and `backwardFlops`, when the method lists them. */
   terms?: CostTerm[];
+  /**
+   * Weight-side methods (docs/architecture.md §3): elements the layer's weight occupies across
+   * steps under the method, the frozen base included (LoRA: W, A and B; WASI: W and its basis L).
+   * Absent: the plain weight (`weightShape`'s product). Transient products formed within a step
+   * are not counted.
+   */
+  weightElements?: number;
+  /**
+   * Weight-side methods: elements of the variables the optimizer updates in place of the weight
+   * (LoRA: A and B); gradients and optimizer slots scale with it. Absent: the plain weight.
+   */
+  trainableElements?: number;
 }
 
 /** Where a layer sits in the fine-tuned part, as {@link MethodPlugin.layerOptions} sees it. */
@@ -246,7 +258,9 @@ export interface WeightParameterization {
   readonly trainable: Readonly<Record<string, tf.Variable>>;
   /**
    * The layer's effective weight for this step, with the layer's weight shape, computed with
-   * differentiable ops from `base` (frozen) and {@link WeightParameterization.trainable}.
+   * differentiable ops from `base` (frozen) and {@link WeightParameterization.trainable}. (A
+   * method may list the layer's own weight variable in `trainable` to train it in place, as WASI
+   * does, docs/method.md §10; it then must not dispose it.)
    */
   weight(base: tf.Tensor): tf.Tensor;
   /** Called after each optimizer update (e.g. a basis refresh); optional. */

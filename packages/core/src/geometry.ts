@@ -233,3 +233,21 @@ export function convParams(g: LayerGeometry): ConvParams {
   const pad = resolvePadding(g.pad ?? 'valid', [g.inputShape[1], g.inputShape[2]], kernel, strides, dilations);
   return { strides, dilations, pad, groups: g.kind === 'conv2d' ? (g.groups ?? 1) : 1, kernel };
 }
+
+/**
+ * The weight of a dense or conv2d layer seen as one matrix `[rows, cols]` (its row-major reshape,
+ * no copy of values): dense `[I, O]` as is; conv2d HWIO `[KH, KW, C/groups, C']` as
+ * `[KH·KW·C/groups, C']`, the rows an output channel reads. Weight-side methods (LoRA's
+ * `W + A·B`, WASI's basis; docs/architecture.md §3) re-parameterise this matrix. A depthwise
+ * weight `[KH, KW, C, m]` has no such matrix (m outputs per channel): `ArgumentError`.
+ *
+ * @example
+ * ```ts
+ * weightMatrixShape(conv2dGeometry([1, 8, 8, 4], [3, 3, 4, 6])); // [36, 6]
+ * ```
+ */
+export function weightMatrixShape(g: LayerGeometry): [number, number] {
+  if (g.kind === 'dense') return [g.weightShape[0], g.weightShape[1]];
+  if (g.kind === 'conv2d') return [g.weightShape[0] * g.weightShape[1] * g.weightShape[2], g.weightShape[3]];
+  throw new ArgumentError(`weightMatrixShape: a ${g.kind} weight [${g.weightShape.join(', ')}] is not a matrix of inputs × output channels; only dense and conv2d weights are`);
+}

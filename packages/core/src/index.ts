@@ -12,6 +12,7 @@ export {
   convOutputSize,
   convParams,
   toTfjsPadding,
+  weightMatrixShape,
 } from './geometry';
 export type { ConvOptions, ConvParams } from './geometry';
 export {

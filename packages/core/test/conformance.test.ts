@@ -107,3 +107,57 @@ describe('checkMethodConformance', () => {
     expect(() => checkMethodConformance(vanillaPlugin, [])).toThrow(/no cases given/);
   });
 });
+
+describe('checkMethodConformance on a weight side', () => {
+  // y = x·(W ⊙ s): one trainable scale per output channel (a weight-only plugin, vanilla's input).
+  function scalePlugin(edit: { merge?: (w: tf.Tensor, s: tf.Variable) => tf.Tensor; leak?: boolean; ignoreState?: boolean } = {}): MethodPlugin<Record<string, unknown>> {
+    return {
+      specificationVersion: SPECIFICATION_VERSION,
+      name: 'test-scale',
+      description: 'a trained scale per output channel',
+      supports: ['conv2d', 'dense'],
+      options: [],
+      weights: {
+        create(base, _g, options) {
+          rejectUnknownOptions('test-scale', [], options);
+          const s = tf.tidy(() => tf.variable(tf.ones([base.shape[base.rank - 1]!]), true));
+          return {
+            trainable: { scale: s },
+            weight: (w) => tf.mul(w, s),
+            merge: (w) => (edit.merge ?? ((x, v) => tf.mul(x, v)))(w, s),
+            afterUpdate: () => void (edit.leak ? tf.keep(tf.zeros([1])) : null),
+            getState: () => ({ tensors: { scale: tf.clone(s) }, values: {} }),
+            setState: (st) => (edit.ignoreState ? undefined : s.assign(st.tensors.scale!)),
+            dispose: () => s.dispose(),
+          };
+        },
+      },
+      cost: (g, o, mode) => ({ ...vanillaPlugin.cost(g, o, mode), trainableElements: g.weightShape[g.weightShape.length - 1]! }),
+    };
+  }
+  const weightCases = CASES.filter((c) => c.geometry.kind !== 'depthwise');
+
+  it('passes a correct weight-only plugin (the activation side checked with the vanilla compressor)', () => {
+    const report = checkMethodConformance(scalePlugin(), weightCases);
+    for (const c of report.cases) {
+      expect(c.weights!.trainableElements).toBe(c.kind === 'dense' ? (c.name === 'dense 2-D' ? 4 : 6) : c.name.includes('grouped') ? 6 : 5);
+      expect(c.weights!.stateful).toBe(true);
+    }
+  });
+
+  it('names the failing weight check: merge, leaks, state', () => {
+    const fails = (plugin: MethodPlugin<Record<string, unknown>>, check: string, message: RegExp) => {
+      try {
+        checkMethodConformance(plugin, weightCases);
+        expect.unreachable('the check should fail');
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConformanceError);
+        expect((e as ConformanceError).check).toBe(check);
+        expect((e as Error).message).toMatch(message);
+      }
+    };
+    fails(scalePlugin({ merge: (w) => tf.clone(w) }), 'weights', /merge\(base\) differs/);
+    fails(scalePlugin({ leak: true }), 'tensors', /weight-side steps/);
+    fails(scalePlugin({ ignoreState: true }), 'weights', /after setState\(getState\(\)\) the merged weight differs/);
+  });
+});

@@ -1,6 +1,6 @@
 /**
  * @odl/lowrank: vanilla's baselines as method plugins of `@odl/core` (contract version 2):
- * HOSVD_ε, SVD_ε and the gradient filter, each with its options, its compressor and its cost
+ * HOSVD_ε, SVD_ε, the gradient filter and LoRA (a weight-side method), each with its options, its compressor and its cost
  * model (docs/architecture.md §2).
  *
  * @packageDocumentation
@@ -17,5 +17,8 @@ export { gradientFilterPlugin, GradientFilterCompressor, gradientFilterPlan, gra
 export type { GradientFilterOptions, GradientFilterPlan } from './gradient-filter';
 export { paperGradientFilter, exactGradientFilter, gradientFilterCost, gradientFilterPooled } from './gradient-filter-cost';
 export type { GradientFilterPooled } from './gradient-filter-cost';
+export { loraPlugin, LoraWeights, loraWeightAdapter, loraUnsupportedReason, LORA_OPTIONS } from './lora';
+export type { LoraOptions } from './lora';
+export { paperLora, exactLora, loraCost, loraRank } from './lora-cost';
 export type { AxisBlocks } from './internal/blocks';
 export { registerLowrank, lowrankPlugins, LowrankRegistrationError } from './register';

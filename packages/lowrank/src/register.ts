@@ -1,7 +1,8 @@
 import { OdlError } from '@odl/backend';
-import { getMethod, hasMethod, registerMethod, type ActivationMethodPlugin } from '@odl/core';
+import { getMethod, hasMethod, registerMethod, type MethodPlugin } from '@odl/core';
 import { gradientFilterPlugin } from './gradient-filter';
 import { hosvdPlugin } from './hosvd';
+import { loraPlugin } from './lora';
 import { svdPlugin } from './svd';
 
 /**
@@ -9,13 +10,13 @@ import { svdPlugin } from './svd';
  *
  * @example
  * ```ts
- * lowrankPlugins.map((p) => p.name); // ['hosvd', 'svd', 'gradient-filter']
+ * lowrankPlugins.map((p) => p.name); // ['hosvd', 'svd', 'gradient-filter', 'lora']
  * ```
  */
-export const lowrankPlugins: readonly ActivationMethodPlugin<any>[] = [hosvdPlugin, svdPlugin, gradientFilterPlugin];
+export const lowrankPlugins: readonly MethodPlugin<any>[] = [hosvdPlugin, svdPlugin, gradientFilterPlugin, loraPlugin];
 
 /**
- * Registers `'hosvd'`, `'svd'` and `'gradient-filter'` with `@odl/core`'s registry. Idempotent:
+ * Registers `'hosvd'`, `'svd'`, `'gradient-filter'` and `'lora'` with `@odl/core`'s registry. Idempotent:
  * a name already registered with this package's plugin is skipped; a name taken by a different
  * plugin throws {@link LowrankRegistrationError} (nothing is overwritten). Importing
  * `@odl/lowrank` does NOT register anything (the package has no side effects): call this once.

@@ -235,7 +235,7 @@ describe('finetune() passes every declared option of every registered method to 
   });
   const methods = () => listMethods().filter((p) => p.options.length > 0);
   it('there are methods with options to check', () => expect(methods().length).toBeGreaterThanOrEqual(4));
-  for (const name of ['asi', 'hosvd', 'svd', 'gradient-filter']) {
+  for (const name of ['asi', 'hosvd', 'svd', 'gradient-filter', 'lora', 'wasi']) {
     it(`${name}: each option, given alone, is what the layers were created with`, async () => {
       const plugin = getMethod(name);
       for (const spec of plugin.options) {

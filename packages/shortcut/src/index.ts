@@ -1,6 +1,7 @@
 /**
  * @odl/shortcut: ASI (Activation Subspace Iteration) as a method plugin of `@odl/core` (contract
- * version 2): its compressor, options, cost model and planner (memory-budgeted rank selection).
+ * version 2): its compressor, options, cost model and planner (memory-budgeted rank selection);
+ * and WASI, ASI plus a weight subspace refreshed by subspace iteration.
  *
  * @packageDocumentation
  */
@@ -9,6 +10,10 @@ export { AsiCompressor, type AsiModeStart } from './asi/compressor';
 export { validateAsiOptions, ASI_OPTIONS, RANK_SELECTION_EPSILONS, type AsiOptions, type AsiCompressorOptions, type AsiSchedule } from './asi/options';
 export { paperAsi, exactAsi, asiCost } from './asi/cost';
 export { asiPlanner, planAsiRanks, asiLayerOptions, type AsiPlanDetails } from './asi/planner';
+export { wasiPlugin, wasiPlanner, wasiWeightAdapter } from './wasi/plugin';
+export { WasiWeights, wasiUnsupportedReason, type WasiBasisSide, type WasiBasisChoice } from './wasi/subspace';
+export { WASI_OPTIONS, DEFAULT_WEIGHT_EPSILON, asiOptionsOf, weightOptionsOf, type WasiOptions } from './wasi/options';
+export { paperWasi, exactWasi, wasiCost, wasiCostRank } from './wasi/cost';
 export { registerShortcut } from './register';
 export { BudgetTooSmallError, PerplexityTableError } from './errors';
 export {

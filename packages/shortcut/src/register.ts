@@ -1,10 +1,11 @@
-import { getMethod, hasMethod, registerMethod } from '@odl/core';
+import { getMethod, hasMethod, registerMethod, type MethodPlugin } from '@odl/core';
 import { asiPlugin } from './asi/plugin';
+import { wasiPlugin } from './wasi/plugin';
 
 /**
- * Registers the `'asi'` plugin with @odl/core's method registry so that the session, the
+ * Registers the `'asi'` and `'wasi'` plugins with @odl/core's method registry so that the session, the
  * profiler, the CLI and the web demo find it by name. Idempotent: calling it again does nothing;
- * a different plugin already registered as `'asi'` makes it throw `DuplicateMethodError`
+ * a different plugin already registered under one of those names makes it throw `DuplicateMethodError`
  * (nothing is overwritten). Importing @odl/shortcut does not register anything by itself (the
  * package is side-effect free).
  *
@@ -17,6 +18,9 @@ import { asiPlugin } from './asi/plugin';
  * ```
  */
 export function registerShortcut(): void {
-  if (hasMethod(asiPlugin.name) && (getMethod(asiPlugin.name) as unknown) === asiPlugin) return;
-  registerMethod(asiPlugin);
+  const plugins: MethodPlugin<any>[] = [asiPlugin, wasiPlugin];
+  for (const plugin of plugins) {
+    if (hasMethod(plugin.name) && (getMethod(plugin.name) as unknown) === plugin) continue;
+    registerMethod(plugin);
+  }
 }

@@ -14,9 +14,10 @@ import { exactWeightGradient } from '../ops/exact';
 import { compressedConv2d, compressedDense, compressedDepthwiseConv2d } from '../ops/layers';
 import { resolveOptions } from '../options';
 import { unsupportedReason } from '../registry';
+import { vanillaPlugin } from '../vanilla';
 
 /** The checks of {@link checkMethodConformance}, as named in a {@link ConformanceError}. */
-export type ConformanceCheck = 'options' | 'supports' | 'exact-gradient' | 'memory' | 'cost' | 'tensors' | 'state';
+export type ConformanceCheck = 'options' | 'supports' | 'exact-gradient' | 'memory' | 'cost' | 'tensors' | 'state' | 'weights';
 
 /**
  * A plugin failed a conformance check. The message names the method, the case, the check and
@@ -93,6 +94,18 @@ export interface ConformanceCaseResult {
   stateTensors: number;
   /** True when the compressor returned a state from `getState` (the round trip was checked on it). */
   stateful: boolean;
+  /** What the weight-side checks measured, for a plugin with `weights` (absent otherwise). */
+  weights?: WeightSideResult;
+}
+
+/** What the weight-side checks of {@link checkMethodConformance} measured on one case. */
+export interface WeightSideResult {
+  /** Elements of the parameterisation's trainable variables. */
+  trainableElements: number;
+  /** Relative Frobenius distance between `merge(base)` and `weight(base)` after the training steps. */
+  mergeError: number;
+  /** True when `getState` returned a state (the round trip was checked on it). */
+  stateful: boolean;
 }
 
 /** Result of {@link checkMethodConformance}: the plugin passed every check on every case. */
@@ -166,9 +179,16 @@ function compressValues(c: LayerCompressor, x: tf.Tensor): { shapes: number[][];
  * - `tensors`: `tf.memory().numTensors` is the same after every training step, and back to where
  *   it started once the compressor is disposed;
  * - `state`: a compressor restored with `setState(getState())` of another one after a step makes
- *   the same next compression (bit for bit).
+ *   the same next compression (bit for bit);
+ * - `weights` (a plugin with a weight side, docs/architecture.md §3): the trainable variables get
+ *   finite, non-zero gradients through the layer, SGD steps with `afterUpdate` leak no tensor,
+ *   `trainableElements` of the exact cost (when declared) is their size, `merge` equals the
+ *   effective weight, and `setState(getState())` restores the same merged weight (bit for bit).
  *
- * @param plugin - the method (version 2 of the contract, with `create`)
+ * A method without `create` (weight side only) is checked with the vanilla compressor for its
+ * activation side, as `createLayerCompressor` gives it.
+ *
+ * @param plugin - the method (version 2 of the contract, with `create`, `weights` or both)
  * @param cases - the layers to check (give at least a conv2d, a depthwise and a dense one)
  * @param options - steps and seed
  * @returns one result per case
@@ -192,12 +212,13 @@ export function checkMethodConformance<O>(plugin: MethodPlugin<O>, cases: readon
   const fail = (caseName: string, check: ConformanceCheck, detail: string): never => {
     throw new ConformanceError(method, caseName, check, detail);
   };
-  if (plugin == null || typeof plugin.create !== 'function') fail('(plugin)', 'options', 'the plugin has no create(geometry, options): the kit checks activation-side methods');
+  if (plugin == null || (typeof plugin.create !== 'function' && plugin.weights == null)) fail('(plugin)', 'options', 'the plugin has no create(geometry, options) and no weights: nothing to check');
   if (!Array.isArray(cases) || cases.length === 0) fail('(plugin)', 'options', 'no cases given; give at least one layer per supported kind');
   const steps = options.steps ?? 3;
   if (!Number.isInteger(steps) || steps < 2) fail('(plugin)', 'tensors', `steps must be an integer ≥ 2, got ${steps}`);
   const seed = options.seed ?? 1;
-  const create = (g: LayerGeometry, o: Record<string, unknown>): LayerCompressor => plugin.create!(g, o as O);
+  // A weight-side-only method keeps the input as vanilla does (createLayerCompressor's rule).
+  const create = (g: LayerGeometry, o: Record<string, unknown>): LayerCompressor => (plugin.create != null ? plugin.create(g, o as O) : vanillaPlugin.create(g, {}));
 
   // Options the plugin does not declare: refused by resolveOptions and by create.
   const probe = normalizeGeometry(cases[0]!.geometry);
@@ -210,15 +231,30 @@ export function checkMethodConformance<O>(plugin: MethodPlugin<O>, cases: readon
       fail('(plugin)', 'options', `resolveOptions should throw MethodOptionError naming '${UNKNOWN_OPTION}', threw ${String(e)}`);
     }
   }
-  let created: LayerCompressor | null = null;
-  try {
-    created = create(probe, { ...resolveOptions(plugin, cases[0]!.options ?? {}), [UNKNOWN_OPTION]: 1 });
-  } catch (e) {
-    if (!(e instanceof Error) || !e.message.includes(UNKNOWN_OPTION)) fail('(plugin)', 'options', `create should refuse the undeclared option '${UNKNOWN_OPTION}' naming it, threw ${String(e)}`);
+  const sides: [string, () => { dispose(): void }][] = [];
+  const withUnknown = () => ({ ...resolveOptions(plugin, cases[0]!.options ?? {}), [UNKNOWN_OPTION]: 1 }) as O;
+  if (plugin.create != null) sides.push(['create', () => plugin.create!(probe, withUnknown())]);
+  if (plugin.weights != null) {
+    sides.push(['weights.create', () => {
+      const base = tf.zeros(probe.weightShape);
+      try {
+        return plugin.weights!.create(base, probe, withUnknown());
+      } finally {
+        base.dispose();
+      }
+    }]);
   }
-  if (created != null) {
-    created.dispose();
-    fail('(plugin)', 'options', `create accepted the undeclared option '${UNKNOWN_OPTION}'; reject options the method does not declare (rejectUnknownOptions)`);
+  for (const [what, make] of sides) {
+    let created: { dispose(): void } | null = null;
+    try {
+      created = make();
+    } catch (e) {
+      if (!(e instanceof Error) || !e.message.includes(UNKNOWN_OPTION)) fail('(plugin)', 'options', `${what} should refuse the undeclared option '${UNKNOWN_OPTION}' naming it, threw ${String(e)}`);
+    }
+    if (created != null) {
+      created.dispose();
+      fail('(plugin)', 'options', `${what} accepted the undeclared option '${UNKNOWN_OPTION}'; reject options the method does not declare (rejectUnknownOptions)`);
+    }
   }
 
   const results = cases.map((c, caseIndex): ConformanceCaseResult => {
@@ -345,10 +381,101 @@ export function checkMethodConformance<O>(plugin: MethodPlugin<O>, cases: readon
         a.dispose();
         b.dispose();
       }
+      if (plugin.weights != null) {
+        const weightBefore = tf.memory().numTensors;
+        result.weights = checkWeightSide(plugin, g, resolved, { x, r, seed: s + 4, steps, create }, (check, detail) => fail(name, check, detail));
+        const weightAfter = tf.memory().numTensors;
+        if (weightAfter !== weightBefore) fail(name, 'tensors', `${weightAfter - weightBefore} tensors remain after the weight side's dispose(); release every kept tensor`);
+      }
       return result;
     } finally {
       tf.dispose([x, w, r, x2]);
     }
   });
   return { method, cases: results };
+}
+
+/** Inputs of {@link checkWeightSide}. */
+interface WeightSideInputs {
+  x: tf.Tensor;
+  r: tf.Tensor;
+  seed: number;
+  steps: number;
+  create: (g: LayerGeometry, o: Record<string, unknown>) => LayerCompressor;
+}
+
+/**
+ * The weight side's checks (`'weights'`, and `'tensors'` for its steps): the trainable variables
+ * are variables and the effective weight has the weight's shape; gradients reach them through the
+ * layer (finite, not all zero); `tf.memory().numTensors` is flat over SGD steps with `afterUpdate`;
+ * the declared `trainableElements` (exact cost, when given) equals their size; `merge` equals the
+ * effective weight; a parameterisation restored with `setState(getState())` merges to the same
+ * weight, bit for bit.
+ */
+function checkWeightSide<O>(
+  plugin: MethodPlugin<O>,
+  g: LayerGeometry,
+  options: Record<string, unknown>,
+  inputs: WeightSideInputs,
+  fail: (check: ConformanceCheck, detail: string) => never,
+): WeightSideResult {
+  const adapter = plugin.weights!;
+  const base = tf.tidy(() => tf.variable(tf.randomNormal(g.weightShape, 0, 0.1, 'float32', inputs.seed), true));
+  const comp = inputs.create(g, options);
+  let p: ReturnType<typeof adapter.create> | null = null;
+  let q: ReturnType<typeof adapter.create> | null = null;
+  try {
+    p = adapter.create(base, g, options as O);
+    const vars = Object.entries(p.trainable ?? {});
+    if (vars.length === 0) fail('weights', 'the parameterisation has no trainable variables');
+    for (const [k, v] of vars) if (!(v instanceof tf.Variable)) fail('weights', `trainable '${k}' is not a tf.Variable`);
+    const trainableElements = vars.reduce((n, [, v]) => n + v.size, 0);
+    const declared = plugin.cost(g, options as O, 'exact').trainableElements;
+    if (declared !== undefined && declared !== trainableElements) fail('weights', `cost(…, 'exact') declares ${declared} trainable elements but the variables hold ${trainableElements}`);
+    const shape = tf.tidy(() => p!.weight(base).shape);
+    if (shape.join() !== g.weightShape.join()) fail('weights', `weight(base) has shape [${shape.join(', ')}], the layer's weight [${g.weightShape.join(', ')}]`);
+    const counts: number[] = [];
+    for (let i = 0; i < inputs.steps; i++) {
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(layer(g, inputs.x, p!.weight(base), comp), inputs.r)) as tf.Scalar, vars.map(([, v]) => v));
+      let norm = 0;
+      for (const [, v] of vars) {
+        const gv = grads[v.name];
+        if (gv == null) fail('weights', `no gradient reached trainable variable '${v.name}'`);
+        const sq = tf.tidy(() => tf.sum(tf.square(gv!)).dataSync()[0]!);
+        if (!Number.isFinite(sq)) fail('weights', `the gradient of '${v.name}' is not finite`);
+        norm += sq;
+        const next = tf.tidy(() => tf.sub(v, tf.mul(gv!, 1e-3)));
+        v.assign(next);
+        next.dispose();
+      }
+      tf.dispose([value, ...Object.values(grads)]);
+      if (!(norm > 0)) fail('weights', 'every trainable variable got a zero gradient: the effective weight does not depend on them');
+      p.afterUpdate?.(base);
+      counts.push(tf.memory().numTensors);
+    }
+    if (counts.some((n) => n !== counts[0])) fail('tensors', `tf.memory().numTensors after each of ${inputs.steps} weight-side steps: ${counts.join(', ')}; a step leaks tensors`);
+    const [eff, merged] = [p.weight(base), p.merge(base)];
+    const mergeError = relativeError(merged, eff);
+    tf.dispose([eff, merged]);
+    if (!(mergeError <= 1e-6)) fail('weights', `merge(base) differs from the effective weight by ${mergeError.toExponential(3)} (relative)`);
+    const state = p.getState();
+    q = adapter.create(base, g, options as O);
+    if (state != null) {
+      try {
+        q.setState(state);
+      } finally {
+        tf.dispose(Object.values(state.tensors ?? {}));
+      }
+      const [a, b] = [p.merge(base), q.merge(base)];
+      const [u, v] = [a.dataSync(), b.dataSync()];
+      tf.dispose([a, b]);
+      for (let j = 0; j < u.length; j++) if (u[j] !== v[j]) fail('weights', `after setState(getState()) the merged weight differs (element ${j}: ${v[j]} vs ${u[j]})`);
+    }
+    return { trainableElements, mergeError, stateful: state != null };
+  } finally {
+    q?.dispose();
+    p?.dispose();
+    comp.dispose();
+    base.dispose();
+  }
 }
