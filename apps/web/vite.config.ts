@@ -67,5 +67,6 @@ export default defineConfig({
     ],
   },
   server: { host: '127.0.0.1', fs: { allow: [root, ...methodPlugins.map((m) => dirname(m.file))] } },
-  plugins: [nodeBuiltinsStub(), tfjsWasmFiles(), methodPluginsModule(methodPlugins)], // tfjs' wasm binaries under tfjs-wasm/
+  // tfjs' wasm binaries under tfjs-wasm/; COOP/COEP in dev and preview, so tfjs-wasm runs threaded
+  plugins: [nodeBuiltinsStub(), tfjsWasmFiles({ crossOriginIsolation: true }), methodPluginsModule(methodPlugins)],
 });

@@ -25,6 +25,8 @@ export { setupBackend, onSetup, countGradients } from './setup';
 import './wasm-matmul-guard';
 export type { BackendName, SetupOptions, BackendInfo } from './setup';
 export { TFJS_WASM_FILES, tfjsWasmFileFor, WasmFilesError } from './wasm-files';
+export { CROSS_ORIGIN_ISOLATION_HEADERS, ThreadsUnavailableError, wasmThreadsInfo } from './threads';
+export type { WasmThreadsInfo } from './threads';
 export { provideBackend, BackendNotInstalledError, BACKEND_PACKAGES } from './backend-loader';
 export type { BackendModuleLoader } from './backend-loader';
 export { OdlError, ShapeError, ArgumentError } from './errors';
