@@ -15,7 +15,8 @@ const methodPlugins = pluginModules(process.env[PLUGINS_ENV], root);
 /**
  * Node built-ins appear only in the packages' Node branches, behind dynamic `import('node:…')`
  * that never runs in a browser. Resolve them to an empty module instead of Vite's noisy
- * "externalized for browser compatibility" stub.
+ * "externalized for browser compatibility" stub; its named exports are undefined (the benchmark
+ * page bundles @odl/test-utils, whose Node-only helpers import them statically and never run).
  */
 function nodeBuiltinsStub(): Plugin {
   const prefix = '\0odl-node-builtin:';
@@ -26,7 +27,7 @@ function nodeBuiltinsStub(): Plugin {
       return id.startsWith('node:') ? prefix + id : null;
     },
     load(id) {
-      return id.startsWith(prefix) ? 'export default {};' : null;
+      return id.startsWith(prefix) ? { code: 'export default {};', syntheticNamedExports: true } : null;
     },
   };
 }

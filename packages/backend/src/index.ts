@@ -21,7 +21,7 @@
  * ```
  */
 export { tf } from './engine';
-export { setupBackend, onSetup, countGradients } from './setup';
+export { setupBackend, onSetup, countGradients, MAX_WASM_THREADS } from './setup';
 import './wasm-matmul-guard';
 export type { BackendName, SetupOptions, BackendInfo } from './setup';
 export { TFJS_WASM_FILES, tfjsWasmFileFor, WasmFilesError } from './wasm-files';

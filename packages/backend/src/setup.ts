@@ -25,8 +25,9 @@ export interface SetupOptions {
    */
   wasmPath?: string;
   /**
-   * Threads of the wasm backend's kernels (tfjs-wasm's `setThreadsCount`; default: tfjs' own, the
-   * number of logical cores, where the threaded build runs). More than 1 needs a cross-origin-
+   * Threads of the wasm backend's kernels, 1 to {@link MAX_WASM_THREADS} (tfjs-wasm's
+   * `setThreadsCount`; default: tfjs' own, half of `navigator.hardwareConcurrency`, where the
+   * threaded build runs; odl lifts tfjs' silent cap at that half for an explicit count). More than 1 needs a cross-origin-
    * isolated page ({@link CROSS_ORIGIN_ISOLATION_HEADERS}), where tfjs-wasm loads its threaded SIMD
    * build; elsewhere, and in Node, that is a {@link ThreadsUnavailableError} naming the fix. The
    * count is fixed when the wasm backend first starts: a later call asking for another one is an
@@ -113,6 +114,29 @@ async function configureThreads(wasm: WasmModule, threads: number | undefined): 
   wasm.setThreadsCount(threads);
 }
 
+/** The most threads tfjs-wasm's threaded build runs (its pool of pre-started Web Workers). */
+export const MAX_WASM_THREADS = 8;
+
+/**
+ * Runs `start` (the wasm backend's first start) where tfjs-wasm sees at least `2 × threads` logical
+ * cores. tfjs-wasm caps its thread pool at `navigator.hardwareConcurrency / 2` (it assumes two
+ * hardware threads per core) without a word, so `threads: 2` on a 2-core machine would run 1; odl
+ * shadows `navigator.hardwareConcurrency` on the navigator object for the start only, and removes
+ * it after (docs/traps.md, "Threads").
+ */
+async function withCoresForThreads<T>(threads: number | undefined, start: () => Promise<T>): Promise<T> {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  if (threads == null || threads < 2 || nav == null || wasmStartedThreads != null || (nav.hardwareConcurrency ?? 0) >= 2 * threads) return start();
+  const own = Object.getOwnPropertyDescriptor(nav, 'hardwareConcurrency');
+  Object.defineProperty(nav, 'hardwareConcurrency', { value: 2 * threads, configurable: true });
+  try {
+    return await start();
+  } finally {
+    if (own) Object.defineProperty(nav, 'hardwareConcurrency', own);
+    else delete (nav as { hardwareConcurrency?: number }).hardwareConcurrency;
+  }
+}
+
 /**
  * Points tfjs-backend-wasm at its binaries (docs: packages/backend/README.md, "Browser apps and
  * the wasm binaries"). `wasmPath` must be a folder URL or path ending in `/`. In Node, without
@@ -196,8 +220,10 @@ export async function setupBackend(options: SetupOptions = {}): Promise<BackendI
     }
   }
   const { threads } = options;
-  if (threads != null && (!Number.isInteger(threads) || threads < 1)) {
-    throw new ArgumentError(`setupBackend: threads must be a whole number >= 1 (got ${String(threads)}); leave it unset for tfjs' default`);
+  if (threads != null && (!Number.isInteger(threads) || threads < 1 || threads > MAX_WASM_THREADS)) {
+    throw new ArgumentError(
+      `setupBackend: threads must be a whole number from 1 to ${MAX_WASM_THREADS}, tfjs-wasm's pool of workers (got ${String(threads)}); leave it unset for tfjs' default`,
+    );
   }
   if (threads != null && !prefer.includes('wasm')) {
     throw new ArgumentError(`setupBackend: threads applies to the wasm backend, which [${prefer.join(', ')}] does not include; add 'wasm' or drop threads`);
@@ -211,7 +237,8 @@ export async function setupBackend(options: SetupOptions = {}): Promise<BackendI
   for (const name of prefer) {
     try {
       await loadBackend(name, options.wasmPath, threads);
-      if (await tf.setBackend(name)) {
+      const started = name === 'wasm' ? await withCoresForThreads(threads, async () => (await tf.setBackend(name)) && (await tf.ready(), true)) : await tf.setBackend(name);
+      if (started) {
         await tf.ready();
         const info: BackendInfo = { backend: name, isNode, rejected, gradientCount: countGradients() };
         if (name === 'wasm') info.threads = await startedWasmThreads();

@@ -134,7 +134,7 @@ describe('setupBackend({ threads }) in Node', () => {
 
   it('refuses a thread count that is not a whole number >= 1, and threads without wasm', async () => {
     await expect(setupBackend({ prefer: ['wasm'], threads: 0 })).rejects.toThrow(ArgumentError);
-    await expect(setupBackend({ prefer: ['wasm'], threads: 1.5 })).rejects.toThrow(/threads must be a whole number >= 1 \(got 1.5\)/);
+    await expect(setupBackend({ prefer: ['wasm'], threads: 1.5 })).rejects.toThrow(/threads must be a whole number from 1 to 8, tfjs-wasm.s pool of workers \(got 1.5\)/);
     await expect(setupBackend({ prefer: ['cpu'], threads: 1 })).rejects.toThrow(/threads applies to the wasm backend/);
   });
 

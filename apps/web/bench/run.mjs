@@ -1,0 +1,31 @@
+// Runs a TypeScript benchmark of the web app (default: threads-bench.ts) under plain Node: esbuild
+// bundles its relative imports and the private @odl/test-utils (sources only) into
+// node_modules/.cache/odl-web-bench/ and leaves every other package import (playwright-core,
+// @odl/backend: its built dist) to Node. `pnpm bench:browser` runs it.
+import * as esbuild from 'esbuild';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const outdir = resolve(here, '../node_modules/.cache/odl-web-bench');
+mkdirSync(outdir, { recursive: true });
+const outfile = resolve(outdir, 'threads-bench.mjs');
+await esbuild.build({
+  entryPoints: [resolve(here, 'threads-bench.ts')],
+  outfile,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  plugins: [
+    {
+      name: 'external-packages-but-test-utils',
+      setup(build) {
+        build.onResolve({ filter: /^[^./]/ }, (args) => (args.path === '@odl/test-utils' ? undefined : { path: args.path, external: true }));
+      },
+    },
+  ],
+  logLevel: 'warning',
+});
+await import(pathToFileURL(outfile).href);
