@@ -1,7 +1,8 @@
 // The browser benchmark of threads (issue #17): the fine-tuned layers of the `finetune-layers`
 // suite (vanilla, ASI and the floor; their one definition is apps/cli/src/bench/finetune-layers-stacks.ts)
-// in Debian's Chromium on tfjs-wasm's threaded SIMD build, 1 thread against 2, in one page: one
-// worker per thread count, taking turns round by round (never at once). Prints the medians and the
+// in Debian's Chromium on tfjs-wasm's threaded SIMD build, 1 thread against 2, in one page, with the
+// single-threaded SIMD build beside them for reference: one worker each, taking turns round by
+// round (never at once). Prints the medians and the
 // paired ratios and writes them to bench-results/. Command: `pnpm bench:browser [--rounds N]`
 // (docs/benchmarks.md, "Threads in the browser").
 import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
@@ -30,33 +31,38 @@ async function main(): Promise<void> {
   console.log(`browser threads benchmark on ${machine}: building the page …`);
   await buildThreadsPage(dist);
   console.log(`running ${rounds} rounds (+2 warm-up) in Chromium …`);
-  const { result, requests, errors } = await openThreadsPage(dist, `mode=bench&threads=1,2&rounds=${rounds}`, { timeoutMs: 30 * 60_000 });
+  const { result, requests, errors } = await openThreadsPage(dist, `mode=bench&threads=1s,1,2&rounds=${rounds}`, { timeoutMs: 30 * 60_000 });
   if (result.error != null) throw new Error(`the page failed: ${result.error}`);
   if (errors.length > 0) console.warn(`page errors: ${errors.join('; ')}`);
-  const [one, two] = result.workers;
-  if (one == null || two == null) throw new Error('the page ran fewer than two workers');
+  const [base, one, two] = result.workers;
+  if (base == null || one == null || two == null) throw new Error('the page ran fewer than three workers');
   for (const w of result.workers) {
-    if (w.info == null || w.info.threads !== w.threads || !w.info.sharedMemory || !w.info.heapKernels) {
+    const shared = !w.singleThreadedBuild;
+    if (w.info == null || w.info.threads !== w.threads || w.info.sharedMemory !== shared || !w.info.heapKernels) {
       throw new Error(`worker for ${w.threads} thread(s) did not run as asked: ${JSON.stringify(w.info)} (crossOriginIsolated ${result.crossOriginIsolated})`);
     }
   }
-  const wasmFiles = requests.filter((r) => r.endsWith('.wasm'));
-  const note = `Chromium, wasm ${one.wasmFile} (fetched: ${[...new Set(wasmFiles)].join(', ')}), heap kernels on the shared heap; ${one.describe}; median of ${rounds} rounds`;
+  const label = (w: typeof one) => (w.singleThreadedBuild ? 'single-threaded SIMD build' : `threaded build, ${w.threads} thread${w.threads === 1 ? '' : 's'}`);
+  const wasmFiles = [...new Set(requests.filter((r) => r.endsWith('.wasm')))];
+  const note = `Chromium, wasm (fetched: ${wasmFiles.join(', ')}), odl's heap kernels bound in every worker; ${one.describe}; median of ${rounds} rounds`;
   const rows: BenchRow[] = [];
-  for (const w of [one, two]) {
-    for (const k of KINDS) rows.push({ name: `${LABEL[k]} forward+backward, ${w.threads} thread${w.threads === 1 ? '' : 's'}`, value: median(w.times[k]), unit: 'ms', note });
+  for (const w of [base, one, two]) {
+    for (const k of KINDS) rows.push({ name: `${LABEL[k]} forward+backward, ${label(w)}`, value: median(w.times[k]), unit: 'ms', note });
   }
-  // Paired ratios: in each round the two workers ran back to back.
+  // Paired ratios: in each round the workers ran back to back.
   const paired = (a: number[], b: number[]) => median(a.map((x, i) => x / b[i]!));
   for (const k of KINDS) {
-    rows.push({ name: `${LABEL[k]}: 2 threads vs 1 (time on 1 / time on 2)`, value: paired(one.times[k], two.times[k]), unit: '×', note: k === 'floor' ? 'median of the rounds\' ratios' : 'target ≥ 1.5 (issue #17); median of the rounds\' ratios' });
+    rows.push({ name: `${LABEL[k]}: 2 threads vs 1 (time on 1 / time on 2, threaded build)`, value: paired(one.times[k], two.times[k]), unit: '×', note: k === 'floor' ? "median of the rounds' ratios" : "target ≥ 1.5 (issue #17); median of the rounds' ratios" });
   }
-  for (const w of [one, two]) {
-    rows.push({ name: `speed-up of ASI over vanilla, ${w.threads} thread${w.threads === 1 ? '' : 's'}`, value: paired(w.times.vanilla, w.times.asi), unit: '×', note: 'median of the rounds\' ratios' });
+  for (const k of KINDS) {
+    rows.push({ name: `${LABEL[k]}: single-threaded build vs threaded build on 1 thread (time of the threaded / single-threaded)`, value: paired(one.times[k], base.times[k]), unit: '×', note: "the cost of the threaded build itself; median of the rounds' ratios" });
   }
-  for (const w of [one, two]) {
+  for (const w of [base, one, two]) {
+    rows.push({ name: `speed-up of ASI over vanilla, ${label(w)}`, value: paired(w.times.vanilla, w.times.asi), unit: '×', note: "median of the rounds' ratios" });
+  }
+  for (const w of [base, one, two]) {
     const n = w.numTensors;
-    rows.push({ name: `tensors leaked over the measured rounds, ${w.threads} thread${w.threads === 1 ? '' : 's'}`, value: n[n.length - 1]! - n[0]!, unit: 'tensors' });
+    rows.push({ name: `tensors leaked over the measured rounds, ${label(w)}`, value: n[n.length - 1]! - n[0]!, unit: 'tensors' });
   }
   const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v >= 100 ? v.toFixed(1) : v.toFixed(3));
   console.log('\n| figure | value | unit |\n|---|---:|---|');
@@ -64,7 +70,7 @@ async function main(): Promise<void> {
   console.log(`\n${note}`);
   mkdirSync(out, { recursive: true });
   const file = join(out, `bench-browser-threads-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  const payload = JSON.stringify({ machine, date: new Date().toISOString(), results: { 'browser-threads': rows }, raw: result.workers.map((w) => ({ threads: w.threads, times: w.times })) }, null, 2);
+  const payload = JSON.stringify({ machine, date: new Date().toISOString(), results: { 'browser-threads': rows }, raw: result.workers.map((w) => ({ threads: w.threads, singleThreadedBuild: w.singleThreadedBuild, times: w.times })) }, null, 2);
   writeFileSync(`${file}.tmp`, payload);
   renameSync(`${file}.tmp`, file);
   console.log(`results written to ${file}`);
