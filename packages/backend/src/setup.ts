@@ -27,9 +27,9 @@ export interface SetupOptions {
   /**
    * Threads of the wasm backend's kernels, 1 to {@link MAX_WASM_THREADS} (tfjs-wasm's
    * `setThreadsCount`; default: tfjs' own, half of `navigator.hardwareConcurrency`, where the
-   * threaded build runs; odl lifts tfjs' silent cap at that half for an explicit count). More than 1 needs a cross-origin-
-   * isolated page ({@link CROSS_ORIGIN_ISOLATION_HEADERS}), where tfjs-wasm loads its threaded SIMD
-   * build; elsewhere, and in Node, that is a {@link ThreadsUnavailableError} naming the fix. The
+   * threaded build runs; an explicit count is not capped at that half, as tfjs would). More than 1
+   * needs a cross-origin-isolated page ({@link CROSS_ORIGIN_ISOLATION_HEADERS}), where tfjs-wasm
+   * loads its threaded SIMD build; elsewhere, and in Node, that is a {@link ThreadsUnavailableError} naming the fix. The
    * count is fixed when the wasm backend first starts: a later call asking for another one is an
    * `ArgumentError`. odl's own heap kernels run on the calling thread (docs/traps.md, "Threads").
    */
@@ -237,7 +237,8 @@ export async function setupBackend(options: SetupOptions = {}): Promise<BackendI
   for (const name of prefer) {
     try {
       await loadBackend(name, options.wasmPath, threads);
-      const started = name === 'wasm' ? await withCoresForThreads(threads, async () => (await tf.setBackend(name)) && (await tf.ready(), true)) : await tf.setBackend(name);
+      // setBackend awaits the backend's start, where tfjs-wasm reads its thread count.
+      const started = name === 'wasm' ? await withCoresForThreads(threads, () => tf.setBackend(name)) : await tf.setBackend(name);
       if (started) {
         await tf.ready();
         const info: BackendInfo = { backend: name, isNode, rejected, gradientCount: countGradients() };
