@@ -24,12 +24,18 @@ export interface TfjsWasmFilesOptions {
   crossOriginIsolation?: boolean;
 }
 
+/** Response headers of a Vite server, by name. */
+export interface ServerHeaders {
+  /** Header name → value, sent with every response. */
+  headers: Record<string, string>;
+}
+
 /** The parts of Vite's configuration the plugin sets: response headers of the dev and preview servers. */
 export interface ServerHeadersConfig {
   /** `vite dev`. */
-  server: { headers: Record<string, string> };
+  server: ServerHeaders;
   /** `vite preview`. */
-  preview: { headers: Record<string, string> };
+  preview: ServerHeaders;
 }
 
 /** A Connect middleware: a request's URL, its response, and `next` to pass it on. */
