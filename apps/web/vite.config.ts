@@ -15,7 +15,8 @@ const methodPlugins = pluginModules(process.env[PLUGINS_ENV], root);
 /**
  * Node built-ins appear only in the packages' Node branches, behind dynamic `import('node:…')`
  * that never runs in a browser. Resolve them to an empty module instead of Vite's noisy
- * "externalized for browser compatibility" stub.
+ * "externalized for browser compatibility" stub; its named exports are undefined (the benchmark
+ * page bundles @odl/test-utils, whose Node-only helpers import them statically and never run).
  */
 function nodeBuiltinsStub(): Plugin {
   const prefix = '\0odl-node-builtin:';
@@ -26,7 +27,7 @@ function nodeBuiltinsStub(): Plugin {
       return id.startsWith('node:') ? prefix + id : null;
     },
     load(id) {
-      return id.startsWith(prefix) ? 'export default {};' : null;
+      return id.startsWith(prefix) ? { code: 'export default {};', syntheticNamedExports: true } : null;
     },
   };
 }
@@ -67,5 +68,6 @@ export default defineConfig({
     ],
   },
   server: { host: '127.0.0.1', fs: { allow: [root, ...methodPlugins.map((m) => dirname(m.file))] } },
-  plugins: [nodeBuiltinsStub(), tfjsWasmFiles(), methodPluginsModule(methodPlugins)], // tfjs' wasm binaries under tfjs-wasm/
+  // tfjs' wasm binaries under tfjs-wasm/; COOP/COEP in dev and preview, so tfjs-wasm runs threaded
+  plugins: [nodeBuiltinsStub(), tfjsWasmFiles({ crossOriginIsolation: true }), methodPluginsModule(methodPlugins)],
 });

@@ -49,7 +49,9 @@ function startWorker(backend: BackendChoice): void {
     scheduleRender();
   };
   const wasmPath = new URL('tfjs-wasm/', document.baseURI).href;
-  send({ type: 'init', backend, wasmPath });
+  // ?threads=N: tfjs-wasm's thread count (the page is served cross-origin isolated; README).
+  const threads = params.has('threads') ? Number(params.get('threads')) : undefined;
+  send({ type: 'init', backend, wasmPath, threads });
   send({ type: 'list-saved' });
   images?.sendAgain(); // a new worker has none of the user's files
   scheduleRender();

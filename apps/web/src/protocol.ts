@@ -118,7 +118,7 @@ export interface SavedModelInfo {
 
 /** Page → worker. */
 export type ToWorker =
-  | { type: 'init'; backend: BackendChoice; wasmPath: string }
+  | { type: 'init'; backend: BackendChoice; wasmPath: string; threads?: number }
   | { type: 'start'; config: RunConfig }
   | { type: 'pause' }
   | { type: 'resume' }
@@ -182,7 +182,7 @@ export interface RunStart {
 
 /** Worker → page. */
 export type FromWorker =
-  | { type: 'ready'; backend: string; rejected: { backend: string; reason: string }[]; pretrained: boolean }
+  | { type: 'ready'; backend: string; threads: number | null; rejected: { backend: string; reason: string }[]; pretrained: boolean }
   | { type: 'methods'; methods: MethodInfo[] }
   | { type: 'state'; state: RunState }
   | { type: 'log'; line: string }

@@ -48,6 +48,8 @@ export interface BuildPageOptions {
   outDir: string;
   /** Extra environment of the build, e.g. `{ ODL_WEB_PLUGINS: 'examples/my-method.ts' }`. */
   env?: Record<string, string>;
+  /** Another Vite configuration than the demo's (e.g. bench/vite.config.ts), relative to apps/web. */
+  config?: string;
 }
 
 /**
@@ -61,7 +63,8 @@ export async function buildPage(options: BuildPageOptions): Promise<number> {
   const vite = join(dirname(createRequire(join(APP_DIR, 'package.json')).resolve('vite/package.json')), 'bin/vite.js');
   const tmp = join(dirname(outDir), `.${basename(outDir)}-build-${process.pid}`);
   try {
-    await promisify(execFile)(process.execPath, [vite, 'build', '--logLevel', 'warn', '--outDir', tmp, '--emptyOutDir'], {
+    const config = options.config == null ? [] : ['--config', options.config];
+    await promisify(execFile)(process.execPath, [vite, 'build', ...config, '--logLevel', 'warn', '--outDir', tmp, '--emptyOutDir'], {
       cwd: APP_DIR,
       env: { ...process.env, NODE_ENV: 'production', ...options.env },
       maxBuffer: 64 * 1024 * 1024,

@@ -27,6 +27,7 @@ const BATCH = 16;
 /** What the page exposes as `window.__odl` (the parts the test reads). */
 interface OdlHook {
   backend: string | null;
+  threads: number | null;
   runState: string;
   errors: string[];
   savedListed: boolean;
@@ -80,7 +81,7 @@ describe('web demo in Chromium', () => {
   beforeAll(async () => {
     const t0 = performance.now();
     timings.buildSeconds = await buildPageIfStale();
-    server = await serveStatic(DIST_DIR);
+    server = await serveStatic(DIST_DIR, { crossOriginIsolation: true });
     profileDir = mkdtempSync(join(tmpdir(), 'odl-web-e2e-'));
     const browser = await launchChromium({ profileDir, origin: server.origin, acceptDownloads: true });
     context = browser.context;
@@ -103,7 +104,11 @@ describe('web demo in Chromium', () => {
     const ready = await hook(page);
     expect(ready.errors).toEqual([]);
     expect(ready.backend).toBe('wasm');
-    await expect.poll(async () => page.textContent('#backend-badge')).toBe('backend: wasm');
+    // Served cross-origin isolated: tfjs-wasm runs its threaded build, and the badge says how many threads.
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    expect(server.requests).toContain('/tfjs-wasm/tfjs-backend-wasm-threaded-simd.wasm');
+    expect(ready.threads).toBeGreaterThanOrEqual(1);
+    await expect.poll(async () => page.textContent('#backend-badge')).toBe(`backend: wasm, ${ready.threads} thread${ready.threads === 1 ? '' : 's'}`);
 
     // The method select lists what the worker registered: the built-in methods.
     const listed = await page.$$eval('#method option', (os) => os.map((o) => (o as HTMLOptionElement).value));

@@ -5,6 +5,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CROSS_ORIGIN_ISOLATION_HEADERS } from '@odl/backend';
 import { extname, join, normalize, sep } from 'node:path';
 
 const MIME: Record<string, string> = {
@@ -32,8 +33,12 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-/** Serves `root` on 127.0.0.1 (ephemeral port). */
-export async function serveStatic(root: string): Promise<StaticServer> {
+/**
+ * Serves `root` on 127.0.0.1 (ephemeral port); with `crossOriginIsolation`, every response carries
+ * COOP/COEP (as the demo's Vite dev and preview servers send them), so tfjs-wasm runs its threaded
+ * build.
+ */
+export async function serveStatic(root: string, options: { crossOriginIsolation?: boolean } = {}): Promise<StaticServer> {
   const requests: string[] = [];
   const server: Server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -47,6 +52,7 @@ export async function serveStatic(root: string): Promise<StaticServer> {
       const s = await stat(file);
       if (!s.isFile()) throw new Error('not a file');
       res.writeHead(200, {
+        ...(options.crossOriginIsolation === true ? CROSS_ORIGIN_ISOLATION_HEADERS : {}),
         'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
         'Content-Length': s.size,
         'Cache-Control': 'no-store',

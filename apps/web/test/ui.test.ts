@@ -27,7 +27,7 @@ describe('niceTicks', () => {
 describe('applyMessage', () => {
   it('builds runs from the worker messages', () => {
     const s = initialState();
-    applyMessage(s, { type: 'ready', backend: 'wasm', rejected: [], pretrained: true });
+    applyMessage(s, { type: 'ready', backend: 'wasm', threads: 2, rejected: [], pretrained: true });
     const methods: MethodInfo[] = [{ name: 'm', description: 'a method', plans: true, options: [] }];
     applyMessage(s, { type: 'methods', methods });
     const plan = { summary: 'k = 2', tables: [{ title: 't', columns: ['layer', 'k'], rows: [['conv', 2]] }] };
@@ -41,6 +41,7 @@ describe('applyMessage', () => {
     applyMessage(s, { type: 'memory', runId: 7, analyticBytes: 10, vanillaBytes: 80, measuredBytes: 100, trainingFlops: 1e6 });
     applyMessage(s, { type: 'run-end', runId: 7, steps: 3, stopped: false, savedAs: 'indexeddb://x', top1: 0.5 });
     expect(s.backend).toBe('wasm');
+    expect(s.threads).toBe(2);
     expect(s.pretrained).toBe(true);
     expect(s.methods).toEqual(methods);
     const r = s.runs[0];

@@ -21,10 +21,12 @@
  * ```
  */
 export { tf } from './engine';
-export { setupBackend, onSetup, countGradients } from './setup';
+export { setupBackend, onSetup, countGradients, MAX_WASM_THREADS } from './setup';
 import './wasm-matmul-guard';
 export type { BackendName, SetupOptions, BackendInfo } from './setup';
 export { TFJS_WASM_FILES, tfjsWasmFileFor, WasmFilesError } from './wasm-files';
+export { CROSS_ORIGIN_ISOLATION_HEADERS, ThreadsUnavailableError, wasmThreadsInfo } from './threads';
+export type { WasmThreadsInfo } from './threads';
 export { provideBackend, BackendNotInstalledError, BACKEND_PACKAGES } from './backend-loader';
 export type { BackendModuleLoader } from './backend-loader';
 export { OdlError, ShapeError, ArgumentError } from './errors';

@@ -9,11 +9,33 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tfjsWasmDir } from './node/wasm-files';
 import { TFJS_WASM_FILES } from './wasm-files';
+import { CROSS_ORIGIN_ISOLATION_HEADERS } from './threads';
 
 /** Options of {@link tfjsWasmFiles}. */
 export interface TfjsWasmFilesOptions {
   /** Folder of the site, relative to its base, where the binaries are served. Default `'tfjs-wasm'`. */
   dir?: string;
+  /**
+   * Serve the site cross-origin isolated in `vite dev` and `vite preview`
+   * ({@link CROSS_ORIGIN_ISOLATION_HEADERS}), so that tfjs-wasm runs its threaded SIMD build and
+   * `setupBackend({ threads })` can ask for more than one thread. The production server must send
+   * the same headers. Default `false`.
+   */
+  crossOriginIsolation?: boolean;
+}
+
+/** Response headers of a Vite server, by name. */
+export interface ServerHeaders {
+  /** Header name → value, sent with every response. */
+  headers: Record<string, string>;
+}
+
+/** The parts of Vite's configuration the plugin sets: response headers of the dev and preview servers. */
+export interface ServerHeadersConfig {
+  /** `vite dev`. */
+  server: ServerHeaders;
+  /** `vite preview`. */
+  preview: ServerHeaders;
 }
 
 /** A Connect middleware: a request's URL, its response, and `next` to pass it on. */
@@ -41,6 +63,8 @@ export interface NodeResponseLike {
 export interface TfjsWasmFilesPlugin {
   /** Plugin name. */
   name: string;
+  /** Sets the cross-origin isolation headers when asked to (merged into Vite's configuration). */
+  config(): ServerHeadersConfig | undefined;
   /** Serves the binaries in `vite dev`. */
   configureServer(server: DevServerLike): void;
   /** Emits the binaries into the build output. */
@@ -58,6 +82,7 @@ export interface TfjsWasmFilesPlugin {
  * import { defineConfig } from 'vite';
  * import { tfjsWasmFiles } from '@odl/backend/vite';
  * export default defineConfig({ plugins: [tfjsWasmFiles()] });
+ * // threads: tfjsWasmFiles({ crossOriginIsolation: true }), then setupBackend({ threads: 2, wasmPath })
  * ```
  */
 export function tfjsWasmFiles(options: TfjsWasmFilesOptions = {}): TfjsWasmFilesPlugin {
@@ -67,6 +92,11 @@ export function tfjsWasmFiles(options: TfjsWasmFilesOptions = {}): TfjsWasmFiles
   const files: readonly string[] = TFJS_WASM_FILES;
   return {
     name: 'odl-tfjs-wasm-files',
+    config() {
+      if (options.crossOriginIsolation !== true) return undefined;
+      const headers = { ...CROSS_ORIGIN_ISOLATION_HEADERS };
+      return { server: { headers }, preview: { headers: { ...headers } } };
+    },
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
         const path = (req.url ?? '').split('?')[0];

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setupBackend, TFJS_WASM_FILES, tfjsWasmFileFor, WasmFilesError } from '@odl/backend';
+import { CROSS_ORIGIN_ISOLATION_HEADERS, setupBackend, TFJS_WASM_FILES, tfjsWasmFileFor, WasmFilesError } from '@odl/backend';
 import { copyTfjsWasmFiles, tfjsWasmDir } from '@odl/backend/node';
 import { checkWasmBinary } from '../src/wasm-files';
 import { tfjsWasmFiles, type DevMiddleware } from '../src/vite';
@@ -98,6 +98,13 @@ describe('tfjsWasmFiles (@odl/backend/vite) and copyTfjsWasmFiles', () => {
     let passed = false;
     middleware({ url: '/app/wasm/other.js' }, { setHeader: () => {} }, () => (passed = true));
     expect(passed).toBe(true);
+  });
+
+  it('sets COOP/COEP for vite dev and preview only when asked (crossOriginIsolation)', () => {
+    expect(tfjsWasmFiles().config()).toBeUndefined();
+    const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+    expect(CROSS_ORIGIN_ISOLATION_HEADERS).toEqual(headers);
+    expect(tfjsWasmFiles({ crossOriginIsolation: true }).config()).toEqual({ server: { headers }, preview: { headers } });
   });
 
   it('copyTfjsWasmFiles copies the three binaries into a folder it creates', async () => {

@@ -57,7 +57,7 @@ function runCard(r: RunView): string {
 /** Redraws everything from the state. */
 export function render(state: AppState): void {
   const badge = $<HTMLElement>('#backend-badge');
-  badge.textContent = `backend: ${state.backend ?? 'starting…'}`;
+  badge.textContent = `backend: ${state.backend ?? 'starting…'}${state.threads == null ? '' : `, ${state.threads} thread${state.threads === 1 ? '' : 's'}`}`;
   badge.dataset.backend = state.backend ?? '';
   const sb = $<HTMLElement>('#state-badge');
   sb.textContent = state.runState;

@@ -30,6 +30,8 @@ export interface RunView extends RunStart {
 export interface AppState {
   /** Active tfjs backend in the worker (null until ready). */
   backend: string | null;
+  /** Threads of the wasm backend's kernels (null off wasm or until ready). */
+  threads: number | null;
   /** Backends tried and rejected before the active one. */
   rejected: { backend: string; reason: string }[];
   /** Whether the build ships the pretrained checkpoint. */
@@ -59,7 +61,7 @@ export interface AppState {
 /** A fresh state. */
 export function initialState(): AppState {
   return {
-    backend: null, rejected: [], pretrained: false, methods: [], runState: 'starting', runs: [], history: [], saved: [], savedListed: false,
+    backend: null, threads: null, rejected: [], pretrained: false, methods: [], runState: 'starting', runs: [], history: [], saved: [], savedListed: false,
     loaded: null, userData: null, log: [], errors: [],
   };
 }
@@ -70,6 +72,7 @@ export function applyMessage(state: AppState, msg: FromWorker): void {
   switch (msg.type) {
     case 'ready':
       state.backend = msg.backend;
+      state.threads = msg.threads;
       state.rejected = msg.rejected;
       state.pretrained = msg.pretrained;
       state.log.push(`backend: ${msg.backend}${msg.rejected.length ? ` (rejected: ${msg.rejected.map((r) => `${r.backend}: ${r.reason}`).join('; ')})` : ''}`);

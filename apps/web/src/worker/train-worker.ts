@@ -35,9 +35,9 @@ let busy = false;
 
 async function init(choice: ToWorker & { type: 'init' }): Promise<void> {
   const prefer: BackendName[] | undefined = choice.backend === 'auto' ? undefined : [choice.backend];
-  const info = await setupBackend({ prefer, wasmPath: choice.wasmPath });
+  const info = await setupBackend({ prefer, wasmPath: choice.wasmPath, threads: choice.threads });
   backend = info.backend;
-  post({ type: 'ready', backend: info.backend, rejected: info.rejected, pretrained: hasPretrained() });
+  post({ type: 'ready', backend: info.backend, threads: info.threads ?? null, rejected: info.rejected, pretrained: hasPretrained() });
   for (const failure of await registerMethods()) post({ type: 'error', message: failure.message });
   post({ type: 'methods', methods: describeMethods() });
   post({ type: 'state', state: 'idle' });

@@ -5,7 +5,7 @@ import { tensorFromInfo } from '../memory/engine-internals';
 interface WasmBackendInternals {
   makeOutput?: (shape: number[], dtype: tf.DataType) => tf.TensorInfo;
   dataIdMap?: { get(dataId: object): { memoryOffset?: number } | undefined };
-  wasm?: { HEAPU8?: Uint8Array; asm?: { memory?: unknown } };
+  wasm?: { HEAPU8?: Uint8Array; asm?: { memory?: unknown }; wasmMemory?: unknown };
 }
 
 interface CpuBackendInternals {
@@ -24,9 +24,11 @@ export function float32Memory(t: tf.Tensor): Float32Array | null {
   if (backend === 'wasm') {
     const be = tf.backend() as unknown as WasmBackendInternals;
     const offset = be.dataIdMap?.get(t.dataId)?.memoryOffset;
-    const heap = be.wasm?.HEAPU8;
-    if (typeof offset === 'number' && heap != null && offset % 4 === 0) {
-      return new Float32Array(heap.buffer, heap.byteOffset + offset, t.size);
+    // The memory's own buffer, not the glue's HEAPU8: in the threaded build that view is renewed
+    // only lazily after the (shared) heap grows.
+    const buffer = wasmHeapMemory()?.buffer ?? be.wasm?.HEAPU8?.buffer;
+    if (typeof offset === 'number' && buffer != null && offset % 4 === 0) {
+      return new Float32Array(buffer, offset, t.size);
     }
   } else if (backend === 'cpu') {
     const values = (tf.backend() as unknown as CpuBackendInternals).data?.get(t.dataId)?.values;
@@ -45,11 +47,14 @@ export function readFloat32(t: tf.Tensor): Float32Array {
 
 /**
  * The tfjs-wasm heap as a WebAssembly memory, for kernels that run on tensors in place, or `null`
- * on other backends (or when the wasm module does not expose it).
+ * on other backends (or when the wasm module does not expose it). The single-threaded builds
+ * export their memory (`asm.memory`); the threaded build imports a shared one, which its glue
+ * keeps as `wasmMemory`.
  */
 export function wasmHeapMemory(): WebAssembly.Memory | null {
   if (tf.getBackend() !== 'wasm') return null;
-  const memory = (tf.backend() as unknown as WasmBackendInternals).wasm?.asm?.memory;
+  const wasm = (tf.backend() as unknown as WasmBackendInternals).wasm;
+  const memory = wasm?.asm?.memory ?? wasm?.wasmMemory;
   return memory instanceof WebAssembly.Memory ? memory : null;
 }
 

@@ -62,7 +62,7 @@ function applyBody(): number[] {
   ];
 }
 
-const heapModule = new HeapModule(() => ({
+const heapModule = new HeapModule((shared) => ({
   bytes: heapModuleBytes(
     [
       [I32, I32, I32, F32, F32],
@@ -72,6 +72,7 @@ const heapModule = new HeapModule(() => ({
       { name: 'makeBits', type: 0, body: makeBody() },
       { name: 'applyBits', type: 1, body: applyBody() },
     ],
+    shared,
   ),
   names: ['makeBits', 'applyBits'],
 }));

@@ -155,14 +155,15 @@ function functions(): HeapFunction[] {
   return out;
 }
 
-const heapModule = new HeapModule(() => {
+const heapModule = new HeapModule((shared) => {
   const list = functions();
-  return { bytes: heapModuleBytes([Array<number>(7).fill(I32)], list), names: list.map((f) => f.name) };
+  return { bytes: heapModuleBytes([Array<number>(7).fill(I32)], list, shared), names: list.map((f) => f.name) };
 });
 
 /**
- * The kernels bound to `memory` (the tfjs-wasm heap), or null where WebAssembly SIMD is
- * unavailable or the memory is shared (the threaded build). Compiled once, synchronously.
+ * The kernels bound to `memory` (the tfjs-wasm heap, shared or not), or null where WebAssembly
+ * SIMD is unavailable. Compiled once per kind of memory, synchronously; they run on the calling
+ * thread.
  */
 export function modeKernels(memory: WebAssembly.Memory): ModeKernels | null {
   return heapModule.bind(memory) as ModeKernels | null;

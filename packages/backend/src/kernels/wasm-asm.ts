@@ -71,15 +71,33 @@ export const name = (s: string): number[] => [s.length, ...Array.from(s, (c) => 
 /** Value type f32. */
 export const F32 = 0x7d;
 
+/** The largest memory of wasm32, in 64 KiB pages (4 GiB): the declared maximum of a shared import. */
+export const MAX_WASM32_PAGES = 65536;
+
+/**
+ * The limits of the imported memory `env.mem`: `0x00, min` for an ordinary memory (any size
+ * matches), `0x03, min, max` for a shared one (the threads feature: an imported shared memory must
+ * be declared shared and with a maximum; 65536 pages, the wasm32 ceiling, matches every shared
+ * memory, e.g. tfjs-wasm's threaded build's, declared with 4 GiB).
+ */
+export const memoryLimits = (shared: boolean): number[] => (shared ? [0x03, 0x00, ...uleb(MAX_WASM32_PAGES)] : [0x00, 0x00]);
+
 /**
  * A module whose functions run on an imported memory `env.mem`: `types` are the signatures
  * (parameter types, no results), `functions` the bodies with their type index, exported by name.
+ * `shared`: import the memory as shared (for a memory whose buffer is a SharedArrayBuffer, as in
+ * tfjs-wasm's threaded build). The code is the same; it uses no atomics, because odl's kernels run
+ * on the calling thread between tfjs' own kernels, never beside them (docs/traps.md, "Threads").
  */
-export function heapModuleBytes(types: number[][], functions: { name: string; type: number; body: number[] }[]): Uint8Array<ArrayBuffer> {
+export function heapModuleBytes(
+  types: number[][],
+  functions: { name: string; type: number; body: number[] }[],
+  shared = false,
+): Uint8Array<ArrayBuffer> {
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, [types.length, ...types.flatMap((params) => [0x60, params.length, ...params, 0])]),
-    ...section(2, [1, ...name('env'), ...name('mem'), 0x02, 0x00, 0x00]),
+    ...section(2, [1, ...name('env'), ...name('mem'), 0x02, ...memoryLimits(shared)]),
     ...section(3, [functions.length, ...functions.map((f) => f.type)]),
     ...section(7, [functions.length, ...functions.flatMap((f, i) => [...name(f.name), 0x00, i])]),
     ...section(10, [functions.length, ...functions.flatMap((f) => [...uleb(f.body.length), ...f.body])]),

@@ -2,6 +2,7 @@ import { tf } from '../engine';
 import { ArgumentError } from '../errors';
 import { tensorBufferBytes } from './buffer-bytes';
 import { engineInternal } from './engine-internals';
+import { wasmHeapMemory } from '../kernels/host-data';
 
 /** Options of {@link measurePeakBytes}. */
 export interface PeakBytesOptions {
@@ -151,6 +152,6 @@ interface WasmHeapInternals {
  */
 export function wasmHeapBytes(): number | null {
   if (tf.getBackend() !== 'wasm') return null;
-  const heap = (tf.backend() as unknown as WasmHeapInternals).wasm?.HEAPU8;
-  return heap == null ? null : heap.buffer.byteLength;
+  const buffer = wasmHeapMemory()?.buffer ?? (tf.backend() as unknown as WasmHeapInternals).wasm?.HEAPU8?.buffer;
+  return buffer == null ? null : buffer.byteLength;
 }
