@@ -10,10 +10,11 @@ import { writeFileAtomic } from '@odl/backend/node';
 import { createModelFromTorch, evaluate, PRETRAINED_VIT_NAME, saveCheckpoint, type InputSpec, type LabeledImages } from '@odl/models';
 
 const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
+for (let i = 2; i < process.argv.length; i++) if (process.argv[i]!.startsWith('--')) args.set(process.argv[i]!.slice(2), process.argv[++i]!);
 const from = resolve(args.get('from') ?? '/tmp/vit-fmnist04');
 const dataDir = args.get('data') ?? '/usr/share/datasets/fashion-mnist';
-const out = resolve(args.get('out') ?? join(import.meta.dirname, '..', 'pretrained', PRETRAINED_VIT_NAME));
+// run from the repository root (the bundle runs from node_modules/.cache, so no path relative to this file)
+const out = resolve(args.get('out') ?? join('packages', 'models', 'pretrained', PRETRAINED_VIT_NAME));
 
 interface Meta {
   classes: number[];
