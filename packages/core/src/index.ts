@@ -49,3 +49,8 @@ export type { BatchNormParams, ChannelAffine, FoldedLayer } from './ops/batchnor
 export { reluMasked, relu6Masked } from './ops/activations';
 export { softmaxCrossEntropy } from './ops/loss';
 export type { LossReduction } from './ops/loss';
+export { layerNorm } from './ops/layer-norm';
+export { gelu } from './ops/gelu';
+export { attention } from './ops/attention';
+export type { AttentionOptions } from './ops/attention';
+export { frozenLinear } from './ops/frozen-linear';
