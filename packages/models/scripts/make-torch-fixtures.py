@@ -28,7 +28,8 @@ Into packages/models/test/fixtures/torch/ it writes:
                                  [2, 4, 8], window 4, 5 classes), seeded weights, non-trivial
                                  LayerNorms and relative position bias tables
   swin_d16.input.safetensors     its fixed input 'input', NCHW [2, 3, 36, 76] float32
-  swin_d16.logits.json           PyTorch's logits of that model (eval mode) on that input
+  swin_d16.logits.json           PyTorch's logits of that model (eval mode, float64) on that input
+  swin_t.names.json              names, shapes and dtypes of torchvision swin_t()'s state dict
 
 `--only swin` writes the Swin files only.
 """
@@ -310,18 +311,21 @@ def swin_fixture():
     model.eval()
     torch.manual_seed(4)
     x = torch.randn(2, 3, 36, 76)
-    with torch.no_grad():
-        logits = model(x)
     torch.save(model.state_dict(), os.path.join(OUT, 'swin_d16.pth'))
+    # The reference logits in float64 (the same float32 weights and input, widened): reproducible
+    # to the last digit, and what is left of a float32 port's error is its own.
+    with torch.no_grad():
+        logits = model.double()(x.double())
     write_safetensors(os.path.join(OUT, 'swin_d16.input.safetensors'), {'input': x})
     write_json(os.path.join(OUT, 'swin_d16.logits.json'), {
-        'model': f'torchvision.models.swin_transformer.SwinTransformer(**{SWIN_D16}, stochastic_depth_prob=0.0, num_classes=5), eval mode',
+        'model': f'torchvision.models.swin_transformer.SwinTransformer(**{SWIN_D16}, stochastic_depth_prob=0.0, num_classes=5), eval mode, computed in float64',
         'input': 'swin_d16.input.safetensors: torch.manual_seed(4); torch.randn(2, 3, 36, 76) (NCHW)',
         'torch': torch.__version__,
         'torchvision': torchvision.__version__,
         'shape': list(logits.shape),
         'logits': [float(v) for v in logits.flatten()],
     })
+    write_json(os.path.join(OUT, 'swin_t.names.json'), names_of(torchvision.models.swin_t()))
 
 
 def main():
