@@ -29,3 +29,5 @@ export { runFuzzTarget } from './fuzz-judge';
 export type { FuzzTarget, FuzzTargetResult, FuzzRunOptions, ReferenceVerdict } from './fuzz-judge';
 export { encodePng } from './png';
 export { mixedSizeFolderPath, MIXED_SIZE_FOLDER } from './fixtures';
+export { erfF64, layerNormF64, layerNormGradF64, geluF64, geluGradF64, attentionF64, attentionGradF64, linearF64, linearInputGradF64 } from './transformer-reference';
+export type { LayerNormGradF64, AttentionF64Input, AttentionGradF64 } from './transformer-reference';

@@ -45,6 +45,13 @@ function scores(q: tf.Tensor4D, k: tf.Tensor4D, scale: number, bias: tf.Tensor |
   return bias === undefined ? s : (tf.add(s, bias) as tf.Tensor4D);
 }
 
+/** The softmax of `s` over its last axis as `e/rowSum` with `e = exp(s − rowMax)` (the same kernels with and without the tape). */
+function softmaxParts(s: tf.Tensor4D): { rowMax: tf.Tensor4D; e: tf.Tensor4D; rowSum: tf.Tensor4D } {
+  const rowMax = tf.max(s, 3, true) as tf.Tensor4D;
+  const e = tf.exp(tf.sub(s, rowMax)) as tf.Tensor4D;
+  return { rowMax, e, rowSum: tf.sum(e, 3, true) as tf.Tensor4D };
+}
+
 /** Sums a gradient of the scores' shape over the axes `bias` was broadcast along, back to `bias`'s shape. */
 function reduceToBias(dScores: tf.Tensor4D, bias: tf.Tensor): tf.Tensor {
   const padded = [...Array(4 - bias.rank).fill(1), ...bias.shape] as number[];
@@ -62,7 +69,7 @@ function reduceToBias(dScores: tf.Tensor4D, bias: tf.Tensor): tf.Tensor {
  * (and `bias`, when given, at its own shape), and recomputes the probabilities `P = exp(S − L)`
  * from them (as FlashAttention does) instead of keeping P (B·heads·Nq·Nk floats):
  * `4·(q.size + k.size + v.size + B·heads·Nq [+ bias.size])` bytes on the tape. Gradients
- * (docs/method.md, "Transformer ops: what each keeps for backward"): `dv = Pᵀ·dy`,
+ * (docs/method.md §8): `dv = Pᵀ·dy`,
  * `dP = dy·vᵀ`, `dS = P ⊙ (dP − rowsum(P ⊙ dP))`, `dq = scale·dS·k`, `dk = scale·dSᵀ·q`,
  * `dbias = dS` summed over bias's broadcast axes.
  *
@@ -81,15 +88,17 @@ export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, option
   const bias = options.bias;
   const scale = options.scale ?? (q instanceof tf.Tensor && q.rank === 4 ? 1 / Math.sqrt(q.shape[3]) : NaN);
   checkAttentionInputs(q, k, v, scale, bias);
-  if (!isRecordingGradients()) return tf.tidy(() => tf.matMul(tf.softmax(scores(q, k, scale, bias)), v));
+  if (!isRecordingGradients()) {
+    return tf.tidy(() => {
+      const { e, rowSum } = softmaxParts(scores(q, k, scale, bias));
+      return tf.matMul(tf.div(e, rowSum), v);
+    });
+  }
   const inputs = bias === undefined ? [q, k, v] : [q, k, v, bias];
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const [qq, kk, vv, bb] = args.slice(0, -1) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor | undefined];
-    const s = scores(qq, kk, scale, bb);
-    const rowMax = tf.max(s, 3, true);
-    const e = tf.exp(tf.sub(s, rowMax));
-    const rowSum = tf.sum(e, 3, true);
+    const { rowMax, e, rowSum } = softmaxParts(scores(qq, kk, scale, bb));
     const logSumExp = tf.add(rowMax, tf.log(rowSum));
     save(bb === undefined ? [qq, kk, vv, logSumExp] : [qq, kk, vv, logSumExp, bb]);
     return {

@@ -29,8 +29,7 @@ function forward(x: tf.Tensor, weight: tf.Tensor2D, bias: tf.Tensor1D | null): t
  * Backward keeps nothing on the tape (0 bytes): it reads `W` itself, by reference, so `W` must
  * still be alive when backward runs — a model parameter (a `tf.Variable` or a tensor created
  * outside the training step) is; a weight computed and disposed inside the step is not, and
- * backward then throws an ArgumentError. See docs/method.md, "Transformer ops: what each keeps
- * for backward".
+ * backward then throws an ArgumentError (docs/method.md §8).
  *
  * @param x - input, float32, rank ≥ 2, `I` features on the last axis
  * @param weight - `W`, `[I, O]`

@@ -14,8 +14,7 @@ function normalCdf(x: tf.Tensor): tf.Tensor {
  * default, `approximate='none'`). Any shape.
  *
  * Backward keeps the input `x` (4 bytes per element, float32) and recomputes
- * `dx = dy ⊙ (Φ(x) + x·φ(x))`, φ the standard normal density (docs/method.md, "Transformer ops:
- * what each keeps for backward").
+ * `dx = dy ⊙ (Φ(x) + x·φ(x))`, φ the standard normal density (docs/method.md §8).
  *
  * @param x - input, float32, any shape
  * @returns a tensor of `x`'s shape

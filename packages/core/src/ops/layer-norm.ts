@@ -33,7 +33,7 @@ function normalise(x: tf.Tensor, epsilon: number): { xHat: tf.Tensor; rstd: tf.T
  *
  * Backward keeps, for `R` rows of `D` features: the normalised input `x̂` (R·D float32), `1/σ`
  * per row (R float32) and γ (D float32): `4·(R·D + R + D)` bytes on the tape. The gradient
- * (docs/method.md, "Transformer ops: what each keeps for backward") is
+ * (docs/method.md §8) is
  * `dx = (1/σ)·(g − mean(g) − x̂·mean(g⊙x̂))` with `g = dy⊙γ`, `dγ = Σ_rows dy⊙x̂`,
  * `dβ = Σ_rows dy`, so γ and β can be trained (pass them as variables).
  *
