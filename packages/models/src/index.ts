@@ -13,6 +13,7 @@ export type { InvertedResidualSetting } from './zoo/mobile';
 export { resnet18, resnet34 } from './zoo/resnet';
 export { createModel, describeModel, ARCHITECTURES } from './zoo/index';
 export { DEFAULT_BATCH_NORM_EPSILON } from './zoo/init';
+export { layerParamName } from './zoo/names';
 export type { DescribeOptions } from './zoo/index';
 export { Trainer, TrainingRun } from './train/trainer';
 export type { TrainerConfig, TrainerState, StepProgress, StepResult, EpochRecord, FitOptions, StepOutcome } from './train/trainer';

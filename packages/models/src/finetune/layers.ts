@@ -12,8 +12,14 @@ export type ClassifierTraining = 'exact' | 'method';
 export interface FineTunedLayers {
   /** The last N compressible layers, in model order: trained through the run's method. */
   compressed: ModelLayerSpec[];
-  /** Layers after the first fine-tuned one that the method does not take (the classifier): trained exactly. */
+  /** The classifier when it comes after the fine-tuned layers and the method does not take it: trained exactly. */
   exact: ModelLayerSpec[];
+  /**
+   * Layers after the first fine-tuned one that are not counted (a transformer's attention
+   * projections): frozen, but run on the gradient tape so the gradient reaches the fine-tuned
+   * layers before them (`'frozen-on-tape'`, keeping nothing for a weight gradient). None in a CNN.
+   */
+  frozenOnTape: ModelLayerSpec[];
   /** Every layer before the first fine-tuned one: frozen, run off the gradient tape. */
   frozen: ModelLayerSpec[];
 }
@@ -21,9 +27,10 @@ export interface FineTunedLayers {
 /**
  * "The last N layers" of a model, with one meaning everywhere (the session, the profiler, the
  * CLI, the web demo; docs/method.md §7): the last N compressible layers in model order (the
- * convolutions of a CNN, depthwise and pointwise alike). Every layer before the first of them is
- * frozen; the classifier after them trains exactly unless `classifier` is `'method'`, which makes
- * it one of the N.
+ * convolutions of a CNN, depthwise and pointwise alike; the MLP linears of a transformer, as in
+ * the paper). Every layer before the first of them is frozen; the classifier after them trains
+ * exactly unless `classifier` is `'method'`, which makes it one of the N; other layers after the
+ * first of them (a transformer's attention projections) stay frozen on the gradient tape.
  *
  * @param specs - the model's layers in order (`model.layerSpecs(inputShape)` or `describeModel(…)`)
  * @param lastN - N, or `'all'` for every compressible layer
@@ -42,15 +49,17 @@ export function selectFineTunedLayers(specs: readonly ModelLayerSpec[], lastN: n
   const n = lastN === 'all' ? candidates.length : lastN;
   if (!Number.isInteger(n) || n < 1 || n > candidates.length) {
     throw new ArgumentError(
-      `lastN must be an integer in 1..${candidates.length} (the model's ${classifier === 'method' ? 'convolutions and classifier' : 'convolutions'}) or 'all', got ${String(lastN)}`,
+      `lastN must be an integer in 1..${candidates.length} (the model's ${classifier === 'method' ? 'compressible layers and classifier' : 'compressible layers: convolutions, or MLP linears of a transformer'}) or 'all', got ${String(lastN)}`,
     );
   }
   const compressed = candidates.slice(candidates.length - n);
   const first = compressed[0]!.index;
   const chosen = new Set(compressed.map((s) => s.name));
+  const after = specs.filter((s) => s.index > first && !chosen.has(s.name));
   return {
     compressed,
-    exact: specs.filter((s) => s.index > first && !chosen.has(s.name)),
+    exact: after.filter((s) => s.role === 'classifier' || s.compressible),
+    frozenOnTape: after.filter((s) => s.role !== 'classifier' && !s.compressible),
     frozen: specs.filter((s) => s.index < first),
   };
 }

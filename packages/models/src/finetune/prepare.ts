@@ -58,8 +58,13 @@ export interface TrainedLayer {
 export interface FineTuneSetup {
   /** The trained layers, in model order. */
   trained: TrainedLayer[];
-  /** Names of the frozen conv/dense layers, in model order. */
+  /** Names of the frozen conv/dense layers run off the gradient tape (before the first trained one), in model order. */
   frozen: string[];
+  /**
+   * Names of the frozen layers after the first trained one that run on the gradient tape
+   * (`'frozen-on-tape'`: a transformer's attention projections), in model order; empty for a CNN.
+   */
+  frozenOnTape: string[];
   /** Geometry of every conv/dense layer of the model for the training input shape. */
   specs: ModelLayerSpec[];
 }
@@ -77,7 +82,9 @@ function releaseRuntime(model: ZooModel): void {
  * through @odl/core's compressed ops, each with its own compressor made by the method's plugin
  * (and, for a weight-side method, its weight parameterisation); every layer before the first of
  * them is frozen (run off the gradient tape, nothing saved); the classifier trains exactly unless
- * asked otherwise; BatchNorm follows `batchNorm`. A fine-tuned layer the method cannot serve (its
+ * asked otherwise; other layers after the first of them (a transformer's attention projections)
+ * stay frozen on the gradient tape; BatchNorm follows `batchNorm`; weights outside the layers
+ * (LayerNorm γ/β, embeddings) stay frozen. A fine-tuned layer the method cannot serve (its
  * `unsupportedReason`) trains exactly, and `trained[i].reason` says why. Replaces a previous
  * preparation (disposing it).
  *
@@ -121,6 +128,7 @@ export function prepareFineTune(model: ZooModel, options: PrepareFineTuneOptions
   const trained: TrainedLayer[] = [];
   try {
     for (const spec of selection.frozen) model.runtime.set(spec.name, { mode: 'frozen' });
+    for (const spec of selection.frozenOnTape) model.runtime.set(spec.name, { mode: 'frozen-on-tape' });
     for (const spec of [...selection.compressed, ...selection.exact].sort((a, b) => a.index - b.index)) {
       const inputGradient = spec.index !== first;
       if (!compressedNames.has(spec.name)) {
@@ -147,7 +155,7 @@ export function prepareFineTune(model: ZooModel, options: PrepareFineTuneOptions
     throw e;
   }
   model.batchNorm = batchNorm;
-  return { trained, frozen: selection.frozen.map((s) => s.name), specs };
+  return { trained, frozen: selection.frozen.map((s) => s.name), frozenOnTape: selection.frozenOnTape.map((s) => s.name), specs };
 }
 
 function makeRuntime(

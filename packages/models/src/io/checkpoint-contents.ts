@@ -73,7 +73,7 @@ export function storedConfig(config: ModelConfig): Partial<ModelConfig> {
  * version, model config), the weights manifest against the weight data's size, the trainer
  * state, the metadata, and (version 2, or whenever recorded) the CRC-32s of content and
  * weights. The config's class and input-channel counts must also match the manifest's
- * classifier (its one rank-2 weight) and stem (its first rank-4 weight), so a lying config
+ * classifier (its last rank-2 weight) and stem (its first rank-4 weight), so a lying config
  * cannot make the loader build a model far larger than the file. Throws a
  * {@link CheckpointError} naming `file` and the field; allocates no tensor.
  *
@@ -116,9 +116,10 @@ export function readCheckpointContents(artifacts: unknown, file?: string): Check
   const trainer = o.trainer == null ? null : checkStoredTrainer(o.trainer, file);
   if (trainer && version >= 2 && trainer.stateTensors === undefined) fail('trainer state: stateTensors is missing; the checkpoint is corrupt');
   const model = specs.filter((s) => !s.name.startsWith('__'));
-  const classifier = model.filter((s) => s.shape.length === 2);
-  if (classifier.length !== 1 || classifier[0]!.shape[1] !== config.numClasses) {
-    fail(`config.numClasses is ${config.numClasses}, the weights manifest's classifier is ${classifier.length === 1 ? `[${classifier[0]!.shape.join(', ')}]` : `missing or ambiguous (${classifier.length} rank-2 weights)`}; the checkpoint is corrupt`);
+  // The classifier's weight is the model's last rank-2 weight (a CNN's only one; namedWeights() lists it last).
+  const classifier = model.filter((s) => s.shape.length === 2).at(-1);
+  if (classifier == null || classifier.shape[1] !== config.numClasses) {
+    fail(`config.numClasses is ${config.numClasses}, the weights manifest's classifier is ${classifier ? `[${classifier.shape.join(', ')}]` : 'missing (no rank-2 weight)'}; the checkpoint is corrupt`);
   }
   const stem = model.find((s) => s.shape.length === 4);
   if (stem == null || stem.shape[2] !== config.inputChannels) {

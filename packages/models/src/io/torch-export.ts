@@ -2,6 +2,7 @@ import { ArgumentError, tf } from '@odl/backend';
 import { writeFileAtomic } from '@odl/backend/node';
 import type { WeightParameterization } from '@odl/core';
 import type { ZooModel } from '../zoo/model';
+import { layerParamName } from '../zoo/names';
 import type { SafetensorsTensor } from './safetensors';
 import { defaultNaming, torchNameMap, type TorchNaming } from './torch-names';
 import { invertPermutation, torchPermutation } from './torchvision';
@@ -31,7 +32,7 @@ export function exportTorchWeights(model: ZooModel, options: ExportTorchOptions 
   const parameterized = new Map<string, WeightParameterization>();
   for (const l of model.layers()) {
     const weights = model.runtime.get(l.name)?.weights;
-    if (weights) parameterized.set(`${l.name}.weight`, weights);
+    if (weights) parameterized.set(layerParamName(l, 'weight'), weights);
   }
   for (const [odl, v] of model.namedWeights()) {
     const perm = torchPermutation(model, odl);

@@ -1,6 +1,7 @@
 import { tf } from '@odl/backend';
 import { checkBatchNormEpsilon } from '../zoo/init';
 import type { ZooModel } from '../zoo/model';
+import { layerParamName } from '../zoo/names';
 import { CheckpointError } from './file-handler';
 import { parseSafetensors, SafetensorsError, type ParseSafetensorsOptions, type SafetensorsTensor } from './safetensors';
 import { detectNaming, torchBatchNormEpsilon, torchNameMap, type TorchNaming } from './torch-names';
@@ -47,7 +48,7 @@ export interface ImportTorchReport {
 /** Permutation from PyTorch's layout to the model's for one weight name (odl's name). */
 export function torchPermutation(model: ZooModel, name: string): number[] | null {
   for (const l of model.layers()) {
-    if (name !== `${l.name}.weight`) continue;
+    if (name !== layerParamName(l, 'weight')) continue;
     if (l.type === 'dense') return [1, 0]; // (out, in) -> (in, out)
     if (l.kind === 'depthwise') return [2, 3, 0, 1]; // (C, 1, KH, KW) -> (KH, KW, C, 1)
     return [2, 3, 1, 0]; // (O, I/g, KH, KW) -> (KH, KW, I/g, O)
@@ -89,7 +90,7 @@ export function importTorchWeights(model: ZooModel, tensors: Map<string, Safeten
   const toTorch = torchNameMap(model, naming);
   const own = model.namedWeights();
   const fromTorch = new Map([...toTorch].map(([odl, torch]) => [torch, odl]));
-  const classifier = `${toTorch.get(`${model.classifier.name}.weight`)!.slice(0, -'.weight'.length)}.`;
+  const classifier = `${toTorch.get(layerParamName(model.classifier, 'weight'))!.slice(0, -'.weight'.length)}.`;
   const skip = (n: string) => options.skipClassifier === true && n.startsWith(classifier);
   const names = [...tensors.keys()].filter((n) => !n.endsWith('num_batches_tracked') && !skip(n));
   const missing = [...fromTorch.keys()].filter((n) => !skip(n) && !tensors.has(n));

@@ -4,8 +4,8 @@ import { makeBatch, type InputSpec, type LabeledImages } from './data';
 
 /** One batch out of a {@link FrozenFeatureCache}: new tensors, owned by the caller. */
 export interface CachedBatch {
-  /** Features `[n, h, w, c]` out of the frozen blocks. */
-  x: tf.Tensor4D;
+  /** Features out of the frozen blocks: `[n, h, w, c]` for a CNN, tokens `[n, N, D]` for a transformer. */
+  x: tf.Tensor;
   /** Integer class labels `[n]`. */
   y: tf.Tensor1D;
 }
@@ -27,7 +27,7 @@ export class FrozenFeatureCache {
   private constructor(
     /** Blocks the features come out of (`fromBlock` for the forward that continues). */
     readonly blocks: number,
-    private readonly features: tf.Tensor4D,
+    private readonly features: tf.Tensor,
     private readonly labels: Int32Array,
   ) {}
 
@@ -38,7 +38,7 @@ export class FrozenFeatureCache {
   static build(model: ZooModel, data: LabeledImages, input: InputSpec, blocks: number, batchSize = 256, maxBytes = 2 ** 30): FrozenFeatureCache | null {
     const n = data.shape[0];
     if (n === 0) return null;
-    const parts: tf.Tensor4D[] = [];
+    const parts: tf.Tensor[] = [];
     try {
       for (let start = 0; start < n; start += batchSize) {
         const idx = Array.from({ length: Math.min(batchSize, n - start) }, (_, i) => start + i);
@@ -46,7 +46,7 @@ export class FrozenFeatureCache {
         parts.push(part);
         if (start === 0 && (part.size / idx.length) * n * 4 > maxBytes) return null;
       }
-      const features = parts.length === 1 ? parts.pop()! : (tf.concat(parts, 0) as tf.Tensor4D);
+      const features = parts.length === 1 ? parts.pop()! : tf.concat(parts, 0);
       return new FrozenFeatureCache(blocks, features, Int32Array.from(data.labels));
     } finally {
       tf.dispose(parts);
@@ -66,7 +66,7 @@ export class FrozenFeatureCache {
   /** Features and labels of the given images (new tensors, owned by the caller). */
   batch(indices: readonly number[]): CachedBatch {
     const y = tf.tensor1d(Int32Array.from(indices, (i) => this.labels[i]!), 'int32');
-    const x = tf.tidy(() => tf.gather(this.features, tf.tensor1d(Int32Array.from(indices), 'int32')) as tf.Tensor4D);
+    const x = tf.tidy(() => tf.gather(this.features, tf.tensor1d(Int32Array.from(indices), 'int32')));
     return { x, y };
   }
 

@@ -187,7 +187,7 @@ export class Trainer {
    * Inputs are not disposed. With `fromBlock > 0`, `x` holds the features that block takes
    * (`model.frozenFeatures`), not images.
    */
-  trainStep(x: tf.Tensor4D, y: tf.Tensor1D, learningRate: number, fromBlock = 0): StepResult {
+  trainStep(x: tf.Tensor, y: tf.Tensor1D, learningRate: number, fromBlock = 0): StepResult {
     const weights = this.model.trainableWeights();
     if (weights.size === 0) throw new ArgumentError('Trainer: the model has no trainable weights; call prepareFineTune with lastN >= 1');
     const byVarName = new Map<string, string>();

@@ -1,5 +1,5 @@
 import { conv2dGeometry, depthwiseGeometry, type LayerGeometry } from '@odl/core';
-import type { ConvLayer, DenseLayer } from './types';
+import type { ConvLayer } from './types';
 
 /** Geometry of a conv layer for an NHWC input shape (built by @odl/core's geometry builders). */
 export function convGeometry(layer: ConvLayer, inputShape: number[]): LayerGeometry {
@@ -7,14 +7,4 @@ export function convGeometry(layer: ConvLayer, inputShape: number[]): LayerGeome
   return layer.kind === 'depthwise'
     ? depthwiseGeometry(inputShape, layer.weight.shape, options)
     : conv2dGeometry(inputShape, layer.weight.shape, { ...options, groups: layer.groups });
-}
-
-/** Geometry of a dense layer for a `[B, I]` input. */
-export function denseGeometry(layer: DenseLayer, batch: number): LayerGeometry {
-  return {
-    kind: 'dense',
-    inputShape: [batch, layer.inFeatures],
-    weightShape: [layer.inFeatures, layer.outFeatures],
-    outputShape: [batch, layer.outFeatures],
-  };
 }

@@ -1,6 +1,6 @@
 // MCUNet-in1 and MobileNetV2 (inverted-residual networks), torchvision-style module names.
 import { ArgumentError, SeededRandom } from '@odl/backend';
-import { ConvBlock, InvertedResidual, type Block } from './blocks';
+import { ConvBlock, InvertedResidual, PoolDenseHead, type Block } from './blocks';
 import { checkBatchNormEpsilon, makeConv, makeDense } from './init';
 import { ZooModel } from './model';
 import type { ZooOptions } from './types';
@@ -73,7 +73,7 @@ export function mcunetIn1(options: ZooOptions = {}): ZooModel {
     c = s.out;
   });
   const classifier = makeDense('classifier', c, numClasses, rng);
-  return new ZooModel({ architecture: 'mcunet-in1', inputChannels, numClasses, widthMultiplier: 1, seed, batchNormEpsilon: eps }, blocks, classifier);
+  return new ZooModel({ architecture: 'mcunet-in1', inputChannels, numClasses, widthMultiplier: 1, seed, batchNormEpsilon: eps }, blocks, new PoolDenseHead(classifier));
 }
 
 /** torchvision's `_make_divisible`: rounds channels to a multiple of `divisor`, at most 10% down. */
@@ -121,5 +121,5 @@ export function mobileNetV2(options: ZooOptions = {}): ZooModel {
   }
   blocks.push(new ConvBlock(makeConv({ name: `features.${f}.0`, bnName: `features.${f}.1`, inChannels: c, outChannels: last, kernel: 1, stride: 1, activation: 'relu6' }, rng, eps)));
   const classifier = makeDense('classifier.1', last, numClasses, rng);
-  return new ZooModel({ architecture: 'mobilenetv2', inputChannels, numClasses, widthMultiplier: width, seed, batchNormEpsilon: eps }, blocks, classifier);
+  return new ZooModel({ architecture: 'mobilenetv2', inputChannels, numClasses, widthMultiplier: width, seed, batchNormEpsilon: eps }, blocks, new PoolDenseHead(classifier));
 }

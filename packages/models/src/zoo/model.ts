@@ -1,8 +1,8 @@
 import { ArgumentError, SeededRandom, ShapeError, tf } from '@odl/backend';
-import type { Block } from './blocks';
-import { PoolDenseHead } from './blocks';
-import { denseGeometry } from './geometry';
+import { denseGeometry } from '@odl/core';
+import type { Block, Head } from './blocks';
 import { checkBatchNormEpsilon, makeDense } from './init';
+import { layerParamName } from './names';
 import type { RunContext } from './ops';
 import type {
   ArchitectureName,
@@ -10,9 +10,12 @@ import type {
   ConvLayer,
   DenseLayer,
   ForwardOptions,
+  LayerRole,
   LayerRuntime,
   ModelLayerSpec,
+  ModelParam,
   ParamLayer,
+  VitConfig,
 } from './types';
 
 /** Construction record of a model: enough to rebuild the same architecture. */
@@ -29,13 +32,21 @@ export interface ModelConfig {
   seed: number;
   /** ε of every BatchNorm (1e-5, PyTorch's default, unless the model was built or imported with another). */
   batchNormEpsilon: number;
+  /** Vision transformers only: their sizes (what rebuilds the architecture); absent for CNNs. */
+  vit?: VitConfig;
 }
+
+/** Roles whose layers "the last N layers" counts (docs/method.md §7): CNN convolutions and transformer MLP linears. */
+const COMPRESSIBLE_ROLES: ReadonlySet<LayerRole> = new Set(['conv', 'mlp']);
 
 const PLAIN: LayerRuntime = { mode: 'plain' };
 
 /**
- * A classification network of the zoo: a stack of blocks, global average pooling and a dense
- * classifier. Weights are `tf.Variable`s, named by torchvision-style module paths.
+ * A classification network of the zoo: a stack of blocks and a head ending in a dense classifier
+ * (a CNN: global average pooling then the classifier; a ViT: the class token after the encoder's
+ * final LayerNorm, then the classifier). Features between blocks may have any rank (NHWC for a
+ * CNN, tokens `[B, N, D]` for a transformer). Weights are `tf.Variable`s, named by
+ * torchvision-style module paths.
  *
  * @example
  * ```ts
@@ -49,23 +60,29 @@ export class ZooModel {
   readonly runtime = new Map<string, LayerRuntime>();
   /** How BatchNorm behaves in training passes (set by `prepareFineTune`); `'trained'` for a fresh model. */
   batchNorm: BatchNormMode = 'trained';
-  private readonly head: PoolDenseHead;
+  /** The head: what turns the last block's features into logits, ending in `classifier`. */
+  readonly head: Head;
 
   /**
    * @param config - how the model was built.
    * @param blocks - the feature extractor, in order.
-   * @param classifier - the dense classifier on pooled features.
+   * @param head - the head (`new PoolDenseHead(classifier)` for a CNN).
    */
   constructor(
     readonly config: ModelConfig,
     readonly blocks: Block[],
-    classifier: DenseLayer,
+    head: Head,
   ) {
-    this.head = new PoolDenseHead(classifier);
+    this.head = head;
     const seen = new Set<string>();
     for (const l of this.layers()) {
       if (seen.has(l.name)) throw new ArgumentError(`ZooModel: duplicate layer name '${l.name}'`);
       seen.add(l.name);
+    }
+    const names = new Set<string>();
+    for (const name of this.namedWeightList().map(([n]) => n)) {
+      if (names.has(name)) throw new ArgumentError(`ZooModel: duplicate weight name '${name}'`);
+      names.add(name);
     }
   }
 
@@ -81,41 +98,65 @@ export class ZooModel {
 
   /** Conv layers only, in model order. */
   convLayers(): ConvLayer[] {
-    return this.blocks.flatMap((b) => b.layers);
+    return this.blocks.flatMap((b) => b.layers).filter((l): l is ConvLayer => l.type === 'conv');
   }
 
   /**
-   * Every weight of the model by name: `<layer>.weight`, `<layer>.bias`, and for BatchNorm
-   * `<bn>.weight`, `<bn>.bias`, `<bn>.running_mean`, `<bn>.running_var` (torchvision names).
+   * Weights outside the conv/dense layers (LayerNorm γ/β, a ViT's class token and position
+   * embedding), in model order, under their torchvision names; none for a CNN.
+   */
+  params(): ModelParam[] {
+    return [...this.blocks.flatMap((b) => b.params?.() ?? []), ...(this.head.params?.() ?? [])];
+  }
+
+  private namedWeightList(): [string, tf.Variable][] {
+    const out: [string, tf.Variable][] = [];
+    const layer = (l: ParamLayer) => {
+      out.push([layerParamName(l, 'weight'), l.weight]);
+      if (l.bias) out.push([layerParamName(l, 'bias'), l.bias]);
+      if (l.type === 'conv' && l.bn) {
+        out.push([`${l.bn.name}.weight`, l.bn.gamma], [`${l.bn.name}.bias`, l.bn.beta]);
+        out.push([`${l.bn.name}.running_mean`, l.bn.movingMean], [`${l.bn.name}.running_var`, l.bn.movingVariance]);
+      }
+    };
+    for (const b of this.blocks) {
+      for (const p of b.params?.() ?? []) out.push([p.name, p.variable]);
+      b.layers.forEach(layer);
+    }
+    for (const p of this.head.params?.() ?? []) out.push([p.name, p.variable]);
+    layer(this.head.dense);
+    return out;
+  }
+
+  /**
+   * Every weight of the model by name (torchvision names): `<layer>.weight`, `<layer>.bias` (or
+   * the layer's `paramNames`, e.g. `<attention>.in_proj_weight`), for BatchNorm `<bn>.weight`,
+   * `<bn>.bias`, `<bn>.running_mean`, `<bn>.running_var`, and the weights outside the layers
+   * ({@link ZooModel.params}: `<ln>.weight`, `class_token`, `encoder.pos_embedding`, …). The
+   * classifier's weight and bias come last.
    */
   namedWeights(): Map<string, tf.Variable> {
-    const m = new Map<string, tf.Variable>();
-    for (const l of this.layers()) {
-      m.set(`${l.name}.weight`, l.weight);
-      if (l.bias) m.set(`${l.name}.bias`, l.bias);
-      if (l.type === 'conv' && l.bn) {
-        m.set(`${l.bn.name}.weight`, l.bn.gamma);
-        m.set(`${l.bn.name}.bias`, l.bn.beta);
-        m.set(`${l.bn.name}.running_mean`, l.bn.movingMean);
-        m.set(`${l.bn.name}.running_var`, l.bn.movingVariance);
-      }
-    }
-    return m;
+    return new Map(this.namedWeightList());
   }
 
   /**
    * The variables that gradients update, by name: the weight (or, for a layer whose weight a
    * method re-parameterises, that method's variables, `<layer>.<name>`) and bias of every layer
-   * not frozen, and their BatchNorm γ and β unless BatchNorm is `'frozen'`.
+   * that trains (not `'frozen'` nor `'frozen-on-tape'`), and their BatchNorm γ and β unless
+   * BatchNorm is `'frozen'`. The weights outside the layers ({@link ZooModel.params}) train only
+   * while the model is not prepared for fine-tuning (no layer has a run-time mode: training from
+   * scratch); fine-tuning keeps them frozen (docs/method.md §7).
    */
   trainableWeights(): Map<string, tf.Variable> {
     const m = new Map<string, tf.Variable>();
+    if (this.runtime.size === 0) for (const p of this.params()) m.set(p.name, p.variable);
     for (const l of this.layers()) {
-      if (this.modeOf(l.name) === 'frozen') continue;
+      const mode = this.modeOf(l.name);
+      if (mode === 'frozen' || mode === 'frozen-on-tape') continue;
       const weights = this.runtime.get(l.name)?.weights;
       if (weights != null) for (const [k, v] of Object.entries(weights.trainable)) m.set(`${l.name}.${k}`, v);
-      else m.set(`${l.name}.weight`, l.weight);
-      if (l.bias) m.set(`${l.name}.bias`, l.bias);
+      else m.set(layerParamName(l, 'weight'), l.weight);
+      if (l.bias) m.set(layerParamName(l, 'bias'), l.bias);
       if (l.type === 'conv' && l.bn && this.batchNorm !== 'frozen') {
         m.set(`${l.bn.name}.weight`, l.bn.gamma);
         m.set(`${l.bn.name}.bias`, l.bn.beta);
@@ -130,16 +171,18 @@ export class ZooModel {
   }
 
   /**
-   * Logits `[B, numClasses]` of an NHWC batch `[B, H, W, inputChannels]`.
+   * Logits `[B, numClasses]` of an NHWC batch `[B, H, W, inputChannels]` (or, with `fromBlock`,
+   * of the features that block takes: NHWC for a CNN, tokens `[B, N, D]` for a transformer).
    * Frozen layers run off the gradient tape; compressed layers through their compressors.
    */
-  forward(x: tf.Tensor4D, options: ForwardOptions = {}): tf.Tensor2D {
+  forward(x: tf.Tensor, options: ForwardOptions = {}): tf.Tensor2D {
     const from = options.fromBlock ?? 0;
     if (!Number.isInteger(from) || from < 0 || from > this.blocks.length) {
       throw new ArgumentError(`${this.config.architecture}.forward: fromBlock must be an integer in [0, ${this.blocks.length}], got ${String(options.fromBlock)}`);
     }
     if (from > 0) {
-      if (x.rank !== 4) throw new ShapeError(`${this.config.architecture}.forward: features must be NHWC [B, H, W, C], got [${x.shape.join(', ')}]`);
+      const rank = this.featureRank(from);
+      if (x.rank !== rank) throw new ShapeError(`${this.config.architecture}.forward: features for fromBlock must have rank ${rank} (the output of model.frozenFeatures), got [${x.shape.join(', ')}]`);
       return this.runBlocks(x, from, this.blocks.length, options.training ?? false);
     }
     if (x.rank !== 4 || x.shape[3] !== this.config.inputChannels) {
@@ -183,7 +226,7 @@ export class ZooModel {
    * const logits = model.forward(features, { fromBlock: k, training: true });
    * ```
    */
-  frozenFeatures(x: tf.Tensor4D, blocks: number): tf.Tensor4D {
+  frozenFeatures(x: tf.Tensor4D, blocks: number): tf.Tensor {
     if (!Number.isInteger(blocks) || blocks < 0 || blocks > this.frozenPrefixBlocks()) {
       throw new ArgumentError(`${this.config.architecture}.frozenFeatures: blocks must be an integer in [0, ${this.frozenPrefixBlocks()}] (the frozen prefix), got ${blocks}`);
     }
@@ -194,7 +237,7 @@ export class ZooModel {
     if (blocks === 0) return tf.clone(x);
     // One block's tensors at a time, as in runBlocks: a tidy around the whole prefix would hold
     // every block's intermediates until the end (1.6 GiB for MCUNet-in1 at 224×224, batch 64).
-    let y = x;
+    let y: tf.Tensor = x;
     try {
       for (let i = 0; i < blocks; i++) {
         const prev = y;
@@ -208,13 +251,24 @@ export class ZooModel {
     return y;
   }
 
-  private runBlocks(x: tf.Tensor4D, from: number, to: number, training: boolean): tf.Tensor2D {
+  /**
+   * Rank of the features block `from` takes (4: NHWC; 3: transformer tokens), from a shape trace
+   * of a nominal input (a transformer's own image size, else 224×224).
+   */
+  private featureRank(from: number): number {
+    const size = this.config.vit?.imageSize ?? 224;
+    let shape = [1, size, size, this.config.inputChannels];
+    for (let i = 0; i < from; i++) shape = this.blocks[i]!.trace(shape, () => {});
+    return shape.length;
+  }
+
+  private runBlocks(x: tf.Tensor, from: number, to: number, training: boolean): tf.Tensor2D {
     const ctx: RunContext = {
       training,
       batchNorm: this.batchNorm,
       runtime: (name) => this.runtime.get(name) ?? PLAIN,
     };
-    let y = x;
+    let y: tf.Tensor = x;
     for (let i = from; i < to; i++) {
       const block = this.blocks[i]!;
       if (!block.layers.every((l) => this.modeOf(l.name) === 'frozen')) {
@@ -228,14 +282,14 @@ export class ZooModel {
       y = tf.tidy(() => block.run(prev, ctx));
       if (prev !== x && prev !== y) prev.dispose();
     }
-    const frozenBefore = this.convLayers().every((l) => this.modeOf(l.name) === 'frozen');
+    const frozenBefore = this.blocks.every((b) => b.layers.every((l) => this.modeOf(l.name) === 'frozen'));
     return this.head.run(y, ctx, frozenBefore);
   }
 
   /**
    * Every conv/dense layer in model order with its geometry for an input of shape
    * `[B, H, W, C]` (computed analytically, no tensor is created), its role and whether "the last
-   * N layers" counts it (the convolutions; docs/method.md §7).
+   * N layers" counts it (a CNN's convolutions, a transformer's MLP linears; docs/method.md §7).
    */
   layerSpecs(inputShape: number[]): ModelLayerSpec[] {
     if (inputShape.length !== 4 || inputShape[3] !== this.config.inputChannels) {
@@ -246,12 +300,13 @@ export class ZooModel {
     const specs: ModelLayerSpec[] = [];
     let shape = inputShape;
     for (const b of this.blocks) {
-      shape = b.trace(shape, (layer, geometry) => specs.push({ name: layer.name, index: specs.length, geometry, role: 'conv', compressible: true }));
-      if (shape[1] < 1 || shape[2] < 1) {
+      shape = b.trace(shape, (layer, geometry, role = 'conv') => specs.push({ name: layer.name, index: specs.length, geometry, role, compressible: COMPRESSIBLE_ROLES.has(role) }));
+      if (shape.some((d) => !(d >= 1))) {
         throw new ShapeError(`layerSpecs: input ${inputShape[1]}×${inputShape[2]} is too small for ${this.config.architecture}; use a larger resolution`);
       }
     }
-    specs.push({ name: this.classifier.name, index: specs.length, geometry: denseGeometry(this.classifier, inputShape[0]), role: 'classifier', compressible: false });
+    const geometry = denseGeometry(this.head.classifierInputShape(shape), [this.classifier.inFeatures, this.classifier.outFeatures]);
+    specs.push({ name: this.classifier.name, index: specs.length, geometry, role: 'classifier', compressible: false });
     return specs;
   }
 
@@ -285,7 +340,7 @@ export class ZooModel {
     this.config.batchNormEpsilon = eps;
   }
 
-  /** Number of scalar parameters (weights, biases, BatchNorm γ/β; running statistics excluded). */
+  /** Number of scalar parameters (weights, biases, BatchNorm and LayerNorm γ/β, embeddings; running statistics excluded). */
   parameterCount(): number {
     let n = 0;
     for (const [name, v] of this.namedWeights()) if (!/running_(mean|var)$/.test(name)) n += v.size;

@@ -1,7 +1,7 @@
 // Forward execution of one conv/dense layer in each of its modes. 'compressed' delegates to
 // @odl/core's compressed ops; frozen and plain layers use stock tfjs ops.
 import { tf, withoutTape } from '@odl/backend';
-import { compressedConv2d, compressedDense, compressedDepthwiseConv2d, frozenBatchNorm, layerForward, relu6Masked, reluMasked } from '@odl/core';
+import { compressedConv2d, compressedDense, compressedDepthwiseConv2d, denseGeometry, frozenBatchNorm, layerForward, relu6Masked, reluMasked } from '@odl/core';
 import { convGeometry } from './geometry';
 import type { BatchNormMode, BatchNormParams, ConvLayer, DenseLayer, LayerRuntime } from './types';
 
@@ -105,7 +105,8 @@ export function runConv(layer: ConvLayer, x: tf.Tensor4D, ctx: RunContext): tf.T
     };
     return rt.mode === 'frozen' ? withoutTape(f) : f();
   }
-  if (rt.mode === 'plain') {
+  if (rt.mode === 'plain' || rt.mode === 'frozen-on-tape') {
+    // 'frozen-on-tape': stock ops on the tape (its weights are not among the trainable ones).
     let y = plainConv(layer, x, layerWeight(layer, rt));
     if (layer.bn) y = batchNormTraining(y, layer.bn, ctx.batchNorm);
     return activate(y, layer.activation, false);
@@ -115,15 +116,20 @@ export function runConv(layer: ConvLayer, x: tf.Tensor4D, ctx: RunContext): tf.T
   return activate(y, layer.activation, true);
 }
 
-/** Runs a dense layer in its run-time mode. */
-export function runDense(layer: DenseLayer, x: tf.Tensor2D, ctx: RunContext): tf.Tensor2D {
+/** Dense forward `x·W + b` with stock ops on an input of any rank ≥ 2 (@odl/core's `layerForward`). */
+export function plainDense(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor): tf.Tensor {
+  return tf.add(layerForward(denseGeometry(x.shape, weight.shape), x, weight), bias);
+}
+
+/** Runs a dense layer in its run-time mode on `[B, I]` or `[B, N, I]` inputs (any rank ≥ 2). */
+export function runDense(layer: DenseLayer, x: tf.Tensor, ctx: RunContext): tf.Tensor {
   const rt = ctx.runtime(layer.name);
-  const plain = () => tf.add(tf.matMul(x, layerWeight(layer, rt) as tf.Tensor2D), layer.bias) as tf.Tensor2D;
+  const plain = () => plainDense(x, layerWeight(layer, rt), layer.bias);
   if (rt.mode === 'frozen') return withoutTape(plain);
   if (rt.mode === 'compressed' && ctx.training) {
     return compressedDense(x, layerWeight(layer, rt) as tf.Tensor2D, layer.bias as tf.Tensor1D, rt.compressor!, {
       inputGradient: rt.inputGradient ?? true,
-    }) as tf.Tensor2D;
+    });
   }
   return plain();
 }

@@ -1,5 +1,5 @@
 import { ArgumentError, SeededRandom } from '@odl/backend';
-import { BasicBlock, ConvBlock, type Block } from './blocks';
+import { BasicBlock, ConvBlock, PoolDenseHead, type Block } from './blocks';
 import { checkBatchNormEpsilon, makeConv, makeDense } from './init';
 import { ZooModel } from './model';
 import type { ZooOptions } from './types';
@@ -31,7 +31,7 @@ function resnet(architecture: 'resnet18' | 'resnet34', depths: number[], options
     }
   });
   const fc = makeDense('fc', c, numClasses, rng);
-  return new ZooModel({ architecture, inputChannels, numClasses, widthMultiplier: 1, seed, batchNormEpsilon: eps }, blocks, fc);
+  return new ZooModel({ architecture, inputChannels, numClasses, widthMultiplier: 1, seed, batchNormEpsilon: eps }, blocks, new PoolDenseHead(fc));
 }
 
 /**

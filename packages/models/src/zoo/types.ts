@@ -54,7 +54,10 @@ export interface ConvLayer {
   activation: Activation;
 }
 
-/** A fully connected layer `y = x W + b` on `[B, I]` inputs. */
+/**
+ * A fully connected layer `y = x W + b` on `[B, I]` inputs, or on `[B, N, I]` token features (a
+ * transformer's linears), applied to the last axis.
+ */
 export interface DenseLayer {
   /** Discriminator. */
   type: 'dense';
@@ -68,6 +71,38 @@ export interface DenseLayer {
   inFeatures: number;
   /** Output features O. */
   outFeatures: number;
+  /**
+   * Names of the weight and bias in `namedWeights()` (and checkpoints, PyTorch files) when they
+   * are not `<name>.weight` / `<name>.bias`: torchvision's attention input projection is
+   * `<attention>.in_proj_weight` / `<attention>.in_proj_bias`. See `layerParamName`.
+   */
+  paramNames?: { weight: string; bias: string };
+}
+
+/**
+ * A weight of a model that belongs to no conv/dense layer, under its torchvision name: a
+ * LayerNorm's γ (`<ln>.weight`) or β (`<ln>.bias`), a ViT's class token (`class_token`) or
+ * position embedding (`encoder.pos_embedding`). It appears in `namedWeights()`, checkpoints and
+ * PyTorch files; it trains only while the model is not prepared for fine-tuning (training from
+ * scratch, docs/method.md §7).
+ */
+export interface ModelParam {
+  /** torchvision state-dict name, e.g. `'encoder.ln.weight'`. */
+  name: string;
+  /** The weight. */
+  variable: tf.Variable;
+}
+
+/** A LayerNorm over the last axis (PyTorch `nn.LayerNorm` semantics, biased variance). */
+export interface LayerNormParams {
+  /** Module path, e.g. `'encoder.layers.encoder_layer_0.ln_1'`. */
+  name: string;
+  /** Scale γ, shape `[D]`. */
+  gamma: tf.Variable;
+  /** Shift β, shape `[D]`. */
+  beta: tf.Variable;
+  /** Added to the variance before the square root (1e-6 in torchvision's ViT). */
+  epsilon: number;
 }
 
 /** A layer with weights: what "the last N layers" counts (convolutions and dense layers). */
@@ -77,9 +112,12 @@ export type ParamLayer = ConvLayer | DenseLayer;
  * How one layer runs in the forward pass.
  * - `'plain'`: stock tfjs ops on the gradient tape (default of a fresh model; its weights train).
  * - `'frozen'`: stock ops run off the gradient tape: no gradient, nothing saved for backward.
+ * - `'frozen-on-tape'`: weights frozen, but the layer runs on the gradient tape so the gradient
+ *   reaches its input (a transformer's attention linear between fine-tuned MLP linears): a dense
+ *   layer through @odl/core's `frozenLinear`, which keeps nothing for a weight gradient.
  * - `'compressed'`: @odl/core's compressed op with this layer's `LayerCompressor`.
  */
-export type LayerMode = 'plain' | 'frozen' | 'compressed';
+export type LayerMode = 'plain' | 'frozen' | 'frozen-on-tape' | 'compressed';
 
 /** Run-time configuration of one layer, set by `prepareFineTune`. */
 export interface LayerRuntime {
@@ -121,8 +159,12 @@ export interface ForwardOptions {
   fromBlock?: number;
 }
 
-/** What a layer is in its model: a convolution of the feature extractor, or the classifier. */
-export type LayerRole = 'conv' | 'classifier';
+/**
+ * What a layer is in its model: a convolution of a CNN's feature extractor, a transformer's patch
+ * embedding (a strided convolution), attention projection (input `in_proj`, output `out_proj`) or
+ * MLP linear (`mlp.0`, `mlp.3`), or the classifier.
+ */
+export type LayerRole = 'conv' | 'patch-embedding' | 'attention' | 'mlp' | 'classifier';
 
 /**
  * One conv/dense layer of a model with its geometry, as listed by `layerSpecs`: the model
@@ -139,13 +181,46 @@ export interface ModelLayerSpec {
   role: LayerRole;
   /**
    * Counted by "the last N layers" (docs/method.md §7): the convolutions of a CNN, depthwise and
-   * pointwise alike; not the classifier, which trains exactly unless asked otherwise.
+   * pointwise alike, and the MLP linears of a transformer (as in the paper); not the classifier,
+   * which trains exactly unless asked otherwise, nor a transformer's attention projections or
+   * patch embedding, which stay frozen.
    */
   compressible: boolean;
 }
 
-/** Names of the architectures of the zoo. */
+/**
+ * Names of the architectures of the zoo: CNNs, and vision transformers in torchvision's
+ * `VisionTransformer` layout (`'vit-b-32'`: ViT-B/32; `'vit'`: any size, from `ZooOptions.vit`).
+ */
 export type ArchitectureName = 'mcunet-in1' | 'mobilenetv2' | 'resnet18' | 'resnet34';
+
+/**
+ * What builds a vision transformer (torchvision's `VisionTransformer` arguments): square images of
+ * `imageSize` pixels cut into `patchSize`-pixel patches ((imageSize/patchSize)² tokens plus the
+ * class token), `numLayers` encoder blocks of width `hiddenDim` with `numHeads` attention heads
+ * and an MLP of `mlpDim` hidden units (exact GELU), LayerNorm ε `layerNormEpsilon`.
+ *
+ * @example
+ * ```ts
+ * const small: VitConfig = { imageSize: 32, patchSize: 8, hiddenDim: 32, numLayers: 2, numHeads: 2, mlpDim: 64, layerNormEpsilon: 1e-6 };
+ * ```
+ */
+export interface VitConfig {
+  /** Image height and width in pixels (a multiple of `patchSize`). */
+  imageSize: number;
+  /** Patch height and width in pixels (the patch embedding's kernel and stride). */
+  patchSize: number;
+  /** Token width D (a multiple of `numHeads`). */
+  hiddenDim: number;
+  /** Encoder blocks. */
+  numLayers: number;
+  /** Attention heads per block. */
+  numHeads: number;
+  /** Hidden units of each block's MLP. */
+  mlpDim: number;
+  /** LayerNorm ε (torchvision's ViT: 1e-6). */
+  layerNormEpsilon: number;
+}
 
 /** Options shared by every zoo constructor. */
 export interface ZooOptions {
@@ -173,4 +248,15 @@ export interface ZooOptions {
    * ```
    */
   batchNormEpsilon?: number;
+  /**
+   * Vision transformers only: the architecture's sizes (see {@link VitConfig}); for `'vit-b-32'`
+   * each given field overrides ViT-B/32's (224, 32, 768, 12 layers, 12 heads, 3072, 1e-6), for
+   * `'vit'` the defaults are a small ViT (32, 8, 64, 4 layers, 4 heads, 128, 1e-6).
+   *
+   * @example
+   * ```ts
+   * const model = createModel('vit', { inputChannels: 1, numClasses: 5, vit: { imageSize: 28, patchSize: 7, hiddenDim: 64 } });
+   * ```
+   */
+  vit?: Partial<VitConfig>;
 }
