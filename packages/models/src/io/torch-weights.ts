@@ -2,7 +2,8 @@ import { ArgumentError } from '@odl/backend';
 import { createModel } from '../zoo';
 import { makeDivisible } from '../zoo/mobile';
 import type { ZooModel } from '../zoo/model';
-import type { ArchitectureName, ZooOptions } from '../zoo/types';
+import { swinConfigFromShapes } from '../zoo/swin';
+import type { ArchitectureName, SwinConfig, ZooOptions } from '../zoo/types';
 import { CheckpointError } from './file-handler';
 import { parseSafetensors, type SafetensorsTensor } from './safetensors';
 import { detectNaming, torchNameMap } from './torch-names';
@@ -60,12 +61,16 @@ const CLASSIFIER: Record<ArchitectureName, string[]> = {
   resnet18: ['fc.weight'],
   resnet34: ['fc.weight'],
   'mcunet-in1': ['classifier.linear.weight', 'classifier.weight'],
+  'swin-t': ['head.weight'],
+  swin: ['head.weight'],
 };
 const STEM: Record<ArchitectureName, string[]> = {
   mobilenetv2: ['features.0.0.weight'],
   resnet18: ['conv1.weight'],
   resnet34: ['conv1.weight'],
   'mcunet-in1': ['first_conv.conv.weight', 'features.0.0.weight'],
+  'swin-t': ['features.0.0.weight'],
+  swin: ['features.0.0.weight'],
 };
 
 /** Whether every model weight has a tensor of the right shape (PyTorch layout) in `tensors`. */
@@ -80,12 +85,30 @@ function shapesFit(model: ZooModel, tensors: Map<string, SafetensorsTensor>): bo
   return true;
 }
 
+/** The Swin sizes of a torchvision SwinTransformer state dict; a CheckpointError when it has none. */
+function swinFromFile(tensors: Map<string, SafetensorsTensor>): SwinConfig {
+  let config: SwinConfig | null;
+  try {
+    config = swinConfigFromShapes(new Map([...tensors].map(([name, t]) => [name, t.shape])));
+  } catch (e) {
+    throw new CheckpointError(`the file's Swin shapes are inconsistent: ${(e as Error).message}`);
+  }
+  if (config == null) {
+    throw new CheckpointError(
+      'the file has no torchvision SwinTransformer names (features.0.0.weight, features.1.0.attn.relative_position_bias_table, features.1.0.mlp.0.weight); ' +
+        'check the architecture, and that the file is a state dict of torchvision\'s SwinTransformer (v1)',
+    );
+  }
+  return config;
+}
+
 /**
  * The zoo options of the model a state dict was saved from: classes from the classifier's
  * weight, input channels from the stem convolution's, and for MobileNetV2 the width multiplier
- * whose every weight shape fits (tried in the order of {@link MOBILENETV2_WIDTHS}). Throws a
- * {@link CheckpointError} naming the tensor when the file does not have the architecture's
- * stem or classifier, or no width fits.
+ * whose every weight shape fits (tried in the order of {@link MOBILENETV2_WIDTHS}), for `'swin'`
+ * the Swin sizes (`swinConfigFromShapes`: patch, embedding, depths, heads, window, MLP ratio).
+ * Throws a {@link CheckpointError} naming the tensor when the file does not have the
+ * architecture's stem or classifier, or no width fits.
  *
  * @example
  * ```ts
@@ -93,7 +116,10 @@ function shapesFit(model: ZooModel, tensors: Map<string, SafetensorsTensor>): bo
  * inferTorchOptions('mobilenetv2', tensors); // { numClasses: 5, inputChannels: 3, widthMultiplier: 0.25 }
  * ```
  */
-export function inferTorchOptions(architecture: ArchitectureName, tensors: Map<string, SafetensorsTensor>): Required<Pick<ZooOptions, 'numClasses' | 'inputChannels' | 'widthMultiplier'>> {
+export function inferTorchOptions(
+  architecture: ArchitectureName,
+  tensors: Map<string, SafetensorsTensor>,
+): Required<Pick<ZooOptions, 'numClasses' | 'inputChannels' | 'widthMultiplier'>> & Pick<ZooOptions, 'swin'> {
   const find = (names: string[], what: string, rank: number): number[] => {
     for (const n of names) {
       const t = tensors.get(n);
@@ -106,6 +132,7 @@ export function inferTorchOptions(architecture: ArchitectureName, tensors: Map<s
   };
   const numClasses = find(CLASSIFIER[architecture]!, 'classifier weight', 2)[0]!;
   const inputChannels = find(STEM[architecture]!, 'stem convolution weight', 4)[1]!;
+  if (architecture === 'swin') return { numClasses, inputChannels, widthMultiplier: 1, swin: swinFromFile(tensors) };
   if (architecture !== 'mobilenetv2') return { numClasses, inputChannels, widthMultiplier: 1 };
   const stemChannels = find(STEM.mobilenetv2, 'stem convolution weight', 4)[0]!;
   // Only widths whose stem has the file's channels are built and compared in full.

@@ -2,10 +2,11 @@ import { ArgumentError } from '@odl/backend';
 import { mcunetIn1, mobileNetV2 } from './mobile';
 import type { ZooModel } from './model';
 import { resnet18, resnet34 } from './resnet';
+import { swinT, swinTransformer } from './swin';
 import type { ArchitectureName, ModelLayerSpec, ZooOptions } from './types';
 
 /** Names accepted by {@link createModel}. */
-export const ARCHITECTURES: readonly ArchitectureName[] = ['mcunet-in1', 'mobilenetv2', 'resnet18', 'resnet34'];
+export const ARCHITECTURES: readonly ArchitectureName[] = ['mcunet-in1', 'mobilenetv2', 'resnet18', 'resnet34', 'swin-t', 'swin'];
 
 /**
  * Builds a zoo model by architecture name, He-normal initialised from `options.seed`.
@@ -25,6 +26,10 @@ export function createModel(architecture: ArchitectureName, options: ZooOptions 
       return resnet18(options);
     case 'resnet34':
       return resnet34(options);
+    case 'swin-t':
+      return swinT(options);
+    case 'swin':
+      return swinTransformer(options);
     default:
       throw new ArgumentError(`createModel: unknown architecture '${String(architecture)}'; use one of ${ARCHITECTURES.join(', ')}`);
   }

@@ -91,13 +91,13 @@ export function makeBatchNorm(name: string, channels: number, epsilon: number): 
   };
 }
 
-/** Dense layer, weight normal with std √(1/I) (LeCun, keeps initial logits O(1)), zero bias. */
-export function makeDense(name: string, inFeatures: number, outFeatures: number, rng: SeededRandom | null): DenseLayer {
+/** Dense layer, weight normal with std √(1/I) (LeCun, keeps initial logits O(1)), zero bias (none with `bias` false). */
+export function makeDense(name: string, inFeatures: number, outFeatures: number, rng: SeededRandom | null, bias = true): DenseLayer {
   return {
     type: 'dense',
     name,
     weight: variableFrom(normalTensor([inFeatures, outFeatures], Math.sqrt(1 / inFeatures), rng), true),
-    bias: variableFrom(tf.zeros([outFeatures]), true),
+    bias: bias ? variableFrom(tf.zeros([outFeatures]), true) : null,
     inFeatures,
     outFeatures,
   };
