@@ -107,10 +107,10 @@ export class SwinBlock implements Block {
     const attnFrozen = allFrozen([this.attn.qkv, this.attn.proj], ctx);
     const attended = maybeWithoutTape(attnFrozen, () => residualAdd(input, this.attention(norm(this.norm1, input) as tf.Tensor4D, ctx)));
     const [b, h, w, c] = attended.shape;
-    // The MLP on tokens [B, H·W, C]; what precedes a frozen mlp.0 runs off the tape.
-    const hidden = maybeWithoutTape(allFrozen([this.mlp0], ctx), () =>
-      gelu(runDense(this.mlp0, tf.reshape(norm(this.norm2, attended), [b, h * w, c]), ctx)),
-    );
+    // The MLP on tokens [B, H·W, C]. What precedes the first layer that is not frozen runs off the
+    // tape (layers are frozen as a prefix: a frozen attention means nothing before it trains).
+    const tokens = maybeWithoutTape(attnFrozen, () => tf.reshape(norm(this.norm2, attended), [b, h * w, c]));
+    const hidden = maybeWithoutTape(allFrozen([this.mlp0], ctx), () => gelu(runDense(this.mlp0, tokens, ctx)));
     const out = runDense(this.mlp3, hidden, ctx);
     return maybeWithoutTape(allFrozen(this.layers, ctx), () => residualAdd(attended, tf.reshape(out, [b, h, w, c]) as tf.Tensor4D));
   }
