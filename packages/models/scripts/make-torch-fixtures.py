@@ -30,8 +30,15 @@ Into packages/models/test/fixtures/torch/ it writes:
   swin_d16.input.safetensors     its fixed input 'input', NCHW [2, 3, 36, 76] float32
   swin_d16.logits.json           PyTorch's logits of that model (eval mode, float64) on that input
   swin_t.names.json              names, shapes and dtypes of torchvision swin_t()'s state dict
+  vit_small.pth                  torch.save(state_dict) of torchvision's VisionTransformer(image_size=32,
+                                 patch_size=8, num_layers=2, num_heads=2, hidden_dim=32, mlp_dim=64,
+                                 num_classes=5), seeded random weights (every tensor, see vit_fixture())
+  vit_small.safetensors          the same tensors as safetensors
+  vit_input.safetensors          the fixed input 'input', NCHW [2, 3, 32, 32] float32
+  vit_small.logits.json          PyTorch's logits of the ViT (eval mode) on that input
+  vit_b_32.names.json            names, shapes and dtypes of torchvision vit_b_32()'s state dict
 
-`--only swin` writes the Swin files only.
+`--only vit` writes the ViT files alone, `--only swin` the Swin files alone (the others keep their bytes).
 """
 import json
 import os
@@ -249,6 +256,49 @@ def check(folder):
         raise SystemExit(f'logits differ by {worst:.2e} relative (> 1e-4)')
 
 
+VIT_SMALL = dict(image_size=32, patch_size=8, num_layers=2, num_heads=2, hidden_dim=32, mlp_dim=64, num_classes=5)
+
+
+def vit_fixture():
+    """A small torchvision ViT with every tensor random (torchvision zero-initialises the head,
+    the class token and the attention biases, which would hide a wrong layout), and its logits on
+    two fixed inputs."""
+    from torchvision.models.vision_transformer import VisionTransformer
+    torch.manual_seed(3)
+    model = VisionTransformer(**VIT_SMALL)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if '.ln' in name or name.startswith('encoder.ln'):
+                if name.endswith('weight'):
+                    p.uniform_(0.5, 1.5)
+                else:
+                    p.uniform_(-0.2, 0.2)
+            elif name.endswith('bias') or name.endswith('_bias'):
+                p.uniform_(-0.1, 0.1)
+            elif name in ('class_token', 'encoder.pos_embedding'):
+                p.normal_(0, 0.5)
+            elif name.startswith('heads.'):
+                p.normal_(0, 0.3)
+    model.eval()
+    torch.manual_seed(4)
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        logits = model(x)
+    state = model.state_dict()
+    torch.save(state, os.path.join(OUT, 'vit_small.pth'))
+    write_safetensors(os.path.join(OUT, 'vit_small.safetensors'), state)
+    write_safetensors(os.path.join(OUT, 'vit_input.safetensors'), {'input': x})
+    write_json(os.path.join(OUT, 'vit_small.logits.json'), {
+        'model': 'torchvision.models.vision_transformer.VisionTransformer(' + ', '.join(f'{k}={v}' for k, v in VIT_SMALL.items()) + '), eval mode',
+        'input': 'vit_input.safetensors: torch.manual_seed(4); torch.randn(2, 3, 32, 32) (NCHW)',
+        'torch': torch.__version__,
+        'torchvision': torchvision.__version__,
+        'shape': list(logits.shape),
+        'logits': [float(v) for v in logits.flatten()],
+    })
+    write_json(os.path.join(OUT, 'vit_b_32.names.json'), names_of(torchvision.models.vit_b_32()))
+
+
 def layout_fixture():
     """Tensors that are not plain contiguous float32: views with strides and storage offsets that
     share one storage, float16/float64/bfloat16, an int64 buffer; and their values as JSON."""
@@ -336,6 +386,7 @@ def main():
     write_json(os.path.join(OUT, 'resnet34.names.json'), names_of(torchvision.models.resnet34()))
     write_json(os.path.join(OUT, 'mcunet_in1.names.json'), names_of(McunetIn1(1000)))
     swin_fixture()
+    vit_fixture()
     for f in sorted(os.listdir(OUT)):
         print(f'{f}: {os.path.getsize(os.path.join(OUT, f))} bytes')
 
@@ -344,8 +395,9 @@ if __name__ == '__main__':
     import sys
     if len(sys.argv) == 3 and sys.argv[1] == '--check':
         check(sys.argv[2])
-    elif len(sys.argv) == 3 and sys.argv[1] == '--only' and sys.argv[2] == 'swin':
-        os.makedirs(OUT, exist_ok=True)
+    elif len(sys.argv) == 3 and sys.argv[1:] == ['--only', 'swin']:
         swin_fixture()
+    elif len(sys.argv) == 3 and sys.argv[1:] == ['--only', 'vit']:
+        vit_fixture()
     else:
         main()

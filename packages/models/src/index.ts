@@ -11,6 +11,7 @@ export type { ModelConfig } from './zoo/model';
 export { mcunetIn1, mobileNetV2, makeDivisible, MCUNET_IN1_BLOCKS } from './zoo/mobile';
 export type { InvertedResidualSetting } from './zoo/mobile';
 export { resnet18, resnet34 } from './zoo/resnet';
+export { vit, vitB32, VIT_B_32, VIT_SMALL, vitParameterCount } from './zoo/vit';
 export { swinT, swinTransformer, swinConfigFromShapes, SWIN_T, SWIN_SMALL } from './zoo/swin';
 export { createModel, describeModel, ARCHITECTURES } from './zoo/index';
 export { DEFAULT_BATCH_NORM_EPSILON } from './zoo/init';

@@ -1,7 +1,9 @@
-import { tf } from '@odl/backend';
+import { OdlError, tf } from '@odl/backend';
 import { ARCHITECTURES } from '../zoo/index';
 import { DEFAULT_BATCH_NORM_EPSILON } from '../zoo/init';
 import type { ModelConfig } from '../zoo/model';
+import type { VitConfig } from '../zoo/types';
+import { checkVitConfig, vitParameterCount } from '../zoo/vit';
 import { CheckpointError } from './checkpoint-error';
 import { verifyCheckpointIntegrity } from './checkpoint-integrity';
 import { checkWeightSpecs, type CheckedSpec } from './checkpoint-manifest';
@@ -39,7 +41,7 @@ const show = (v: unknown): string => {
 
 function checkConfig(raw: unknown, fail: (m: string) => never): ModelConfig {
   if (!isRecord(raw)) return fail(`modelTopology.config is ${show(raw)}, not a model config`);
-  const { architecture, inputChannels, numClasses, widthMultiplier, seed, batchNormEpsilon } = raw;
+  const { architecture, inputChannels, numClasses, widthMultiplier, seed, batchNormEpsilon, vit } = raw;
   if (typeof architecture !== 'string' || !(ARCHITECTURES as readonly string[]).includes(architecture)) fail(`config.architecture ${show(architecture)} is not one of ${ARCHITECTURES.join(', ')}`);
   if (!Number.isSafeInteger(inputChannels) || (inputChannels as number) < 1) fail(`config.inputChannels ${show(inputChannels)} must be a positive integer`);
   if (!Number.isSafeInteger(numClasses) || (numClasses as number) < 1) fail(`config.numClasses ${show(numClasses)} must be a positive integer`);
@@ -50,7 +52,18 @@ function checkConfig(raw: unknown, fail: (m: string) => never): ModelConfig {
   if (batchNormEpsilon !== undefined && !(typeof batchNormEpsilon === 'number' && Number.isFinite(batchNormEpsilon) && batchNormEpsilon > 0)) {
     fail(`config.batchNormEpsilon ${show(batchNormEpsilon)} must be a finite number > 0`);
   }
-  return { architecture, inputChannels, numClasses, widthMultiplier, seed, batchNormEpsilon: batchNormEpsilon ?? DEFAULT_BATCH_NORM_EPSILON } as ModelConfig;
+  const config = { architecture, inputChannels, numClasses, widthMultiplier, seed, batchNormEpsilon: batchNormEpsilon ?? DEFAULT_BATCH_NORM_EPSILON } as ModelConfig;
+  const transformer = architecture === 'vit' || architecture === 'vit-b-32';
+  if (!transformer) {
+    if (vit !== undefined) fail(`config.vit is set, but ${architecture as string} is not a vision transformer`);
+    return config;
+  }
+  if (!isRecord(vit)) return fail(`config.vit ${show(vit)} must hold the ViT's sizes`);
+  try {
+    return { ...config, vit: checkVitConfig('config', vit as unknown as VitConfig) };
+  } catch (e) {
+    return fail(e instanceof OdlError ? e.message : String(e));
+  }
 }
 
 /**
@@ -120,6 +133,12 @@ export function readCheckpointContents(artifacts: unknown, file?: string): Check
   const classifier = model.filter((s) => s.shape.length === 2).at(-1);
   if (classifier == null || classifier.shape[1] !== config.numClasses) {
     fail(`config.numClasses is ${config.numClasses}, the weights manifest's classifier is ${classifier ? `[${classifier.shape.join(', ')}]` : 'missing (no rank-2 weight)'}; the checkpoint is corrupt`);
+  }
+  if (config.vit != null) {
+    // Every ViT size is a free number, so the stored weights must hold exactly what the config builds.
+    const stored = model.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
+    const expected = vitParameterCount(config.vit, config.inputChannels, config.numClasses);
+    if (stored !== expected) fail(`config.vit describes ${expected} parameters, the weights manifest holds ${stored}; the checkpoint is corrupt`);
   }
   const stem = model.find((s) => s.shape.length === 4);
   if (stem == null || stem.shape[2] !== config.inputChannels) {

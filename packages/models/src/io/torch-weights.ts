@@ -3,7 +3,7 @@ import { createModel } from '../zoo';
 import { makeDivisible } from '../zoo/mobile';
 import type { ZooModel } from '../zoo/model';
 import { swinConfigFromShapes } from '../zoo/swin';
-import type { ArchitectureName, SwinConfig, ZooOptions } from '../zoo/types';
+import type { ArchitectureName, SwinConfig, VitConfig, ZooOptions } from '../zoo/types';
 import { CheckpointError } from './file-handler';
 import { parseSafetensors, type SafetensorsTensor } from './safetensors';
 import { detectNaming, torchNameMap } from './torch-names';
@@ -61,6 +61,8 @@ const CLASSIFIER: Record<ArchitectureName, string[]> = {
   resnet18: ['fc.weight'],
   resnet34: ['fc.weight'],
   'mcunet-in1': ['classifier.linear.weight', 'classifier.weight'],
+  vit: ['heads.head.weight'],
+  'vit-b-32': ['heads.head.weight'],
   'swin-t': ['head.weight'],
   swin: ['head.weight'],
 };
@@ -69,6 +71,8 @@ const STEM: Record<ArchitectureName, string[]> = {
   resnet18: ['conv1.weight'],
   resnet34: ['conv1.weight'],
   'mcunet-in1': ['first_conv.conv.weight', 'features.0.0.weight'],
+  vit: ['conv_proj.weight'],
+  'vit-b-32': ['conv_proj.weight'],
   'swin-t': ['features.0.0.weight'],
   swin: ['features.0.0.weight'],
 };
@@ -105,10 +109,13 @@ function swinFromFile(tensors: Map<string, SafetensorsTensor>): SwinConfig {
 /**
  * The zoo options of the model a state dict was saved from: classes from the classifier's
  * weight, input channels from the stem convolution's, and for MobileNetV2 the width multiplier
- * whose every weight shape fits (tried in the order of {@link MOBILENETV2_WIDTHS}), for `'swin'`
- * the Swin sizes (`swinConfigFromShapes`: patch, embedding, depths, heads, window, MLP ratio).
- * Throws a {@link CheckpointError} naming the tensor when the file does not have the
- * architecture's stem or classifier, or no width fits.
+ * whose every weight shape fits (tried in the order of {@link MOBILENETV2_WIDTHS}); for a ViT
+ * (`'vit'`, `'vit-b-32'`) the sizes a state dict shows (`vit`: patch size and width from
+ * `conv_proj.weight`, image size from `encoder.pos_embedding`'s tokens, layers from the
+ * `encoder_layer_<i>` names, MLP width from `mlp.0.weight`; not the heads nor the LayerNorm ε,
+ * which a state dict does not store); for `'swin'` the Swin sizes (`swinConfigFromShapes`: patch,
+ * embedding, depths, heads, window, MLP ratio). Throws a {@link CheckpointError} naming the tensor when the
+ * file does not have the architecture's stem or classifier, or no width fits.
  *
  * @example
  * ```ts
@@ -119,7 +126,7 @@ function swinFromFile(tensors: Map<string, SafetensorsTensor>): SwinConfig {
 export function inferTorchOptions(
   architecture: ArchitectureName,
   tensors: Map<string, SafetensorsTensor>,
-): Required<Pick<ZooOptions, 'numClasses' | 'inputChannels' | 'widthMultiplier'>> & Pick<ZooOptions, 'swin'> {
+): Required<Pick<ZooOptions, 'numClasses' | 'inputChannels' | 'widthMultiplier'>> & { vit?: Partial<VitConfig>; swin?: SwinConfig } {
   const find = (names: string[], what: string, rank: number): number[] => {
     for (const n of names) {
       const t = tensors.get(n);
@@ -132,6 +139,7 @@ export function inferTorchOptions(
   };
   const numClasses = find(CLASSIFIER[architecture]!, 'classifier weight', 2)[0]!;
   const inputChannels = find(STEM[architecture]!, 'stem convolution weight', 4)[1]!;
+  if (architecture === 'vit' || architecture === 'vit-b-32') return { numClasses, inputChannels, widthMultiplier: 1, vit: inferVitSizes(tensors, find) };
   if (architecture === 'swin') return { numClasses, inputChannels, widthMultiplier: 1, swin: swinFromFile(tensors) };
   if (architecture !== 'mobilenetv2') return { numClasses, inputChannels, widthMultiplier: 1 };
   const stemChannels = find(STEM.mobilenetv2, 'stem convolution weight', 4)[0]!;
@@ -150,11 +158,25 @@ export function inferTorchOptions(
   );
 }
 
+/** The ViT sizes a torchvision state dict shows (not the heads nor the LayerNorm ε). */
+function inferVitSizes(tensors: Map<string, SafetensorsTensor>, find: (names: string[], what: string, rank: number) => number[]): Partial<VitConfig> {
+  const [hiddenDim, , patchSize] = find(['conv_proj.weight'], 'patch embedding weight', 4) as [number, number, number];
+  const tokens = find(['encoder.pos_embedding'], 'position embedding', 3)[1]!;
+  const grid = Math.round(Math.sqrt(tokens - 1));
+  if (grid * grid !== tokens - 1) throw new CheckpointError(`encoder.pos_embedding has ${tokens} tokens, not a square grid plus the class token; the file is not a torchvision VisionTransformer state dict`);
+  let numLayers = 0;
+  while (tensors.has(`encoder.layers.encoder_layer_${numLayers}.mlp.0.weight`)) numLayers++;
+  const mlpDim = find(['encoder.layers.encoder_layer_0.mlp.0.weight'], 'MLP weight of the first encoder block', 2)[0]!;
+  return { imageSize: grid * patchSize, patchSize, hiddenDim, numLayers, mlpDim };
+}
+
 /** Options of {@link createModelFromTorch}. */
 export interface CreateFromTorchOptions extends ReadTorchOptions, Omit<ImportTorchOptions, 'skipClassifier'> {
   /**
-   * Zoo options that override what the file says (e.g. `seed`); classes/width/channels default to
-   * the file's. Its `batchNormEpsilon`, when `batchNormEpsilon` itself is not given, is the ε used.
+   * Zoo options that override what the file says (e.g. `seed`); classes/width/channels (and a
+   * ViT's sizes) default to the file's. Its `batchNormEpsilon`, when `batchNormEpsilon` itself is
+   * not given, is the ε used. A `'vit'` needs `zoo.vit.numHeads` (a state dict does not store the
+   * heads; `'vit-b-32'` has 12) and takes `zoo.vit.layerNormEpsilon` (default 1e-6).
    */
   zoo?: ZooOptions;
 }
@@ -195,7 +217,11 @@ export async function createModelFromTorch(
 ): Promise<ModelFromTorch> {
   const { tensors, format } = await readTorchStateDict(source, options);
   const inferred = inferTorchOptions(architecture, tensors);
-  const model = createModel(architecture, { ...inferred, init: 'zeros', ...options.zoo });
+  if (architecture === 'vit' && options.zoo?.vit?.numHeads == null) {
+    throw new ArgumentError("createModelFromTorch: a 'vit' state dict does not store the number of attention heads; pass { zoo: { vit: { numHeads } } }");
+  }
+  const vit = inferred.vit ? { vit: { ...inferred.vit, ...options.zoo?.vit } } : {};
+  const model = createModel(architecture, { ...inferred, init: 'zeros', ...options.zoo, ...vit });
   try {
     const batchNormEpsilon = options.batchNormEpsilon ?? options.zoo?.batchNormEpsilon;
     return { model, report: importTorchWeights(model, tensors, { ...options, batchNormEpsilon }), format };

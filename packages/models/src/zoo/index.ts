@@ -4,12 +4,14 @@ import type { ZooModel } from './model';
 import { resnet18, resnet34 } from './resnet';
 import { swinT, swinTransformer } from './swin';
 import type { ArchitectureName, ModelLayerSpec, ZooOptions } from './types';
+import { vit, vitB32 } from './vit';
 
 /** Names accepted by {@link createModel}. */
-export const ARCHITECTURES: readonly ArchitectureName[] = ['mcunet-in1', 'mobilenetv2', 'resnet18', 'resnet34', 'swin-t', 'swin'];
+export const ARCHITECTURES: readonly ArchitectureName[] = ['mcunet-in1', 'mobilenetv2', 'resnet18', 'resnet34', 'vit', 'vit-b-32', 'swin-t', 'swin'];
 
 /**
- * Builds a zoo model by architecture name, He-normal initialised from `options.seed`.
+ * Builds a zoo model by architecture name, initialised from `options.seed` (He-normal; a ViT's
+ * sizes from `options.vit`).
  *
  * @example
  * ```ts
@@ -26,6 +28,10 @@ export function createModel(architecture: ArchitectureName, options: ZooOptions 
       return resnet18(options);
     case 'resnet34':
       return resnet34(options);
+    case 'vit':
+      return vit(options);
+    case 'vit-b-32':
+      return vitB32(options);
     case 'swin-t':
       return swinT(options);
     case 'swin':

@@ -1,9 +1,9 @@
 // Forward execution of one conv/dense layer in each of its modes. 'compressed' delegates to
 // @odl/core's compressed ops; frozen and plain layers use stock tfjs ops.
 import { tf, withoutTape } from '@odl/backend';
-import { compressedConv2d, compressedDense, compressedDepthwiseConv2d, denseGeometry, frozenBatchNorm, layerForward, relu6Masked, reluMasked } from '@odl/core';
+import { compressedConv2d, compressedDense, compressedDepthwiseConv2d, denseGeometry, frozenBatchNorm, frozenLinear, layerForward, relu6Masked, reluMasked } from '@odl/core';
 import { convGeometry } from './geometry';
-import type { BatchNormMode, BatchNormParams, ConvLayer, DenseLayer, LayerRuntime } from './types';
+import type { BatchNormMode, BatchNormParams, ConvLayer, DenseLayer, LayerRuntime, ParamLayer } from './types';
 
 /**
  * Convolution with stock ops (no BatchNorm, no activation), with `weight` (default the layer's):
@@ -127,6 +127,8 @@ export function runDense(layer: DenseLayer, x: tf.Tensor, ctx: RunContext): tf.T
   const rt = ctx.runtime(layer.name);
   const plain = () => plainDense(x, layerWeight(layer, rt), layer.bias);
   if (rt.mode === 'frozen') return withoutTape(plain);
+  // Frozen between fine-tuned layers: the gradient reaches x, nothing is kept for a weight gradient.
+  if (rt.mode === 'frozen-on-tape' && ctx.training) return frozenLinear(x, layer.weight as tf.Tensor2D, layer.bias as tf.Tensor1D);
   if (rt.mode === 'compressed' && ctx.training) {
     return compressedDense(x, layerWeight(layer, rt) as tf.Tensor2D, layer.bias as tf.Tensor1D | null, rt.compressor!, {
       inputGradient: rt.inputGradient ?? true,
@@ -135,19 +137,29 @@ export function runDense(layer: DenseLayer, x: tf.Tensor, ctx: RunContext): tf.T
   return plain();
 }
 
+/**
+ * Whether a training pass needs the gradient of a layer's input: not for a layer frozen off the
+ * tape, nor for the first trained layer (its `inputGradient` is false), nor outside training.
+ * What only feeds such a layer (a LayerNorm, a GELU) can then run off the tape.
+ */
+export function needsInputGradient(layer: ParamLayer, ctx: RunContext): boolean {
+  const rt = ctx.runtime(layer.name);
+  return ctx.training && rt.mode !== 'frozen' && !(rt.mode === 'compressed' && rt.inputGradient === false);
+}
+
 /** Runs `fn` off the tape when every layer it covers is frozen (residual adds, pooling). */
 export function maybeWithoutTape<T>(frozen: boolean, fn: () => T): T {
   return frozen ? withoutTape(fn) : fn();
 }
 
 /**
- * `a + b` for equal shapes that saves nothing for backward (stock `add` keeps copies of both
+ * `a + b` for equal shapes (NHWC features or tokens) that saves nothing for backward (stock `add` keeps copies of both
  * inputs for broadcasting, a physical copy on wasm).
  */
 export const residualAdd = tf.customGrad(((a: tf.Tensor, b: tf.Tensor) => ({
   value: tf.add(a, b),
   gradFunc: (dy: tf.Tensor) => [dy, dy],
-})) as never) as unknown as (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor4D;
+})) as never) as unknown as <T extends tf.Tensor>(a: T, b: T) => T;
 
 /** Global average pooling `[B, H, W, C] -> [B, C]` that saves nothing for backward. */
 export const globalAvgPool = tf.customGrad(((x: tf.Tensor) => {

@@ -194,7 +194,7 @@ export interface ModelLayerSpec {
  * and Swin Transformers in torchvision's `SwinTransformer` layout (`'swin-t'`: `swin_t`;
  * `'swin'`: any size, from `ZooOptions.swin`).
  */
-export type ArchitectureName = 'mcunet-in1' | 'mobilenetv2' | 'resnet18' | 'resnet34' | 'swin-t' | 'swin';
+export type ArchitectureName = 'mcunet-in1' | 'mobilenetv2' | 'resnet18' | 'resnet34' | 'vit' | 'vit-b-32' | 'swin-t' | 'swin';
 
 /**
  * What builds a vision transformer (torchvision's `VisionTransformer` arguments): square images of
