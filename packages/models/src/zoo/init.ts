@@ -1,5 +1,5 @@
 import { ArgumentError, tf, type SeededRandom } from '@odl/backend';
-import type { Activation, BatchNormParams, ConvLayer, DenseLayer } from './types';
+import type { Activation, BatchNormParams, ConvLayer, DenseLayer, LayerNormParams } from './types';
 
 /** A tensor of normal deviates with standard deviation `std`, drawn from `rng` (zeros without one). */
 export function normalTensor(shape: number[], std: number, rng: SeededRandom | null): tf.Tensor {
@@ -101,4 +101,9 @@ export function makeDense(name: string, inFeatures: number, outFeatures: number,
     inFeatures,
     outFeatures,
   };
+}
+
+/** A LayerNorm of `dim` features with γ = 1, β = 0 (PyTorch's initialisation) and ε `epsilon`. */
+export function makeLayerNorm(name: string, dim: number, epsilon: number): LayerNormParams {
+  return { name, gamma: variableFrom(tf.ones([dim])), beta: variableFrom(tf.zeros([dim])), epsilon };
 }

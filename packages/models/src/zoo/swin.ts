@@ -8,27 +8,18 @@
 // docs/method.md §7). The window arithmetic (padding, shift, masks, relative positions) is in
 // swin-windows.ts. Stochastic depth and dropout are off (inference and fine-tuning as in the paper).
 import { ArgumentError, SeededRandom, ShapeError, tf, withoutTape } from '@odl/backend';
-import { attention, denseGeometry, gelu, layerNorm } from '@odl/core';
+import { attention, denseGeometry } from '@odl/core';
 import { allFrozen, type Block, type Head, type SpecSink } from './blocks';
 import { convGeometry } from './geometry';
-import { makeConv, makeDense, normalTensor, variableFrom } from './init';
+import { makeConv, makeDense, makeLayerNorm, normalTensor, variableFrom } from './init';
 import { ZooModel } from './model';
-import { globalAvgPool, maybeWithoutTape, residualAdd, runConv, runDense, type RunContext } from './ops';
+import { globalAvgPool, maybeWithoutTape, needsInputGradient, residualAdd, runConv, runDense, type RunContext } from './ops';
 import {
   isShifted, patchMergingGather, relativePositionBias, relativePositionIndex, roll, shiftMask, windowPartition, windowPlan, windowReverse,
   type WindowPlan, type WindowSize,
 } from './swin-windows';
+import { lnParams, mlpResidual, norm } from './transformer';
 import type { ConvLayer, DenseLayer, LayerNormParams, ModelParam, SwinConfig, ZooOptions } from './types';
-
-/** LayerNorm of NHWC features or tokens over the last axis (@odl/core's op). */
-function norm(ln: LayerNormParams, x: tf.Tensor): tf.Tensor {
-  return layerNorm(x, ln.gamma as tf.Tensor1D, ln.beta as tf.Tensor1D, ln.epsilon);
-}
-
-const lnParams = (ln: LayerNormParams): ModelParam[] => [
-  { name: `${ln.name}.weight`, variable: ln.gamma },
-  { name: `${ln.name}.bias`, variable: ln.beta },
-];
 
 /**
  * Swin's patch embedding (`features.0`): a `p×p` convolution with stride `p` and bias
@@ -49,7 +40,7 @@ export class SwinPatchEmbedding implements Block {
       throw new ShapeError(`swin: the input is ${h}×${w} pixels, smaller than one ${p}×${p} patch; use images of at least ${p}×${p} pixels`);
     }
     const y = runConv(this.conv, x as tf.Tensor4D, ctx);
-    return maybeWithoutTape(allFrozen(this.layers, ctx), () => norm(this.norm, y));
+    return maybeWithoutTape(allFrozen(this.layers, ctx), () => norm(y, this.norm));
   }
   trace(shape: number[], sink: SpecSink): number[] {
     const g = convGeometry(this.conv, shape);
@@ -103,41 +94,48 @@ export class SwinBlock implements Block {
   }
 
   run(x: tf.Tensor, ctx: RunContext): tf.Tensor {
-    const input = x as tf.Tensor4D;
-    const attnFrozen = allFrozen([this.attn.qkv, this.attn.proj], ctx);
-    const attended = maybeWithoutTape(attnFrozen, () => residualAdd(input, this.attention(norm(this.norm1, input) as tf.Tensor4D, ctx)));
-    const [b, h, w, c] = attended.shape;
-    // The MLP on tokens [B, H·W, C]. What precedes the first layer that is not frozen runs off the
-    // tape (layers are frozen as a prefix: a frozen attention means nothing before it trains).
-    const tokens = maybeWithoutTape(attnFrozen, () => tf.reshape(norm(this.norm2, attended), [b, h * w, c]));
-    const hidden = maybeWithoutTape(allFrozen([this.mlp0], ctx), () => gelu(runDense(this.mlp0, tokens, ctx)));
-    const out = runDense(this.mlp3, hidden, ctx);
-    return maybeWithoutTape(allFrozen(this.layers, ctx), () => residualAdd(attended, tf.reshape(out, [b, h, w, c]) as tf.Tensor4D));
+    const [b, h, w, c] = x.shape as [number, number, number, number];
+    const attended = this.attentionResidual(x as tf.Tensor4D, ctx);
+    // The MLP on tokens [B, H·W, C] (the ViT's, see transformer.ts).
+    const out = mlpResidual(tf.reshape(attended, [b, h * w, c]), this.norm2, this.mlp0, this.mlp3, ctx);
+    return tf.reshape(out, [b, h, w, c]);
   }
 
-  /** Shifted window multi-head self-attention on NHWC features (torchvision 0.14 `shifted_window_attention`). */
-  private attention(x: tf.Tensor4D, ctx: RunContext): tf.Tensor4D {
+  /**
+   * `x + attn(norm1(x))`: shifted window multi-head self-attention on NHWC features (torchvision
+   * 0.14's `shifted_window_attention`). What feeds only a layer that needs no input gradient runs
+   * off the gradient tape.
+   */
+  private attentionResidual(x: tf.Tensor4D, ctx: RunContext): tf.Tensor4D {
     const [b, h, w, c] = x.shape;
     const plan = windowPlan(h, w, this.window, this.shift);
-    const { heads } = this.attn;
+    const { heads, qkv, proj } = this.attn;
     const d = c / heads;
     const n = plan.tokens;
-    let y: tf.Tensor4D = plan.padBottom || plan.padRight ? tf.pad(x, [[0, 0], [0, plan.padBottom], [0, plan.padRight], [0, 0]]) : x;
-    if (isShifted(plan)) y = roll(y, -plan.shift[0], -plan.shift[1]);
-    const windows = windowPartition(y, this.window); // [B·nW, N, C]
-    const qkv = runDense(this.attn.qkv, windows, ctx); // [B·nW, N, 3C]
-    // [B·nW, N, 3, heads, d] → [3, B, nW, heads, N, d]. Unshifted, the bias is the same in every
-    // window: q, k, v as [B·nW, heads, N, d] with a bias [1, heads, N, N]. Shifted, the mask
-    // differs per window: [B, nW·heads, N, d] with a bias [1, nW·heads, N, N] (broadcast over B).
-    const split = tf.transpose(tf.reshape(qkv, [b, plan.windows, n, 3, heads, d]), [3, 0, 1, 4, 2, 5]);
-    const shape: [number, number, number, number] = isShifted(plan) ? [b, plan.windows * heads, n, d] : [b * plan.windows, heads, n, d];
-    const [q, k, v] = tf.unstack(tf.reshape(split, [3, ...shape])) as tf.Tensor4D[];
-    const o = attention(q!, k!, v!, { scale: 1 / Math.sqrt(d), bias: this.bias(plan, ctx) });
-    const merged = tf.reshape(tf.transpose(tf.reshape(o, [b, plan.windows, heads, n, d]), [0, 1, 3, 2, 4]), [b * plan.windows, n, c]);
-    const projected = runDense(this.attn.proj, merged, ctx) as tf.Tensor3D;
-    let z = windowReverse(projected, this.window, b, plan.paddedHeight, plan.paddedWidth);
-    if (isShifted(plan)) z = roll(z, plan.shift[0], plan.shift[1]);
-    return plan.padBottom || plan.padRight ? tf.slice(z, [0, 0, 0, 0], [b, h, w, c]) : z;
+    const windows = maybeWithoutTape(!needsInputGradient(qkv, ctx), () => {
+      let y = norm(x, this.norm1) as tf.Tensor4D;
+      if (plan.padBottom || plan.padRight) y = tf.pad(y, [[0, 0], [0, plan.padBottom], [0, plan.padRight], [0, 0]]);
+      if (isShifted(plan)) y = roll(y, -plan.shift[0], -plan.shift[1]);
+      return windowPartition(y, this.window); // [B·nW, N, C]
+    });
+    const qkvOut = runDense(qkv, windows, ctx); // [B·nW, N, 3C]
+    const merged = maybeWithoutTape(!needsInputGradient(proj, ctx), () => {
+      // [B·nW, N, 3, heads, d] → [3, B, nW, heads, N, d]. Unshifted, the bias is the same in every
+      // window: q, k, v as [B·nW, heads, N, d] with a bias [1, heads, N, N]. Shifted, the mask
+      // differs per window: [B, nW·heads, N, d] with a bias [1, nW·heads, N, N] (broadcast over B).
+      const split = tf.transpose(tf.reshape(qkvOut, [b, plan.windows, n, 3, heads, d]), [3, 0, 1, 4, 2, 5]);
+      const shape: [number, number, number, number] = isShifted(plan) ? [b, plan.windows * heads, n, d] : [b * plan.windows, heads, n, d];
+      const [q, k, v] = tf.unstack(tf.reshape(split, [3, ...shape])) as tf.Tensor4D[];
+      const o = attention(q!, k!, v!, { scale: 1 / Math.sqrt(d), bias: this.bias(plan, ctx) });
+      return tf.reshape(tf.transpose(tf.reshape(o, [b, plan.windows, heads, n, d]), [0, 1, 3, 2, 4]), [b * plan.windows, n, c]);
+    });
+    const projected = runDense(proj, merged, ctx) as tf.Tensor3D;
+    return maybeWithoutTape(allFrozen([qkv, proj], ctx), () => {
+      let z = windowReverse(projected, this.window, b, plan.paddedHeight, plan.paddedWidth);
+      if (isShifted(plan)) z = roll(z, plan.shift[0], plan.shift[1]);
+      if (plan.padBottom || plan.padRight) z = tf.slice(z, [0, 0, 0, 0], [b, h, w, c]);
+      return residualAdd(x, z);
+    });
   }
 
   /**
@@ -197,7 +195,7 @@ export class SwinPatchMerging implements Block {
     this.layers = [reduction];
   }
   run(x: tf.Tensor, ctx: RunContext): tf.Tensor {
-    const gathered = maybeWithoutTape(allFrozen(this.layers, ctx), () => norm(this.norm, patchMergingGather(x as tf.Tensor4D)));
+    const gathered = maybeWithoutTape(!needsInputGradient(this.reduction, ctx), () => norm(patchMergingGather(x as tf.Tensor4D), this.norm));
     return runDense(this.reduction, gathered, ctx);
   }
   trace(shape: number[], sink: SpecSink): number[] {
@@ -218,7 +216,7 @@ export class SwinHead implements Head {
     public dense: DenseLayer,
   ) {}
   run(x: tf.Tensor, ctx: RunContext, frozenBefore: boolean): tf.Tensor2D {
-    const pooled = maybeWithoutTape(frozenBefore, () => globalAvgPool(norm(this.norm, x) as tf.Tensor4D));
+    const pooled = maybeWithoutTape(frozenBefore, () => globalAvgPool(norm(x, this.norm) as tf.Tensor4D));
     return runDense(this.dense, pooled, ctx) as tf.Tensor2D;
   }
   classifierInputShape(shape: number[]): number[] {
@@ -263,11 +261,6 @@ export function checkSwinConfig(where: string, config: SwinConfig): SwinConfig {
     fail(`swin.layerNormEpsilon must be a finite number > 0 (torchvision's 1e-5), got ${String(config.layerNormEpsilon)}`);
   }
   return { ...config, depths: [...depths], numHeads: [...numHeads] };
-}
-
-/** A LayerNorm of `dim` features, γ = 1 and β = 0 (PyTorch's initialisation). */
-function makeLayerNorm(name: string, dim: number, epsilon: number): LayerNormParams {
-  return { name, gamma: variableFrom(tf.ones([dim]), true), beta: variableFrom(tf.zeros([dim]), true), epsilon };
 }
 
 function swin(architecture: 'swin-t' | 'swin', defaults: SwinConfig, options: ZooOptions): ZooModel {
