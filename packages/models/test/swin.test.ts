@@ -3,8 +3,8 @@ import { ArgumentError, setupBackend, ShapeError, tf } from '@odl/backend';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  createModel, createModelFromTorch, describeModel, loadTorchWeights, parseSafetensors, prepareFineTune, swinTransformer, Trainer,
-  type ZooModel,
+  CheckpointError, createModel, createModelFromTorch, decodeCheckpoint, describeModel, encodeCheckpoint, loadTorchWeights, parseSafetensors,
+  prepareFineTune, SWIN_T, swinParameterCount, swinTransformer, Trainer, type ZooModel,
 } from '@odl/models';
 import { snapshot, syntheticImages } from './helpers';
 
@@ -96,7 +96,27 @@ describe('Swin Transformer: the architecture, "the last N", fine-tuning', () => 
       expect(expected, e.name).toEqual(e.shape);
     }
     expect(model.parameterCount()).toBe(28_288_354);
+    expect(swinParameterCount(SWIN_T, 3, 1000)).toBe(28_288_354);
     model.dispose();
+  });
+
+  it('a checkpoint keeps the Swin sizes and the logits; a config that claims other sizes than the weights is refused', async () => {
+    const ref = reference();
+    const { model } = await createModelFromTorch('swin', fixture('swin_d16.pth'));
+    expect(swinParameterCount(model.config.swin!, 3, 5)).toBe(model.parameterCount());
+    const artifacts = await encodeCheckpoint(model);
+    const { model: loaded } = decodeCheckpoint(artifacts);
+    expect(loaded.config).toEqual(model.config);
+    expect(relativeError(loaded, ref)).toBeLessThan(1e-4);
+    // a layout-1 checkpoint (no CRC-32s), so that the config check itself is reached
+    const topo = artifacts.modelTopology as { config: { swin: { depths: number[] } } };
+    const odl = { ...(artifacts.userDefinedMetadata!.odl as Record<string, unknown>), integrity: undefined };
+    const lying = { ...artifacts, modelTopology: { ...topo, version: 1, config: { ...topo.config, swin: { ...topo.config.swin, depths: [2, 2, 200] } } }, userDefinedMetadata: { odl } };
+    expect(() => decodeCheckpoint(lying)).toThrow(CheckpointError);
+    expect(() => decodeCheckpoint(lying)).toThrow(/config.swin describes/);
+    model.dispose();
+    loaded.dispose();
+    ref.x.dispose();
   });
 
   it('"the last N" counts the MLP linears only (24 in swin-t); attention, patch embedding and merging stay frozen', () => {

@@ -11,7 +11,7 @@ import { ArgumentError, SeededRandom, ShapeError, tf, withoutTape } from '@odl/b
 import { attention, denseGeometry } from '@odl/core';
 import { allFrozen, type Block, type Head, type SpecSink } from './blocks';
 import { convGeometry } from './geometry';
-import { makeConv, makeDense, makeLayerNorm, normalTensor, variableFrom } from './init';
+import { checkBatchNormEpsilon, makeConv, makeDense, makeLayerNorm, normalTensor, variableFrom } from './init';
 import { ZooModel } from './model';
 import { globalAvgPool, maybeWithoutTape, needsInputGradient, residualAdd, runConv, runDense, type RunContext } from './ops';
 import {
@@ -227,6 +227,32 @@ export class SwinHead implements Head {
   }
 }
 
+/**
+ * Number of scalar parameters of a Swin Transformer (what `model.parameterCount()` gives, from
+ * the sizes alone; the checkpoint loader bounds a stored config with it). The relative position
+ * index buffers are not parameters.
+ *
+ * @example
+ * ```ts
+ * swinParameterCount(SWIN_T, 3, 1000); // 28288354 (torchvision's swin_t)
+ * ```
+ */
+export function swinParameterCount(config: SwinConfig, inputChannels: number, numClasses: number): number {
+  const { patchSize: p, embedDim: e, windowSize: w } = config;
+  let n = e * inputChannels * p * p + e + 2 * e;
+  let dim = e;
+  config.depths.forEach((depth, s) => {
+    const hidden = Math.floor(dim * config.mlpRatio);
+    const block = 4 * dim + (3 * dim * dim + 3 * dim) + (dim * dim + dim) + (2 * w - 1) ** 2 * config.numHeads[s]! + (dim * hidden + hidden) + (hidden * dim + dim);
+    n += depth * block;
+    if (s < config.depths.length - 1) {
+      n += 8 * dim + 8 * dim * dim; // patch merging: LayerNorm over 4·dim, reduction 4·dim → 2·dim
+      dim *= 2;
+    }
+  });
+  return n + 2 * dim + dim * numClasses + numClasses;
+}
+
 /** A relative position bias table `[(2wh−1)(2ww−1), heads]`, normal with std 0.02 as torchvision's (zeros without a generator). */
 export function makeBiasTable(window: WindowSize, heads: number, rng: SeededRandom | null): tf.Tensor {
   return normalTensor([(2 * window[0] - 1) * (2 * window[1] - 1), heads], 0.02, rng);
@@ -269,12 +295,15 @@ function swin(architecture: 'swin-t' | 'swin', defaults: SwinConfig, options: Zo
   const seed = options.seed ?? 0;
   if (!positiveInteger(inputChannels)) throw new ArgumentError(`${architecture}: inputChannels must be a positive integer, got ${String(inputChannels)}`);
   if (!positiveInteger(numClasses)) throw new ArgumentError(`${architecture}: numClasses must be a positive integer, got ${String(numClasses)}`);
+  if ((options.widthMultiplier ?? 1) !== 1) throw new ArgumentError(`${architecture}: widthMultiplier applies to mobilenetv2 only; size a Swin Transformer with options.swin`);
   const config = checkSwinConfig(architecture, { ...defaults, ...options.swin });
+  // A Swin Transformer has no BatchNorm; the ε is kept in the config like every zoo model's.
+  const batchNormEpsilon = checkBatchNormEpsilon(architecture, options.batchNormEpsilon);
   const rng = options.init === 'zeros' ? null : new SeededRandom(seed);
   const eps = config.layerNormEpsilon;
   const p = config.patchSize;
   const window: WindowSize = [config.windowSize, config.windowSize];
-  const conv = { ...makeConv({ name: 'features.0.0', bnName: null, inChannels: inputChannels, outChannels: config.embedDim, kernel: p, stride: p, activation: 'none', bias: true }, rng, 1e-5), pad: [[0, 0], [0, 0]] as ConvLayer['pad'] };
+  const conv = { ...makeConv({ name: 'features.0.0', bnName: null, inChannels: inputChannels, outChannels: config.embedDim, kernel: p, stride: p, activation: 'none', bias: true }, rng, batchNormEpsilon), pad: [[0, 0], [0, 0]] as ConvLayer['pad'] };
   const blocks: Block[] = [new SwinPatchEmbedding(conv, makeLayerNorm('features.0.2', config.embedDim, eps))];
   let dim = config.embedDim;
   config.depths.forEach((depth, stage) => {
@@ -300,7 +329,7 @@ function swin(architecture: 'swin-t' | 'swin', defaults: SwinConfig, options: Zo
     }
   });
   const head = new SwinHead(makeLayerNorm('norm', dim, eps), makeDense('head', dim, numClasses, rng));
-  return new ZooModel({ architecture, inputChannels, numClasses, widthMultiplier: 1, seed, batchNormEpsilon: 1e-5, swin: config }, blocks, head);
+  return new ZooModel({ architecture, inputChannels, numClasses, widthMultiplier: 1, seed, batchNormEpsilon, swin: config }, blocks, head);
 }
 
 /**
