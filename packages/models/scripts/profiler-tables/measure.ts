@@ -142,7 +142,7 @@ async function measure(architecture: ArchitectureName): Promise<MeasuredModel> {
         const what = r.error ? `no plan: ${r.error.message}` : `${Object.values(r.layerOptions ?? {}).map((o) => JSON.stringify(Object.values(o)[0])).join(' ')}${r.plan ? ` (${r.plan.summary})` : ''}`;
         say(`${architecture} N=${lastN} ${row.id}${r.budget ? ` at ${r.budget.mib} MiB` : ''}: ${what} [${seconds(t)} s]`);
       }
-      const budgets = REFERENCE_BUDGETS_MIB[architecture][lastN]!;
+      const budgets = REFERENCE_BUDGETS_MIB[architecture]![lastN]!;
       settings.push({ lastN, layers: layers.map((l) => l.name), referenceBudgetsMiB: Object.fromEntries(DATASETS.map((d, i) => [d, budgets[i]!])), rows });
     }
     return { architecture, weights, trained, inputChannels: model.config.inputChannels, numClasses: model.config.numClasses, date: today(), seconds: seconds(start), settings };
