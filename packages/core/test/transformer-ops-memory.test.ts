@@ -57,6 +57,10 @@ for (const backend of ['cpu', 'wasm'] as const) {
           const withBias = measureSavedForBackward(() => weightedSum(attention(q, k, v, { bias }), R), [q, k, v, bias]);
           expect(withBias.bytes).toBe(qkvBytes + lseBytes + F32 * bias.size);
         }
+        const bias = randn([1, H, N, N]);
+        const windowMask = tf.mul(tf.cast(tf.greater(randn([B, N, N]), 0), 'float32'), -100);
+        const masked = measureSavedForBackward(() => weightedSum(attention(q, k, v, { bias, windowMask }), R), [q, k, v, bias]);
+        expect(masked.bytes).toBe(qkvBytes + lseBytes + F32 * bias.size + F32 * windowMask.size);
         // tfjs' own ops (softmax then matMul) keep P (B·h·N·N floats) on top of q, k, v
         const stock = measureSavedForBackward(() => weightedSum(tf.matMul(tf.softmax(tf.mul(tf.matMul(q, k, false, true), 0.5)), v), R), [q, k, v]);
         expect(stock.bytes).toBeGreaterThanOrEqual(qkvBytes + F32 * B * H * N * N);
@@ -153,6 +157,9 @@ describe('transformer ops: typed errors that name the fix', () => {
       expect(() => attention(q, q, q, { bias: tf.ones([3, 3, 5, 5]) })).toThrow(/does not broadcast.*\[1, 3, 5, 5\] or \[2, 1, 5, 5\]/);
       expect(() => attention(q, q, q, { bias: tf.ones([1, 1, 2, 3, 5, 5]) })).toThrow(ShapeError);
       expect(() => attention(q, q, q, { scale: 0 })).toThrow(ArgumentError);
+      expect(() => attention(q, q, q, { windowMask: tf.zeros([3, 5, 5]) })).toThrow(/\[W, 5, 5\] with W dividing the batch 2/);
+      expect(() => attention(q, q, q, { windowMask: tf.zeros([1, 2, 5, 5]) })).toThrow(ShapeError);
+      expect(attention(q, q, q, { bias: null as unknown as tf.Tensor }).shape).toEqual([2, 3, 5, 4]); // null from JavaScript: no bias
       expect(() => attention(q, q, q, { scale: Number.NaN })).toThrow(/omit it for 1\/√d = 0\.5/);
     });
   });

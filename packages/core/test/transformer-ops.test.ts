@@ -142,6 +142,25 @@ for (const backend of ['cpu', 'wasm'] as const) {
       });
     }
 
+    it('attention with a Swin window mask [W, N, N] (W = 2 windows, B = 4) and a bias [1, h, N, N]: value and gradients', () => {
+      tf.tidy(() => {
+        const [B, H, N, d, W] = [4, 2, 4, 3, 2];
+        const q = randn([B, H, N, d]) as tf.Tensor4D;
+        const k = randn([B, H, N, d]) as tf.Tensor4D;
+        const v = randn([B, H, N, d]) as tf.Tensor4D;
+        const bias = randn([1, H, N, N]);
+        // torchvision's mask: 0 within a region, -100 across regions
+        const windowMask = tf.mul(tf.cast(tf.greater(randn([W, N, N]), 0.3), 'float32'), -100);
+        const dy = randn([B, H, N, d]);
+        const scale = 1 / Math.sqrt(d);
+        const ref: AttentionF64Input = { q: data(q), k: data(k), v: data(v), dims: [B, H, N, N, d, d], scale, bias: data(bias), biasShape: [1, H, N, N], windowMask: data(windowMask), windows: W };
+        expect(maxRelError(attention(q, k, v, { bias, windowMask }), attentionF64(ref))).toBeLessThan(TOL);
+        const grads = tf.grads((a, b, c, e) => tf.sum(tf.mul(attention(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, { bias: e, windowMask }), dy)))([q, k, v, bias]);
+        const g = attentionGradF64(ref, data(dy));
+        [g.dq, g.dk, g.dv, g.dBias].forEach((r, i) => expect(maxRelError(grads[i]!, r)).toBeLessThan(TOL));
+      });
+    });
+
     it('attention with a -inf mask entry (Swin-style) gives zero weight there and finite gradients', () => {
       tf.tidy(() => {
         const q = randn([1, 1, 3, 2]) as tf.Tensor4D;
@@ -185,7 +204,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
         const q = randn([1, 2, 3, 4]) as tf.Tensor4D;
         const bias = randn([1, 2, 3, 3]);
         const w = randn([4, 5]) as tf.Tensor2D;
-        const all = (t: tf.Tensor) => [layerNorm(t, g, b, 1e-6), gelu(t), frozenLinear(t, w, null), attention(q, q, q, { bias })];
+        const windowMask = tf.mul(tf.cast(tf.greater(randn([1, 3, 3]), 0), 'float32'), -100);
+        const all = (t: tf.Tensor) => [layerNorm(t, g, b, 1e-6), gelu(t), frozenLinear(t, w, null), attention(q, q, q, { bias }), attention(q, q, q, { windowMask })];
         const plain = all(x);
         let taped: tf.Tensor[] = [];
         tf.grad((t) => {

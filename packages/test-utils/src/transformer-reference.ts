@@ -139,6 +139,9 @@ export interface AttentionF64Input {
   /** Added to the scores, broadcast from `biasShape` (rank 4, each axis 1 or full). */
   bias?: ArrayLike<number>;
   biasShape?: [number, number, number, number];
+  /** `[W, Nq, Nk]`, added to batch entry b's scores as `windowMask[b mod W]` (every head). */
+  windowMask?: ArrayLike<number>;
+  windows?: number;
 }
 
 /** Index into a rank-4 bias of shape `bs` broadcast to the scores' index (b, h, i, j). */
@@ -161,6 +164,7 @@ function probabilities(a: AttentionF64Input): Float64Array {
           let dot = 0;
           for (let c = 0; c < d; c++) dot += a.q[(bh * Nq + i) * d + c]! * a.k[(bh * Nk + j) * d + c]!;
           s[j] = dot * a.scale + (a.bias ? a.bias[biasIndex(a.biasShape!, b, h, i, j)]! : 0);
+          if (a.windowMask) s[j] += a.windowMask[((b % a.windows!) * Nq + i) * Nk + j]!;
           max = Math.max(max, s[j]!);
         }
         let sum = 0;

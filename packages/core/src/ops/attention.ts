@@ -12,9 +12,16 @@ export interface AttentionOptions {
    * broadcast axes), so a trained bias table works.
    */
   bias?: tf.Tensor;
+  /**
+   * A constant added to the scores of each window, `[W, Nq, Nk]`, W dividing B: batch entry b gets
+   * `windowMask[b mod W]` on every head. This is Swin's shifted-window mask in torchvision's layout
+   * (the W windows of one image are consecutive in the batch; masked pairs hold −100), kept at its
+   * own size (W·Nq·Nk floats) instead of a bias tiled to `[B, heads, N, N]`. No gradient.
+   */
+  windowMask?: tf.Tensor;
 }
 
-function checkAttentionInputs(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, scale: number, bias: tf.Tensor | undefined): number[] {
+function checkAttentionInputs(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, scale: number, bias: tf.Tensor | undefined, mask: tf.Tensor | undefined): void {
   const where = 'attention';
   for (const [name, t] of [['q', q], ['k', k], ['v', v]] as const) {
     checkFloatTensor(t, where, name);
@@ -36,13 +43,24 @@ function checkAttentionInputs(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, scale: n
       throw new ShapeError(`${where}: bias has shape ${shapeText(bias.shape)}, which does not broadcast to the scores ${shapeText(scores)}; give each axis size 1 or the full size (e.g. [1, ${H}, ${Nq}, ${Nk}] or [${B}, 1, ${Nq}, ${Nk}])`);
     }
   }
-  return scores;
+  if (mask !== undefined) {
+    checkFloatTensor(mask, where, 'windowMask');
+    const [W, Mq, Mk] = mask.shape;
+    if (mask.rank !== 3 || Mq !== Nq || Mk !== Nk || B % W! !== 0) {
+      throw new ShapeError(`${where}: windowMask has shape ${shapeText(mask.shape)}; it must be [W, ${Nq}, ${Nk}] with W dividing the batch ${B} (one mask per window, windows of an image consecutive in the batch)`);
+    }
+  }
 }
 
-/** Scaled scores `q·kᵀ·scale + bias`, `[B, heads, Nq, Nk]`. */
-function scores(q: tf.Tensor4D, k: tf.Tensor4D, scale: number, bias: tf.Tensor | undefined): tf.Tensor4D {
+/** Scaled scores `q·kᵀ·scale + bias (+ windowMask[b mod W])`, `[B, heads, Nq, Nk]`. */
+function scores(q: tf.Tensor4D, k: tf.Tensor4D, scale: number, bias: tf.Tensor | undefined, mask: tf.Tensor | undefined): tf.Tensor4D {
   const s = tf.mul(tf.matMul(q, k, false, true), scale) as tf.Tensor4D;
-  return bias === undefined ? s : (tf.add(s, bias) as tf.Tensor4D);
+  const biased = bias === undefined ? s : (tf.add(s, bias) as tf.Tensor4D);
+  if (mask === undefined) return biased;
+  const [B, H, Nq, Nk] = biased.shape;
+  const W = mask.shape[0]!;
+  const perWindow = tf.add(tf.reshape(biased, [B / W, W, H, Nq, Nk]), tf.reshape(mask, [1, W, 1, Nq, Nk]));
+  return tf.reshape(perWindow, [B, H, Nq, Nk]);
 }
 
 /** The softmax of `s` over its last axis as `e/rowSum` with `e = exp(s − rowMax)` (the same kernels with and without the tape). */
@@ -66,17 +84,17 @@ function reduceToBias(dScores: tf.Tensor4D, bias: tf.Tensor): tf.Tensor {
  * Nq = Nk = N, dv = d); `scale` defaults to `1/√d`. Returns `[B, heads, Nq, dv]`.
  *
  * Backward keeps q, k, v and the per-row log-sum-exp `L = log Σ_j exp(S_ij)` of the scores S
- * (and `bias`, when given, at its own shape), and recomputes the probabilities `P = exp(S − L)`
- * from them (as FlashAttention does) instead of keeping P (B·heads·Nq·Nk floats):
- * `4·(q.size + k.size + v.size + B·heads·Nq [+ bias.size])` bytes on the tape. Gradients
- * (docs/method.md §8): `dv = Pᵀ·dy`,
- * `dP = dy·vᵀ`, `dS = P ⊙ (dP − rowsum(P ⊙ dP))`, `dq = scale·dS·k`, `dk = scale·dSᵀ·q`,
- * `dbias = dS` summed over bias's broadcast axes.
+ * (and `bias` and `windowMask`, when given, at their own shapes), and recomputes the
+ * probabilities `P = exp(S − L)` from them (as FlashAttention does) instead of keeping P
+ * (B·heads·Nq·Nk floats): `4·(q.size + k.size + v.size + B·heads·Nq [+ bias.size]
+ * [+ windowMask.size])` bytes on the tape (q, k, v as distinct tensors). Gradients (docs/method.md §8): `dv = Pᵀ·dy`, `dP = dy·vᵀ`,
+ * `dS = P ⊙ (dP − rowsum(P ⊙ dP))`, `dq = scale·dS·k`, `dk = scale·dSᵀ·q`, `dbias = dS` summed
+ * over bias's broadcast axes.
  *
  * @param q - queries, float32 `[B, heads, Nq, d]`
  * @param k - keys, float32 `[B, heads, Nk, d]`
  * @param v - values, float32 `[B, heads, Nk, dv]`
- * @param options - `scale` (default `1/√d`) and `bias` (see {@link AttentionOptions})
+ * @param options - `scale` (default `1/√d`), `bias` and `windowMask` (see {@link AttentionOptions})
  * @throws ShapeError for wrong ranks, shapes, dtypes or a bias that does not broadcast; ArgumentError for a scale that is not finite and > 0
  * @example
  * ```ts
@@ -85,12 +103,13 @@ function reduceToBias(dScores: tf.Tensor4D, bias: tf.Tensor): tf.Tensor {
  * ```
  */
 export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, options: AttentionOptions = {}): tf.Tensor4D {
-  const bias = options.bias;
+  const bias = options.bias ?? undefined; // null (from JavaScript callers) means none
+  const mask = options.windowMask ?? undefined;
   const scale = options.scale ?? (q instanceof tf.Tensor && q.rank === 4 ? 1 / Math.sqrt(q.shape[3]) : NaN);
-  checkAttentionInputs(q, k, v, scale, bias);
+  checkAttentionInputs(q, k, v, scale, bias, mask);
   if (!isRecordingGradients()) {
     return tf.tidy(() => {
-      const { e, rowSum } = softmaxParts(scores(q, k, scale, bias));
+      const { e, rowSum } = softmaxParts(scores(q, k, scale, bias, mask));
       return tf.matMul(tf.div(e, rowSum), v);
     });
   }
@@ -98,14 +117,17 @@ export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, option
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const [qq, kk, vv, bb] = args.slice(0, -1) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor | undefined];
-    const { rowMax, e, rowSum } = softmaxParts(scores(qq, kk, scale, bb));
+    const { rowMax, e, rowSum } = softmaxParts(scores(qq, kk, scale, bb, mask));
     const logSumExp = tf.add(rowMax, tf.log(rowSum));
-    save(bb === undefined ? [qq, kk, vv, logSumExp] : [qq, kk, vv, logSumExp, bb]);
+    // the mask is a constant, not an input of this node: saved for backward, given no gradient
+    save([qq, kk, vv, logSumExp, ...(bb === undefined ? [] : [bb]), ...(mask === undefined ? [] : [mask])]);
     return {
       value: tf.matMul(tf.div(e, rowSum), vv),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sq, sk, sv, sLse, sBias] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor | undefined];
-        const p = tf.exp(tf.sub(scores(sq, sk, scale, sBias), sLse)) as tf.Tensor4D;
+        const [sq, sk, sv, sLse] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+        const sBias = bb === undefined ? undefined : saved[4];
+        const sMask = mask === undefined ? undefined : saved[saved.length - 1];
+        const p = tf.exp(tf.sub(scores(sq, sk, scale, sBias, sMask), sLse)) as tf.Tensor4D;
         const dv = tf.matMul(p, dy as tf.Tensor4D, true, false);
         const dp = tf.matMul(dy as tf.Tensor4D, sv, false, true);
         const dS = tf.mul(p, tf.sub(dp, tf.sum(tf.mul(p, dp), 3, true))) as tf.Tensor4D;
