@@ -75,7 +75,7 @@ export { isZip } from './io/torch-zip';
 export { torchNameMap, torchBatchNormEpsilon, MCUNET_BATCH_NORM_EPSILON } from './io/torch-names';
 export type { TorchNaming } from './io/torch-names';
 export { readTorchStateDict, inferTorchOptions, createModelFromTorch, loadTorchWeights, MOBILENETV2_WIDTHS } from './io/torch-weights';
-export type { ReadTorchOptions, TorchStateDict, CreateFromTorchOptions, ModelFromTorch } from './io/torch-weights';
+export type { ReadTorchOptions, TorchStateDict, CreateFromTorchOptions, ModelFromTorch, InferredTorchOptions } from './io/torch-weights';
 export { exportTorchWeights, encodeSafetensors, saveTorchWeights } from './io/torch-export';
 export type { ExportTorchOptions } from './io/torch-export';
 export { loadPretrainedMcunet, resolvePretrainedDir, PRETRAINED_MCUNET_NAME } from './pretrained';

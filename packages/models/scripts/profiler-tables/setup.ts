@@ -23,8 +23,8 @@ export const BUDGETS_SOURCE = 'classification/scripts/conv_models/ASI/setupA/{mc
 
 /**
  * ASI's activation-memory budgets of setup A in MiB, per architecture and N, one per dataset in
- * {@link DATASETS} order (the reference scripts' `budget` per dataset, N = 2 then N = 4); the
- * paper's CNNs only.
+ * {@link DATASETS} order (the reference scripts' `budget` per dataset, N = 2 then N = 4). Setup A
+ * has the CNNs only.
  */
 export const REFERENCE_BUDGETS_MIB: Readonly<Partial<Record<ArchitectureName, Readonly<Record<number, readonly number[]>>>>> = {
   'mcunet-in1': {

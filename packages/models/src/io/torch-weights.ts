@@ -106,6 +106,14 @@ function swinFromFile(tensors: Map<string, SafetensorsTensor>): SwinConfig {
   return config;
 }
 
+/** What {@link inferTorchOptions} reads from a state dict. */
+export interface InferredTorchOptions extends Required<Pick<ZooOptions, 'numClasses' | 'inputChannels' | 'widthMultiplier'>> {
+  /** A ViT's sizes the file shows (not `numHeads` nor `layerNormEpsilon`, which a state dict does not store); absent for CNNs. */
+  vit?: Partial<VitConfig>;
+  /** A Swin Transformer's sizes (`'swin'`); absent otherwise. */
+  swin?: SwinConfig;
+}
+
 /**
  * The zoo options of the model a state dict was saved from: classes from the classifier's
  * weight, input channels from the stem convolution's, and for MobileNetV2 the width multiplier
@@ -123,10 +131,7 @@ function swinFromFile(tensors: Map<string, SafetensorsTensor>): SwinConfig {
  * inferTorchOptions('mobilenetv2', tensors); // { numClasses: 5, inputChannels: 3, widthMultiplier: 0.25 }
  * ```
  */
-export function inferTorchOptions(
-  architecture: ArchitectureName,
-  tensors: Map<string, SafetensorsTensor>,
-): Required<Pick<ZooOptions, 'numClasses' | 'inputChannels' | 'widthMultiplier'>> & { vit?: Partial<VitConfig>; swin?: SwinConfig } {
+export function inferTorchOptions(architecture: ArchitectureName, tensors: Map<string, SafetensorsTensor>): InferredTorchOptions {
   const find = (names: string[], what: string, rank: number): number[] => {
     for (const n of names) {
       const t = tensors.get(n);
@@ -208,6 +213,8 @@ export interface ModelFromTorch {
  * report.batchNormEpsilon;      // 1e-5 (torchvision names)
  * const mcunet = await createModelFromTorch('mcunet-in1', './mcunet-in1.pth');
  * mcunet.report.batchNormEpsilon; // 1e-3 (MCUNet zoo names)
+ * const small = await createModelFromTorch('vit', './vit.pth', { zoo: { vit: { numHeads: 4 } } });
+ * small.model.config.vit; // sizes read from the file, heads as given
  * ```
  */
 export async function createModelFromTorch(

@@ -76,7 +76,15 @@ export interface DenseLayer {
    * are not `<name>.weight` / `<name>.bias`: torchvision's attention input projection is
    * `<attention>.in_proj_weight` / `<attention>.in_proj_bias`. See `layerParamName`.
    */
-  paramNames?: { weight: string; bias: string };
+  paramNames?: ParamNames;
+}
+
+/** The names of a layer's weight and bias when they are not `<layer>.weight` / `<layer>.bias`. */
+export interface ParamNames {
+  /** Name of the weight, e.g. `'encoder.layers.encoder_layer_0.self_attention.in_proj_weight'`. */
+  weight: string;
+  /** Name of the bias, e.g. `'encoder.layers.encoder_layer_0.self_attention.in_proj_bias'`. */
+  bias: string;
 }
 
 /**

@@ -1,9 +1,8 @@
 // Vision transformers in torchvision's `VisionTransformer` layout and names (vit_b_32 and any size).
 import { ArgumentError, SeededRandom, tf } from '@odl/backend';
-import { makeConv, makeDense, makeLayerNorm, normalTensor, variableFrom } from './init';
+import { checkBatchNormEpsilon, makeConv, makeDense, makeLayerNorm, normalTensor, variableFrom } from './init';
 import { ZooModel } from './model';
 import { ClassTokenHead, EncoderBlock, PatchEmbedding } from './transformer';
-import { DEFAULT_BATCH_NORM_EPSILON } from './init';
 import type { Block } from './blocks';
 import type { DenseLayer, VitConfig, ZooOptions } from './types';
 
@@ -72,19 +71,21 @@ function build(architecture: 'vit' | 'vit-b-32', defaults: VitConfig, options: Z
   if (!Number.isInteger(numClasses) || numClasses < 1) throw new ArgumentError(`${architecture}: numClasses must be a positive integer, got ${numClasses}`);
   if ((options.widthMultiplier ?? 1) !== 1) throw new ArgumentError(`${architecture}: widthMultiplier applies to mobilenetv2 only; size a ViT with options.vit`);
   const c = checkVitConfig(architecture, { ...defaults, ...options.vit });
+  // A ViT has no BatchNorm; the ε is kept in the config like every zoo model's (setBatchNormEpsilon).
+  const batchNormEpsilon = checkBatchNormEpsilon(architecture, options.batchNormEpsilon);
   const rng = options.init === 'zeros' ? null : new SeededRandom(seed);
   const D = c.hiddenDim;
   const tokens = (c.imageSize / c.patchSize) ** 2 + 1;
   // Seeded initialisation (He-normal patch embedding, LeCun-normal linears, position embedding
   // N(0, 0.02²) as torchvision's, zero class token); import weights for a pretrained model.
   const conv = {
-    ...makeConv({ name: 'conv_proj', bnName: null, inChannels: inputChannels, outChannels: D, kernel: c.patchSize, stride: c.patchSize, activation: 'none', bias: true }, rng, DEFAULT_BATCH_NORM_EPSILON),
+    ...makeConv({ name: 'conv_proj', bnName: null, inChannels: inputChannels, outChannels: D, kernel: c.patchSize, stride: c.patchSize, activation: 'none', bias: true }, rng, batchNormEpsilon),
     pad: [[0, 0], [0, 0]] as [[number, number], [number, number]],
   };
   const blocks: Block[] = [new PatchEmbedding(conv, variableFrom(tf.zeros([1, 1, D])), variableFrom(normalTensor([1, tokens, D], 0.02, rng)), c.imageSize)];
   for (let i = 0; i < c.numLayers; i++) blocks.push(encoderBlock(i, c, rng));
   const head = new ClassTokenHead(makeLayerNorm('encoder.ln', D, c.layerNormEpsilon), makeDense('heads.head', D, numClasses, rng));
-  return new ZooModel({ architecture, inputChannels, numClasses, widthMultiplier: 1, seed, batchNormEpsilon: DEFAULT_BATCH_NORM_EPSILON, vit: c }, blocks, head);
+  return new ZooModel({ architecture, inputChannels, numClasses, widthMultiplier: 1, seed, batchNormEpsilon, vit: c }, blocks, head);
 }
 
 /**
