@@ -120,14 +120,12 @@ export class SwinBlock implements Block {
     });
     const qkvOut = runDense(qkv, windows, ctx); // [B·nW, N, 3C]
     const merged = maybeWithoutTape(!needsInputGradient(proj, ctx), () => {
-      // [B·nW, N, 3, heads, d] → [3, B, nW, heads, N, d]. Unshifted, the bias is the same in every
-      // window: q, k, v as [B·nW, heads, N, d] with a bias [1, heads, N, N]. Shifted, the mask
-      // differs per window: [B, nW·heads, N, d] with a bias [1, nW·heads, N, N] (broadcast over B).
-      const split = tf.transpose(tf.reshape(qkvOut, [b, plan.windows, n, 3, heads, d]), [3, 0, 1, 4, 2, 5]);
-      const shape: [number, number, number, number] = isShifted(plan) ? [b, plan.windows * heads, n, d] : [b * plan.windows, heads, n, d];
-      const [q, k, v] = tf.unstack(tf.reshape(split, [3, ...shape])) as tf.Tensor4D[];
-      const o = attention(q!, k!, v!, { scale: 1 / Math.sqrt(d), bias: this.bias(plan, ctx) });
-      return tf.reshape(tf.transpose(tf.reshape(o, [b, plan.windows, heads, n, d]), [0, 1, 3, 2, 4]), [b * plan.windows, n, c]);
+      // [B·nW, N, 3, heads, d] → q, k, v [B·nW, heads, N, d]; the relative position bias
+      // [1, heads, N, N] is the same in every window, the shift mask [nW, N, N] the same in every image.
+      const [q, k, v] = tf.unstack(tf.transpose(tf.reshape(qkvOut, [b * plan.windows, n, 3, heads, d]), [2, 0, 3, 1, 4])) as tf.Tensor4D[];
+      const windowMask = isShifted(plan) ? tf.tensor3d(this.maskOf(plan), [plan.windows, n, n]) : undefined;
+      const o = attention(q!, k!, v!, { scale: 1 / Math.sqrt(d), bias: this.bias(n, ctx), windowMask });
+      return tf.reshape(tf.transpose(o, [0, 2, 1, 3]), [b * plan.windows, n, c]);
     });
     const projected = runDense(proj, merged, ctx) as tf.Tensor3D;
     return maybeWithoutTape(allFrozen([qkv, proj], ctx), () => {
@@ -139,19 +137,12 @@ export class SwinBlock implements Block {
   }
 
   /**
-   * The attention bias: the relative position bias of every head `[1, heads, N, N]`, or, when the
-   * plan shifts, plus the shift mask of every window `[1, nW·heads, N, N]`. The table trains only
-   * with the attention (training from scratch); otherwise the bias is a constant, made off the tape.
+   * The relative position bias of every head `[1, heads, N, N]`, gathered from the table. The
+   * table trains only with the attention (training from scratch); otherwise the bias is a
+   * constant, made off the tape.
    */
-  private bias(plan: WindowPlan, ctx: RunContext): tf.Tensor4D {
-    const n = plan.tokens;
-    const heads = this.attn.heads;
-    const make = (): tf.Tensor4D => {
-      const relative = relativePositionBias(this.attn.table as tf.Tensor2D, tf.tensor1d(this.index, 'int32'), n); // [heads, N, N]
-      if (!isShifted(plan)) return tf.expandDims(relative, 0) as tf.Tensor4D;
-      const mask = tf.tensor4d(this.maskOf(plan), [plan.windows, 1, n, n]);
-      return tf.reshape(tf.add(tf.expandDims(relative, 0), mask), [1, plan.windows * heads, n, n]);
-    };
+  private bias(tokens: number, ctx: RunContext): tf.Tensor4D {
+    const make = () => tf.expandDims(relativePositionBias(this.attn.table as tf.Tensor2D, tf.tensor1d(this.index, 'int32'), tokens), 0) as tf.Tensor4D;
     return ctx.runtime(this.attn.qkv.name).mode === 'plain' ? tf.tidy(make) : withoutTape(() => tf.tidy(make));
   }
 
