@@ -1,7 +1,7 @@
 // Fine-tuning a Swin Transformer: the last N MLP linears with vanilla and ASI (3-mode compression of
 // the tokens [B, H·W, C]), the attention between fine-tuned layers frozen on the gradient tape.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { setupBackend, tf } from '@odl/backend';
+import { savedOnActiveTape, setupBackend, tf } from '@odl/backend';
 import { FineTuneSession, prepareFineTune, registerBuiltinMethods, swinTransformer, Trainer } from '@odl/models';
 import { snapshot, syntheticImages } from './helpers';
 
@@ -42,14 +42,19 @@ describe('fine-tuning a Swin Transformer (the small default: embedding 16, depth
     }
   });
 
-  it('vanilla on the last 4 MLP linears gives the gradients of plain backpropagation through the frozen attention between them', () => {
+  it('vanilla on the last 4 MLP linears gives the gradients of plain backpropagation through the frozen attention between them, which keeps nothing for its weights', () => {
     const model = swinTransformer({ inputChannels: 1, numClasses: 3, seed: 5 });
     const x = tf.randomNormal([2, 32, 32, 1], 0, 1, 'float32', 7) as tf.Tensor4D;
     const names = ['features.3.0.mlp.0', 'features.3.0.mlp.3', 'features.3.1.mlp.0', 'features.3.1.mlp.3'];
     const own = model.namedWeights();
     const vars = names.flatMap((n) => [own.get(`${n}.weight`)!, own.get(`${n}.bias`)!]);
+    let saved = 0;
     const grads = () => {
-      const { value, grads: g } = tf.variableGrads(() => tf.sum(tf.square(model.forward(x, { training: true }))) as tf.Scalar, vars);
+      const { value, grads: g } = tf.variableGrads(() => {
+        const loss = tf.sum(tf.square(model.forward(x, { training: true }))) as tf.Scalar;
+        saved = savedOnActiveTape().bytes;
+        return loss;
+      }, vars);
       const out = vars.map((v) => Float32Array.from(g[v.name]!.dataSync()));
       tf.dispose([value, ...Object.values(g)]);
       return out;
@@ -59,6 +64,13 @@ describe('fine-tuning a Swin Transformer (the small default: embedding 16, depth
     expect(model.modeOf('features.3.1.attn.qkv')).toBe('frozen-on-tape');
     expect(model.modeOf('features.3.0.attn.qkv')).toBe('frozen');
     const prepared = grads();
+    const preparedBytes = saved;
+    // The same step with the attention linears between the fine-tuned layers on stock ops (their
+    // weights still not requested): stock matMul keeps each one's input, [B·nW, N, C] = [2, 16, 32]
+    // floats in stage 2 (one 4×4 window); frozenLinear keeps none.
+    for (const name of ['features.3.1.attn.qkv', 'features.3.1.attn.proj']) model.runtime.set(name, { mode: 'plain' });
+    grads();
+    expect(saved - preparedBytes).toBeGreaterThanOrEqual(2 * (2 * 16 * 32) * 4);
     plain.forEach((g, i) => {
       const scale = Math.max(...g.map(Math.abs));
       expect(scale, vars[i]!.name).toBeGreaterThan(0);
