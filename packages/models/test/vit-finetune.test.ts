@@ -110,6 +110,24 @@ describe('fine-tuning a ViT through the session', () => {
     model.dispose();
   });
 
+  it('the frozen prefix: cached token features continue to the same logits; LayerNorm and embeddings train from scratch only', () => {
+    const model = tinyVit();
+    expect([...model.trainableWeights().keys()]).toEqual(expect.arrayContaining(['class_token', 'encoder.pos_embedding', `${block(0)}.ln_1.weight`, 'encoder.ln.bias']));
+    prepareFineTune(model, { lastN: 2, inputShape: [B, 32, 32, 1], method: 'vanilla' });
+    expect([...model.trainableWeights().keys()].sort()).toEqual([`${block(1)}.mlp.0.bias`, `${block(1)}.mlp.0.weight`, `${block(1)}.mlp.3.bias`, `${block(1)}.mlp.3.weight`, 'heads.head.bias', 'heads.head.weight']);
+    const k = model.frozenPrefixBlocks();
+    expect(k).toBe(2); // patch embedding and encoder block 0; block 1's MLP trains
+    const { x, y } = makeBatch(train, Array.from({ length: B }, (_, i) => i), input);
+    const features = model.frozenFeatures(x, k);
+    expect(features.shape).toEqual([B, N, SIZES.hiddenDim]);
+    const whole = model.forward(x);
+    const cached = model.forward(features, { fromBlock: k });
+    expect(maxRelative(Float32Array.from(whole.dataSync()), Float32Array.from(cached.dataSync()))).toBe(0);
+    expect(() => model.forward(x, { fromBlock: k })).toThrow(/rank 3/);
+    tf.dispose([x, y, features, whole, cached]);
+    model.dispose();
+  });
+
   it('finetune() runs end to end on a ViT and reports the compressed MLP layers\' costs', async () => {
     const c = config({ method: 'asi', lastN: 2, methodOptions: { ranks: [2, 4, 4] } });
     const r = await finetune(c);
