@@ -120,4 +120,21 @@ describe('fine-tuning a Swin Transformer (the small default: embedding 16, depth
       expect(Math.max(...a.map((v, i) => Math.abs(v - b[i]!))) / scale, name).toBeLessThan(1e-4);
     }
   });
+
+  it('the frozen prefix: cached NHWC features continue to the same logits; LayerNorms and bias tables train from scratch only', () => {
+    const model = swinTransformer({ inputChannels: 1, numClasses: 3, seed: 6 });
+    expect([...model.trainableWeights().keys()]).toEqual(expect.arrayContaining(['features.0.2.weight', 'features.1.1.attn.relative_position_bias_table', 'features.2.norm.bias', 'norm.weight']));
+    prepareFineTune(model, { lastN: 2, inputShape: [4, 32, 32, 1], method: 'vanilla' });
+    expect([...model.trainableWeights().keys()].sort()).toEqual(['features.3.1.mlp.0.bias', 'features.3.1.mlp.0.weight', 'features.3.1.mlp.3.bias', 'features.3.1.mlp.3.weight', 'head.bias', 'head.weight']);
+    const k = model.frozenPrefixBlocks();
+    expect(k).toBe(5); // patch embedding, stage 1's two blocks, patch merging, stage 2's first block
+    const x = tf.randomNormal([4, 32, 32, 1], 0, 1, 'float32', 9) as tf.Tensor4D;
+    const features = model.frozenFeatures(x, k);
+    expect(features.shape).toEqual([4, 4, 4, 32]);
+    const whole = model.forward(x);
+    const cached = model.forward(features, { fromBlock: k });
+    expect(Array.from(cached.dataSync())).toEqual(Array.from(whole.dataSync()));
+    tf.dispose([x, features, whole, cached]);
+    model.dispose();
+  });
 });
