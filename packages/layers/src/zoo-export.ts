@@ -118,9 +118,9 @@ export async function zooToLayersArtifacts(zoo: ZooModel, inputShape: [number, n
   x = t.add('GlobalAveragePooling2D', 'pool', channelsLast, [x]);
   const dense = zoo.classifier;
   if (zoo.runtime.get(dense.name)?.weights != null) throw new LayersBridgeError(`zoo export: the classifier is trained through a weight-side method; merge it first (mergeWeights of @odl/models)`);
-  x = t.add('Dense', dense.name, { units: dense.outFeatures, activation: 'linear', use_bias: true }, [x]);
+  x = t.add('Dense', dense.name, { units: dense.outFeatures, activation: 'linear', use_bias: dense.bias != null }, [x]);
   t.weight(dense.name, 'kernel', dense.weight);
-  t.weight(dense.name, 'bias', dense.bias);
+  if (dense.bias != null) t.weight(dense.name, 'bias', dense.bias);
   const { data, specs } = await tf.io.encodeWeights(t.weights);
   return {
     modelTopology: {

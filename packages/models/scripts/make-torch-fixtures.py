@@ -23,6 +23,13 @@ Into packages/models/test/fixtures/torch/ it writes:
   mcunet_in1.names.json          names and shapes of MCUNet-in1 in the MCUNet zoo's naming, from
                                  PyTorch modules laid out as the MCUNet zoo's ProxylessNASNets
                                  (see mcunet_in1() below)
+  swin_d16.pth                   torch.save(state_dict) of a small torchvision SwinTransformer
+                                 (swin_d16() below: patch 4, embed 16, depths [2, 2, 2], heads
+                                 [2, 4, 8], window 4, 5 classes), seeded weights, non-trivial
+                                 LayerNorms and relative position bias tables
+  swin_d16.input.safetensors     its fixed input 'input', NCHW [2, 3, 36, 76] float32
+  swin_d16.logits.json           PyTorch's logits of that model (eval mode, float64) on that input
+  swin_t.names.json              names, shapes and dtypes of torchvision swin_t()'s state dict
   vit_small.pth                  torch.save(state_dict) of torchvision's VisionTransformer(image_size=32,
                                  patch_size=8, num_layers=2, num_heads=2, hidden_dim=32, mlp_dim=64,
                                  num_classes=5), seeded random weights (every tensor, see vit_fixture())
@@ -31,7 +38,7 @@ Into packages/models/test/fixtures/torch/ it writes:
   vit_small.logits.json          PyTorch's logits of the ViT (eval mode) on that input
   vit_b_32.names.json            names, shapes and dtypes of torchvision vit_b_32()'s state dict
 
-`--only vit` writes the ViT files alone (the others keep their bytes).
+`--only vit` writes the ViT files alone, `--only swin` the Swin files alone (the others keep their bytes).
 """
 import json
 import os
@@ -319,6 +326,58 @@ def layout_fixture():
     })
 
 
+# A small Swin Transformer in torchvision's layout (SwinTransformer, as swin_t builds it, with a
+# small configuration). The 36×76 input makes every path of torchvision 0.14's windowed attention
+# run: stage 1 is 9×19 (padded to 12×20 for windows of 4, shifted on both axes), patch merging pads
+# it to 10×20 (odd height), stage 2 is 5×10 (padded to 8×12, shifted on both axes), stage 3 is 3×5
+# (padded to 4×8: the window covers the height, so the shift is dropped on that axis only).
+SWIN_D16 = dict(patch_size=[4, 4], embed_dim=16, depths=[2, 2, 2], num_heads=[2, 4, 8], window_size=[4, 4])
+
+
+def swin_d16():
+    return torchvision.models.swin_transformer.SwinTransformer(**SWIN_D16, stochastic_depth_prob=0.0, num_classes=5)
+
+
+def swin_fixture():
+    torch.manual_seed(3)
+    model = swin_d16()
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith('relative_position_bias_table'):
+                # torchvision initialises the tables with std 0.02, too small to matter in a test
+                p.normal_(0, 0.5)
+        for m in model.modules():
+            if isinstance(m, nn.LayerNorm):
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.2, 0.2)
+            if isinstance(m, nn.Linear):
+                # torchvision's std 0.02 makes every attention nearly uniform; fan-in scaling
+                # (and q·k logits of order one) keep the attention patterns input-dependent
+                m.weight.normal_(0, 1.5 / m.in_features ** 0.5)
+                if m.bias is not None:
+                    m.bias.uniform_(-0.1, 0.1)
+            if isinstance(m, nn.Conv2d):
+                m.bias.uniform_(-0.1, 0.1)
+    model.eval()
+    torch.manual_seed(4)
+    x = torch.randn(2, 3, 36, 76)
+    torch.save(model.state_dict(), os.path.join(OUT, 'swin_d16.pth'))
+    # The reference logits in float64 (the same float32 weights and input, widened): reproducible
+    # to the last digit, and what is left of a float32 port's error is its own.
+    with torch.no_grad():
+        logits = model.double()(x.double())
+    write_safetensors(os.path.join(OUT, 'swin_d16.input.safetensors'), {'input': x})
+    write_json(os.path.join(OUT, 'swin_d16.logits.json'), {
+        'model': f'torchvision.models.swin_transformer.SwinTransformer(**{SWIN_D16}, stochastic_depth_prob=0.0, num_classes=5), eval mode, computed in float64',
+        'input': 'swin_d16.input.safetensors: torch.manual_seed(4); torch.randn(2, 3, 36, 76) (NCHW)',
+        'torch': torch.__version__,
+        'torchvision': torchvision.__version__,
+        'shape': list(logits.shape),
+        'logits': [float(v) for v in logits.flatten()],
+    })
+    write_json(os.path.join(OUT, 'swin_t.names.json'), names_of(torchvision.models.swin_t()))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     mobilenet_fixture()
@@ -326,6 +385,7 @@ def main():
     write_json(os.path.join(OUT, 'resnet18.names.json'), names_of(torchvision.models.resnet18()))
     write_json(os.path.join(OUT, 'resnet34.names.json'), names_of(torchvision.models.resnet34()))
     write_json(os.path.join(OUT, 'mcunet_in1.names.json'), names_of(McunetIn1(1000)))
+    swin_fixture()
     vit_fixture()
     for f in sorted(os.listdir(OUT)):
         print(f'{f}: {os.path.getsize(os.path.join(OUT, f))} bytes')
@@ -335,6 +395,8 @@ if __name__ == '__main__':
     import sys
     if len(sys.argv) == 3 and sys.argv[1] == '--check':
         check(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1:] == ['--only', 'swin']:
+        swin_fixture()
     elif len(sys.argv) == 3 and sys.argv[1:] == ['--only', 'vit']:
         vit_fixture()
     else:

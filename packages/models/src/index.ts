@@ -12,6 +12,7 @@ export { mcunetIn1, mobileNetV2, makeDivisible, MCUNET_IN1_BLOCKS } from './zoo/
 export type { InvertedResidualSetting } from './zoo/mobile';
 export { resnet18, resnet34 } from './zoo/resnet';
 export { vit, vitB32, VIT_B_32, VIT_SMALL, vitParameterCount } from './zoo/vit';
+export { swinT, swinTransformer, swinConfigFromShapes, swinParameterCount, SWIN_T, SWIN_SMALL } from './zoo/swin';
 export { createModel, describeModel, ARCHITECTURES } from './zoo/index';
 export { DEFAULT_BATCH_NORM_EPSILON } from './zoo/init';
 export { layerParamName } from './zoo/names';

@@ -16,8 +16,8 @@ beforeAll(async () => {
 const epsilons = (model: ZooModel) => model.convLayers().flatMap((l) => (l.bn ? [l.bn.epsilon] : []));
 
 describe('BatchNorm ε of the zoo', () => {
-  // (the CNNs: a vision transformer has LayerNorms, no BatchNorm)
-  for (const architecture of ARCHITECTURES.filter((a) => a !== 'vit' && a !== 'vit-b-32')) {
+  // (the CNNs: a transformer has LayerNorms, no BatchNorm)
+  for (const architecture of ARCHITECTURES.filter((a) => !['vit', 'vit-b-32', 'swin', 'swin-t'].includes(a))) {
     it(`${architecture}: 1e-5 by default, the option's in every BatchNorm and in the config`, () => {
       const plain = createModel(architecture, { init: 'zeros' });
       expect(plain.config.batchNormEpsilon).toBe(1e-5);

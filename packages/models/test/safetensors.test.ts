@@ -40,7 +40,7 @@ function torchvisionEntries(model: ZooModel): Map<string, Entry> {
       const t = new Float32Array(I * O);
       for (let i = 0; i < I; i++) for (let o = 0; o < O; o++) t[o * I + i] = w[i * O + o];
       out.set(`${l.name}.weight`, { dtype: 'F32', shape: [O, I], bytes: f32(t) });
-      out.set(`${l.name}.bias`, { dtype: 'F32', shape: [O], bytes: f32(l.bias.dataSync()) });
+      out.set(`${l.name}.bias`, { dtype: 'F32', shape: [O], bytes: f32(l.bias!.dataSync()) });
       continue;
     }
     const [KH, KW, C, O] = l.weight.shape;

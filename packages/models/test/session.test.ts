@@ -99,11 +99,11 @@ describe('FineTuneSession and the paper protocol, setting by setting', () => {
   it('momentum: the first step is plain SGD, the second adds μ times the first', async () => {
     const run = async (momentum: number) =>
       withSession(tiny({ momentum, clipNorm: null, weightDecay: 0, schedule: { kind: 'constant' }, batchNorm: 'frozen' }), async (s) => {
-        const w = [values(s.model.classifier.bias)];
+        const w = [values(s.model.classifier.bias!)];
         await s.next();
-        w.push(values(s.model.classifier.bias));
+        w.push(values(s.model.classifier.bias!));
         await s.next();
-        w.push(values(s.model.classifier.bias));
+        w.push(values(s.model.classifier.bias!));
         return w;
       });
     const plain = await run(0);

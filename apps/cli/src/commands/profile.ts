@@ -99,7 +99,7 @@ export async function runProfile(argv: string[]): Promise<void> {
   await setupBackend({ prefer: ['cpu'] });
 
   const file = weights != null ? inferTorchOptions(model, (await readTorchStateDict(weights)).tensors) : undefined;
-  const specs = describeModel(model, { inputShape: [batch, resolution, resolution, file?.inputChannels ?? channels], numClasses: file?.numClasses ?? numClasses, widthMultiplier: file?.widthMultiplier, vit: file?.vit });
+  const specs = describeModel(model, { inputShape: [batch, resolution, resolution, file?.inputChannels ?? channels], numClasses: file?.numClasses ?? numClasses, widthMultiplier: file?.widthMultiplier, vit: file?.vit, swin: file?.swin });
   const { compressed } = selectFineTunedLayers(specs, lastN, classifier);
   const tables: ModelCostTable[] = [];
   const skipped: { method: string; reason: string }[] = [];

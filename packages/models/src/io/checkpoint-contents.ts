@@ -2,7 +2,8 @@ import { OdlError, tf } from '@odl/backend';
 import { ARCHITECTURES } from '../zoo/index';
 import { DEFAULT_BATCH_NORM_EPSILON } from '../zoo/init';
 import type { ModelConfig } from '../zoo/model';
-import type { VitConfig } from '../zoo/types';
+import { checkSwinConfig, swinParameterCount } from '../zoo/swin';
+import type { SwinConfig, VitConfig } from '../zoo/types';
 import { checkVitConfig, vitParameterCount } from '../zoo/vit';
 import { CheckpointError } from './checkpoint-error';
 import { verifyCheckpointIntegrity } from './checkpoint-integrity';
@@ -41,7 +42,7 @@ const show = (v: unknown): string => {
 
 function checkConfig(raw: unknown, fail: (m: string) => never): ModelConfig {
   if (!isRecord(raw)) return fail(`modelTopology.config is ${show(raw)}, not a model config`);
-  const { architecture, inputChannels, numClasses, widthMultiplier, seed, batchNormEpsilon, vit } = raw;
+  const { architecture, inputChannels, numClasses, widthMultiplier, seed, batchNormEpsilon, vit, swin } = raw;
   if (typeof architecture !== 'string' || !(ARCHITECTURES as readonly string[]).includes(architecture)) fail(`config.architecture ${show(architecture)} is not one of ${ARCHITECTURES.join(', ')}`);
   if (!Number.isSafeInteger(inputChannels) || (inputChannels as number) < 1) fail(`config.inputChannels ${show(inputChannels)} must be a positive integer`);
   if (!Number.isSafeInteger(numClasses) || (numClasses as number) < 1) fail(`config.numClasses ${show(numClasses)} must be a positive integer`);
@@ -54,13 +55,15 @@ function checkConfig(raw: unknown, fail: (m: string) => never): ModelConfig {
   }
   const config = { architecture, inputChannels, numClasses, widthMultiplier, seed, batchNormEpsilon: batchNormEpsilon ?? DEFAULT_BATCH_NORM_EPSILON } as ModelConfig;
   const transformer = architecture === 'vit' || architecture === 'vit-b-32';
-  if (!transformer) {
-    if (vit !== undefined) fail(`config.vit is set, but ${architecture as string} is not a vision transformer`);
-    return config;
-  }
-  if (!isRecord(vit)) return fail(`config.vit ${show(vit)} must hold the ViT's sizes`);
+  const isSwin = architecture === 'swin' || architecture === 'swin-t';
+  if (!transformer && vit !== undefined) fail(`config.vit is set, but ${architecture as string} is not a vision transformer`);
+  if (!isSwin && swin !== undefined) fail(`config.swin is set, but ${architecture as string} is not a Swin Transformer`);
+  if (!transformer && !isSwin) return config;
+  const sizes = transformer ? vit : swin;
+  if (!isRecord(sizes)) return fail(`config.${transformer ? 'vit' : 'swin'} ${show(sizes)} must hold the ${transformer ? 'ViT' : 'Swin Transformer'}'s sizes`);
   try {
-    return { ...config, vit: checkVitConfig('config', vit as unknown as VitConfig) };
+    if (isSwin) return { ...config, swin: checkSwinConfig('config', sizes as unknown as SwinConfig) };
+    return { ...config, vit: checkVitConfig('config', sizes as unknown as VitConfig) };
   } catch (e) {
     return fail(e instanceof OdlError ? e.message : String(e));
   }
@@ -139,6 +142,12 @@ export function readCheckpointContents(artifacts: unknown, file?: string): Check
     const stored = model.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
     const expected = vitParameterCount(config.vit, config.inputChannels, config.numClasses);
     if (stored !== expected) fail(`config.vit describes ${expected} parameters, the weights manifest holds ${stored}; the checkpoint is corrupt`);
+  }
+  if (config.swin != null) {
+    // Every Swin size is a free number too: the stored weights must hold exactly what the config builds.
+    const stored = model.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
+    const expected = swinParameterCount(config.swin, config.inputChannels, config.numClasses);
+    if (stored !== expected) fail(`config.swin describes ${expected} parameters, the weights manifest holds ${stored}; the checkpoint is corrupt`);
   }
   const stem = model.find((s) => s.shape.length === 4);
   if (stem == null || stem.shape[2] !== config.inputChannels) {

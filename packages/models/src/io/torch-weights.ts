@@ -2,7 +2,8 @@ import { ArgumentError } from '@odl/backend';
 import { createModel } from '../zoo';
 import { makeDivisible } from '../zoo/mobile';
 import type { ZooModel } from '../zoo/model';
-import type { ArchitectureName, VitConfig, ZooOptions } from '../zoo/types';
+import { swinConfigFromShapes } from '../zoo/swin';
+import type { ArchitectureName, SwinConfig, VitConfig, ZooOptions } from '../zoo/types';
 import { CheckpointError } from './file-handler';
 import { parseSafetensors, type SafetensorsTensor } from './safetensors';
 import { detectNaming, torchNameMap } from './torch-names';
@@ -62,6 +63,8 @@ const CLASSIFIER: Record<ArchitectureName, string[]> = {
   'mcunet-in1': ['classifier.linear.weight', 'classifier.weight'],
   vit: ['heads.head.weight'],
   'vit-b-32': ['heads.head.weight'],
+  'swin-t': ['head.weight'],
+  swin: ['head.weight'],
 };
 const STEM: Record<ArchitectureName, string[]> = {
   mobilenetv2: ['features.0.0.weight'],
@@ -70,6 +73,8 @@ const STEM: Record<ArchitectureName, string[]> = {
   'mcunet-in1': ['first_conv.conv.weight', 'features.0.0.weight'],
   vit: ['conv_proj.weight'],
   'vit-b-32': ['conv_proj.weight'],
+  'swin-t': ['features.0.0.weight'],
+  swin: ['features.0.0.weight'],
 };
 
 /** Whether every model weight has a tensor of the right shape (PyTorch layout) in `tensors`. */
@@ -84,10 +89,29 @@ function shapesFit(model: ZooModel, tensors: Map<string, SafetensorsTensor>): bo
   return true;
 }
 
+/** The Swin sizes of a torchvision SwinTransformer state dict; a CheckpointError when it has none. */
+function swinFromFile(tensors: Map<string, SafetensorsTensor>): SwinConfig {
+  let config: SwinConfig | null;
+  try {
+    config = swinConfigFromShapes(new Map([...tensors].map(([name, t]) => [name, t.shape])));
+  } catch (e) {
+    throw new CheckpointError(`the file's Swin shapes are inconsistent: ${(e as Error).message}`);
+  }
+  if (config == null) {
+    throw new CheckpointError(
+      'the file has no torchvision SwinTransformer names (features.0.0.weight, features.1.0.attn.relative_position_bias_table, features.1.0.mlp.0.weight); ' +
+        'check the architecture, and that the file is a state dict of torchvision\'s SwinTransformer (v1)',
+    );
+  }
+  return config;
+}
+
 /** What {@link inferTorchOptions} reads from a state dict. */
 export interface InferredTorchOptions extends Required<Pick<ZooOptions, 'numClasses' | 'inputChannels' | 'widthMultiplier'>> {
   /** A ViT's sizes the file shows (not `numHeads` nor `layerNormEpsilon`, which a state dict does not store); absent for CNNs. */
   vit?: Partial<VitConfig>;
+  /** A Swin Transformer's sizes (`'swin'`); absent otherwise. */
+  swin?: SwinConfig;
 }
 
 /**
@@ -97,7 +121,8 @@ export interface InferredTorchOptions extends Required<Pick<ZooOptions, 'numClas
  * (`'vit'`, `'vit-b-32'`) the sizes a state dict shows (`vit`: patch size and width from
  * `conv_proj.weight`, image size from `encoder.pos_embedding`'s tokens, layers from the
  * `encoder_layer_<i>` names, MLP width from `mlp.0.weight`; not the heads nor the LayerNorm ε,
- * which a state dict does not store). Throws a {@link CheckpointError} naming the tensor when the
+ * which a state dict does not store); for `'swin'` the Swin sizes (`swinConfigFromShapes`: patch,
+ * embedding, depths, heads, window, MLP ratio). Throws a {@link CheckpointError} naming the tensor when the
  * file does not have the architecture's stem or classifier, or no width fits.
  *
  * @example
@@ -120,6 +145,7 @@ export function inferTorchOptions(architecture: ArchitectureName, tensors: Map<s
   const numClasses = find(CLASSIFIER[architecture]!, 'classifier weight', 2)[0]!;
   const inputChannels = find(STEM[architecture]!, 'stem convolution weight', 4)[1]!;
   if (architecture === 'vit' || architecture === 'vit-b-32') return { numClasses, inputChannels, widthMultiplier: 1, vit: inferVitSizes(tensors, find) };
+  if (architecture === 'swin') return { numClasses, inputChannels, widthMultiplier: 1, swin: swinFromFile(tensors) };
   if (architecture !== 'mobilenetv2') return { numClasses, inputChannels, widthMultiplier: 1 };
   const stemChannels = find(STEM.mobilenetv2, 'stem convolution weight', 4)[0]!;
   // Only widths whose stem has the file's channels are built and compared in full.

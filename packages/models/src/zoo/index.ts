@@ -2,11 +2,12 @@ import { ArgumentError } from '@odl/backend';
 import { mcunetIn1, mobileNetV2 } from './mobile';
 import type { ZooModel } from './model';
 import { resnet18, resnet34 } from './resnet';
-import { vit, vitB32 } from './vit';
+import { swinT, swinTransformer } from './swin';
 import type { ArchitectureName, ModelLayerSpec, ZooOptions } from './types';
+import { vit, vitB32 } from './vit';
 
 /** Names accepted by {@link createModel}. */
-export const ARCHITECTURES: readonly ArchitectureName[] = ['mcunet-in1', 'mobilenetv2', 'resnet18', 'resnet34', 'vit', 'vit-b-32'];
+export const ARCHITECTURES: readonly ArchitectureName[] = ['mcunet-in1', 'mobilenetv2', 'resnet18', 'resnet34', 'vit', 'vit-b-32', 'swin-t', 'swin'];
 
 /**
  * Builds a zoo model by architecture name, initialised from `options.seed` (He-normal; a ViT's
@@ -31,6 +32,10 @@ export function createModel(architecture: ArchitectureName, options: ZooOptions 
       return vit(options);
     case 'vit-b-32':
       return vitB32(options);
+    case 'swin-t':
+      return swinT(options);
+    case 'swin':
+      return swinTransformer(options);
     default:
       throw new ArgumentError(`createModel: unknown architecture '${String(architecture)}'; use one of ${ARCHITECTURES.join(', ')}`);
   }

@@ -1,5 +1,5 @@
 import { ArgumentError, tf, type SeededRandom } from '@odl/backend';
-import type { Activation, BatchNormParams, ConvLayer, DenseLayer } from './types';
+import type { Activation, BatchNormParams, ConvLayer, DenseLayer, LayerNormParams } from './types';
 
 /** A tensor of normal deviates with standard deviation `std`, drawn from `rng` (zeros without one). */
 export function normalTensor(shape: number[], std: number, rng: SeededRandom | null): tf.Tensor {
@@ -91,14 +91,19 @@ export function makeBatchNorm(name: string, channels: number, epsilon: number): 
   };
 }
 
-/** Dense layer, weight normal with std √(1/I) (LeCun, keeps initial logits O(1)), zero bias. */
-export function makeDense(name: string, inFeatures: number, outFeatures: number, rng: SeededRandom | null): DenseLayer {
+/** Dense layer, weight normal with std √(1/I) (LeCun, keeps initial logits O(1)), zero bias (none with `bias` false). */
+export function makeDense(name: string, inFeatures: number, outFeatures: number, rng: SeededRandom | null, bias = true): DenseLayer {
   return {
     type: 'dense',
     name,
     weight: variableFrom(normalTensor([inFeatures, outFeatures], Math.sqrt(1 / inFeatures), rng), true),
-    bias: variableFrom(tf.zeros([outFeatures]), true),
+    bias: bias ? variableFrom(tf.zeros([outFeatures]), true) : null,
     inFeatures,
     outFeatures,
   };
+}
+
+/** A LayerNorm of `dim` features with γ = 1, β = 0 (PyTorch's initialisation) and ε `epsilon`. */
+export function makeLayerNorm(name: string, dim: number, epsilon: number): LayerNormParams {
+  return { name, gamma: variableFrom(tf.ones([dim])), beta: variableFrom(tf.zeros([dim])), epsilon };
 }

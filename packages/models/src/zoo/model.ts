@@ -15,6 +15,7 @@ import type {
   ModelLayerSpec,
   ModelParam,
   ParamLayer,
+  SwinConfig,
   VitConfig,
 } from './types';
 
@@ -34,6 +35,8 @@ export interface ModelConfig {
   batchNormEpsilon: number;
   /** Vision transformers only: their sizes (what rebuilds the architecture); absent for CNNs. */
   vit?: VitConfig;
+  /** Swin Transformers only: their sizes (what rebuilds the architecture). */
+  swin?: SwinConfig;
 }
 
 /** Roles whose layers "the last N layers" counts (docs/method.md §7): CNN convolutions and transformer MLP linears. */
@@ -321,7 +324,7 @@ export class ZooModel {
     this.config.numClasses = numClasses;
     this.runtime.delete(old.name);
     old.weight.dispose();
-    old.bias.dispose();
+    old.bias?.dispose();
   }
 
   /**

@@ -117,8 +117,9 @@ export function runConv(layer: ConvLayer, x: tf.Tensor4D, ctx: RunContext): tf.T
 }
 
 /** Dense forward `x·W + b` with stock ops on an input of any rank ≥ 2 (@odl/core's `layerForward`). */
-export function plainDense(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor): tf.Tensor {
-  return tf.add(layerForward(denseGeometry(x.shape, weight.shape), x, weight), bias);
+export function plainDense(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor | null): tf.Tensor {
+  const y = layerForward(denseGeometry(x.shape, weight.shape), x, weight);
+  return bias == null ? y : tf.add(y, bias);
 }
 
 /** Runs a dense layer in its run-time mode on `[B, I]` or `[B, N, I]` inputs (any rank ≥ 2). */
@@ -129,7 +130,7 @@ export function runDense(layer: DenseLayer, x: tf.Tensor, ctx: RunContext): tf.T
   // Frozen between fine-tuned layers: the gradient reaches x, nothing is kept for a weight gradient.
   if (rt.mode === 'frozen-on-tape' && ctx.training) return frozenLinear(x, layer.weight as tf.Tensor2D, layer.bias as tf.Tensor1D);
   if (rt.mode === 'compressed' && ctx.training) {
-    return compressedDense(x, layerWeight(layer, rt) as tf.Tensor2D, layer.bias as tf.Tensor1D, rt.compressor!, {
+    return compressedDense(x, layerWeight(layer, rt) as tf.Tensor2D, layer.bias as tf.Tensor1D | null, rt.compressor!, {
       inputGradient: rt.inputGradient ?? true,
     });
   }

@@ -8,12 +8,28 @@ import { convGeometry } from './geometry';
 import { maybeWithoutTape, needsInputGradient, residualAdd, runConv, runDense, type RunContext } from './ops';
 import type { ConvLayer, DenseLayer, LayerNormParams, ModelParam } from './types';
 
-const lnParams = (ln: LayerNormParams): ModelParam[] => [
+/** A LayerNorm's γ and β under their torchvision names (`<ln>.weight`, `<ln>.bias`), for a block's `params()`. */
+export const lnParams = (ln: LayerNormParams): ModelParam[] => [
   { name: `${ln.name}.weight`, variable: ln.gamma },
   { name: `${ln.name}.bias`, variable: ln.beta },
 ];
 
-const norm = (x: tf.Tensor, ln: LayerNormParams): tf.Tensor => layerNorm(x, ln.gamma as tf.Tensor1D, ln.beta as tf.Tensor1D, ln.epsilon);
+/** LayerNorm over the last axis of `x` (tokens or NHWC features) with a model's parameters (@odl/core's op). */
+export const norm = (x: tf.Tensor, ln: LayerNormParams): tf.Tensor => layerNorm(x, ln.gamma as tf.Tensor1D, ln.beta as tf.Tensor1D, ln.epsilon);
+
+/**
+ * A transformer block's MLP half on tokens `[B, N, D]` (torchvision's ViT and Swin alike):
+ * `x + mlp.3(GELU(mlp.0(LayerNorm(x))))`. What feeds only a layer that needs no input gradient
+ * runs off the gradient tape; the residual add keeps nothing.
+ */
+export function mlpResidual(x: tf.Tensor, ln: LayerNormParams, mlp0: DenseLayer, mlp3: DenseLayer, ctx: RunContext): tf.Tensor {
+  const off = (l: DenseLayer) => !needsInputGradient(l, ctx);
+  const h = maybeWithoutTape(off(mlp0), () => norm(x, ln));
+  const m0 = runDense(mlp0, h, ctx);
+  const g = maybeWithoutTape(off(mlp3), () => gelu(m0));
+  const m3 = runDense(mlp3, g, ctx);
+  return maybeWithoutTape(allFrozen([mlp0, mlp3], ctx), () => residualAdd(x, m3));
+}
 
 const denseTrace = (layer: DenseLayer, shape: number[]) => denseGeometry(shape, [layer.inFeatures, layer.outFeatures]);
 
@@ -101,11 +117,7 @@ export class EncoderBlock implements Block {
     const a = maybeWithoutTape(off(this.outProj), () => this.selfAttention(qkv));
     const o = runDense(this.outProj, a, ctx);
     const x1 = maybeWithoutTape(allFrozen([this.inProj, this.outProj], ctx), () => residualAdd(x, o));
-    const h2 = maybeWithoutTape(off(this.mlp0), () => norm(x1, this.ln2));
-    const m0 = runDense(this.mlp0, h2, ctx);
-    const g = maybeWithoutTape(off(this.mlp3), () => gelu(m0));
-    const m3 = runDense(this.mlp3, g, ctx);
-    return maybeWithoutTape(allFrozen(this.layers, ctx), () => residualAdd(x1, m3));
+    return mlpResidual(x1, this.ln2, this.mlp0, this.mlp3, ctx);
   }
   trace(shape: number[], sink: SpecSink): number[] {
     sink(this.inProj, denseTrace(this.inProj, shape), 'attention');

@@ -65,8 +65,8 @@ export interface DenseLayer {
   name: string;
   /** Weight `[I, O]`. */
   weight: tf.Variable;
-  /** Bias `[O]`. */
-  bias: tf.Variable;
+  /** Bias `[O]`, or `null` (Swin's patch-merging `reduction` has none). */
+  bias: tf.Variable | null;
   /** Input features I. */
   inFeatures: number;
   /** Output features O. */
@@ -170,9 +170,9 @@ export interface ForwardOptions {
 /**
  * What a layer is in its model: a convolution of a CNN's feature extractor, a transformer's patch
  * embedding (a strided convolution), attention projection (input `in_proj`, output `out_proj`) or
- * MLP linear (`mlp.0`, `mlp.3`), or the classifier.
+ * MLP linear (`mlp.0`, `mlp.3`), Swin's patch-merging `reduction`, or the classifier.
  */
-export type LayerRole = 'conv' | 'patch-embedding' | 'attention' | 'mlp' | 'classifier';
+export type LayerRole = 'conv' | 'patch-embedding' | 'attention' | 'mlp' | 'patch-merging' | 'classifier';
 
 /**
  * One conv/dense layer of a model with its geometry, as listed by `layerSpecs`: the model
@@ -198,9 +198,11 @@ export interface ModelLayerSpec {
 
 /**
  * Names of the architectures of the zoo: CNNs, and vision transformers in torchvision's
- * `VisionTransformer` layout (`'vit-b-32'`: ViT-B/32; `'vit'`: any size, from `ZooOptions.vit`).
+ * `VisionTransformer` layout (`'vit-b-32'`: ViT-B/32; `'vit'`: any size, from `ZooOptions.vit`),
+ * and Swin Transformers in torchvision's `SwinTransformer` layout (`'swin-t'`: `swin_t`;
+ * `'swin'`: any size, from `ZooOptions.swin`).
  */
-export type ArchitectureName = 'mcunet-in1' | 'mobilenetv2' | 'resnet18' | 'resnet34' | 'vit' | 'vit-b-32';
+export type ArchitectureName = 'mcunet-in1' | 'mobilenetv2' | 'resnet18' | 'resnet34' | 'vit' | 'vit-b-32' | 'swin-t' | 'swin';
 
 /**
  * What builds a vision transformer (torchvision's `VisionTransformer` arguments): square images of
@@ -267,4 +269,47 @@ export interface ZooOptions {
    * ```
    */
   vit?: Partial<VitConfig>;
+  /**
+   * Swin Transformers only: the architecture's sizes (see {@link SwinConfig}); for `'swin-t'`
+   * each given field overrides `swin_t`'s (patch 4, embedding 96, depths [2, 2, 6, 2], heads
+   * [3, 6, 12, 24], window 7, MLP ratio 4, 1e-5), for `'swin'` the defaults are a small Swin
+   * (patch 4, embedding 16, depths [2, 2], heads [2, 4], window 4, MLP ratio 4, 1e-5).
+   *
+   * @example
+   * ```ts
+   * const model = createModel('swin', { inputChannels: 1, numClasses: 5, swin: { embedDim: 24, numHeads: [3, 6] } });
+   * ```
+   */
+  swin?: Partial<SwinConfig>;
+}
+
+/**
+ * What builds a Swin Transformer (torchvision's `SwinTransformer` arguments, square patches and
+ * windows): `patchSize`-pixel patches embedded in `embedDim` channels, then one stage per entry of
+ * `depths` (that many blocks, `numHeads[s]` heads, `embedDim·2^s` channels; patch merging halves
+ * the map and doubles the channels between stages), windows of `windowSize`×`windowSize` tokens
+ * (every second block shifted by half a window), MLPs of `⌊dim·mlpRatio⌋` hidden units (exact
+ * GELU), LayerNorm ε `layerNormEpsilon`. Images of any size of at least one patch are taken
+ * (feature maps are padded to whole windows, as torchvision 0.14 does).
+ *
+ * @example
+ * ```ts
+ * const swinT: SwinConfig = { patchSize: 4, embedDim: 96, depths: [2, 2, 6, 2], numHeads: [3, 6, 12, 24], windowSize: 7, mlpRatio: 4, layerNormEpsilon: 1e-5 };
+ * ```
+ */
+export interface SwinConfig {
+  /** Patch height and width in pixels (the patch embedding's kernel and stride). */
+  patchSize: number;
+  /** Channels of the first stage C (stage s has C·2^s). */
+  embedDim: number;
+  /** Blocks per stage. */
+  depths: number[];
+  /** Attention heads per stage (each divides the stage's channels). */
+  numHeads: number[];
+  /** Window height and width in tokens. */
+  windowSize: number;
+  /** MLP hidden units per channel. */
+  mlpRatio: number;
+  /** LayerNorm ε (torchvision's Swin: 1e-5). */
+  layerNormEpsilon: number;
 }

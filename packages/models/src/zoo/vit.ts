@@ -1,10 +1,10 @@
 // Vision transformers in torchvision's `VisionTransformer` layout and names (vit_b_32 and any size).
 import { ArgumentError, SeededRandom, tf } from '@odl/backend';
-import { checkBatchNormEpsilon, makeConv, makeDense, normalTensor, variableFrom } from './init';
+import { checkBatchNormEpsilon, makeConv, makeDense, makeLayerNorm, normalTensor, variableFrom } from './init';
 import { ZooModel } from './model';
 import { ClassTokenHead, EncoderBlock, PatchEmbedding } from './transformer';
 import type { Block } from './blocks';
-import type { DenseLayer, LayerNormParams, VitConfig, ZooOptions } from './types';
+import type { DenseLayer, VitConfig, ZooOptions } from './types';
 
 /** torchvision's `vit_b_32`: 224×224 images, 32-pixel patches, D 768, 12 layers, 12 heads, MLP 3072, LayerNorm ε 1e-6. */
 export const VIT_B_32: Readonly<VitConfig> = { imageSize: 224, patchSize: 32, hiddenDim: 768, numLayers: 12, numHeads: 12, mlpDim: 3072, layerNormEpsilon: 1e-6 };
@@ -45,10 +45,6 @@ export function vitParameterCount(c: VitConfig, inputChannels: number, numClasse
   return D * inputChannels * c.patchSize ** 2 + D + D + tokens * D + c.numLayers * block + 2 * D + D * numClasses + numClasses;
 }
 
-function layerNormParams(name: string, dim: number, epsilon: number): LayerNormParams {
-  return { name, gamma: variableFrom(tf.ones([dim])), beta: variableFrom(tf.zeros([dim])), epsilon };
-}
-
 function encoderBlock(i: number, c: VitConfig, rng: SeededRandom | null): EncoderBlock {
   const p = `encoder.layers.encoder_layer_${i}`;
   const D = c.hiddenDim;
@@ -57,10 +53,10 @@ function encoderBlock(i: number, c: VitConfig, rng: SeededRandom | null): Encode
     paramNames: { weight: `${p}.self_attention.in_proj_weight`, bias: `${p}.self_attention.in_proj_bias` },
   };
   return new EncoderBlock(
-    layerNormParams(`${p}.ln_1`, D, c.layerNormEpsilon),
+    makeLayerNorm(`${p}.ln_1`, D, c.layerNormEpsilon),
     inProj,
     makeDense(`${p}.self_attention.out_proj`, D, D, rng),
-    layerNormParams(`${p}.ln_2`, D, c.layerNormEpsilon),
+    makeLayerNorm(`${p}.ln_2`, D, c.layerNormEpsilon),
     makeDense(`${p}.mlp.0`, D, c.mlpDim, rng),
     makeDense(`${p}.mlp.3`, c.mlpDim, D, rng),
     c.numHeads,
@@ -88,7 +84,7 @@ function build(architecture: 'vit' | 'vit-b-32', defaults: VitConfig, options: Z
   };
   const blocks: Block[] = [new PatchEmbedding(conv, variableFrom(tf.zeros([1, 1, D])), variableFrom(normalTensor([1, tokens, D], 0.02, rng)), c.imageSize)];
   for (let i = 0; i < c.numLayers; i++) blocks.push(encoderBlock(i, c, rng));
-  const head = new ClassTokenHead(layerNormParams('encoder.ln', D, c.layerNormEpsilon), makeDense('heads.head', D, numClasses, rng));
+  const head = new ClassTokenHead(makeLayerNorm('encoder.ln', D, c.layerNormEpsilon), makeDense('heads.head', D, numClasses, rng));
   return new ZooModel({ architecture, inputChannels, numClasses, widthMultiplier: 1, seed, batchNormEpsilon, vit: c }, blocks, head);
 }
 
