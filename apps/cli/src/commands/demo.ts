@@ -150,8 +150,13 @@ export async function runDemo(argv: string[]): Promise<void> {
     (r.activationBytes.measured / 2 ** 20).toFixed(4),
     (r.trainingFlops / 1e6).toFixed(1),
     r.msPerStep.toFixed(1),
+    r.inferenceMsPerStep.toFixed(1),
   ]);
-  const table = markdownTable(['method', 'top-1', 'activation MiB (analytic)', 'activation MiB (measured)', 'training MFLOPs / step', 'ms / step'], rows, { aligned: true }).trimEnd();
+  const table = markdownTable(
+    ['method', 'top-1', 'activation MiB (analytic)', 'activation MiB (measured)', 'training MFLOPs / step', 'ms / step', 'inference ms / step'],
+    rows,
+    { aligned: true },
+  ).trimEnd();
   const verdict = ordered
     .slice(1)
     .map(

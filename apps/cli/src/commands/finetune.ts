@@ -129,6 +129,7 @@ export interface FinetuneSummary {
   trainingFlops: number;
   trainingFlopsPaper: number;
   msPerStep: number;
+  inferenceMsPerStep: number;
   steps: number;
   layers: { name: string; method: string; role: string; options: Record<string, unknown>; reason?: string }[];
   layerCosts: FinetuneResult['layerCosts'];
@@ -149,6 +150,7 @@ export function summarize(r: FinetuneResult): FinetuneSummary {
     trainingFlops: r.trainingFlops,
     trainingFlopsPaper: r.trainingFlopsPaper,
     msPerStep: r.msPerStep,
+    inferenceMsPerStep: r.inferenceMsPerStep,
     steps: r.steps,
     layers: r.layers.map((l) => ({ name: l.name, method: l.method, role: l.role, options: l.options, ...(l.reason ? { reason: l.reason } : {}) })),
     layerCosts: r.layerCosts,

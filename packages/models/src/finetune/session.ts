@@ -182,6 +182,12 @@ export interface FinetuneResult {
   layerCosts: LayerCostSummary[];
   /** Mean wall time per training step over all steps, milliseconds. */
   msPerStep: number;
+  /**
+   * Wall time of inference on a training batch's worth of test images, milliseconds: the last
+   * evaluation's time per image × the batch size (the frozen prefix excluded when the evaluation
+   * reads cached features, as a training step does).
+   */
+  inferenceMsPerStep: number;
   /** Per-epoch history (training loss, ms/step, test accuracy when evaluated). */
   history: EpochRecord[];
   /** The trained layers with their methods and options. */
@@ -528,6 +534,7 @@ export class FineTuneSession {
       trainingFlopsPaper: this.cost.trainingFlopsPaper,
       layerCosts: this.cost.perLayer.map((l) => ({ ...l })),
       msPerStep,
+      inferenceMsPerStep: this.lastEval!.count > 0 ? ((this.lastEval!.ms ?? 0) / this.lastEval!.count) * this.settings.batchSize : 0,
       history,
       layers: this.layers,
       plan: this.plan,

@@ -85,6 +85,7 @@ export function checkStoredTrainer(raw: unknown, file?: string): StoredTrainer {
       const top1 = real(`${at}.eval.top1`, e.top1);
       if (!(top1 >= 0 && top1 <= 1)) fail(`${at}.eval.top1`, `is ${top1}; it must lie in [0, 1]`);
       record.eval = { top1, loss: real(`${at}.eval.loss`, e.loss), count: e.count as number };
+      if (e.ms !== undefined) record.eval.ms = real(`${at}.eval.ms`, e.ms);
     }
     return record;
   });

@@ -12,6 +12,11 @@ export interface EvalResult {
   loss: number;
   /** Number of images evaluated. */
   count: number;
+  /**
+   * Wall time of the evaluation in milliseconds (the forward passes and reading back their
+   * results); absent in histories restored from checkpoints that did not record it.
+   */
+  ms?: number;
 }
 
 /**
@@ -25,6 +30,7 @@ export interface EvalResult {
  */
 export async function evaluate(model: ZooModel, data: LabeledImages, input: InputSpec, batchSize = 256, features?: FrozenFeatureCache | null): Promise<EvalResult> {
   checkData(data, input, 'evaluate');
+  const started = performance.now();
   const n = data.shape[0];
   let correct = 0;
   let lossSum = 0;
@@ -42,5 +48,5 @@ export async function evaluate(model: ZooModel, data: LabeledImages, input: Inpu
     lossSum += lv[0];
     tf.dispose([c, l]);
   }
-  return { top1: n === 0 ? 0 : correct / n, loss: n === 0 ? 0 : lossSum / n, count: n };
+  return { top1: n === 0 ? 0 : correct / n, loss: n === 0 ? 0 : lossSum / n, count: n, ms: performance.now() - started };
 }
