@@ -2,6 +2,7 @@
 // and no method names: the method select and its option fields come from the worker's list.
 import { BASELINE_METHOD, type BackendChoice, type FromWorker, type MethodRun, type ModelChoice, type ProtocolName, type RunConfig, type ToWorker } from './protocol';
 import { markField } from './ui/field-state';
+import { describes, lastNField, lastNText } from './ui/last-n';
 import { MethodForm } from './ui/method-form';
 import { render } from './ui/render';
 import { applyMessage, initialState, type AppState } from './ui/state';
@@ -65,6 +66,7 @@ function onWorkerMessage(msg: FromWorker): void {
     syncMethodFields();
   }
   if (msg.type === 'saved-list') fillModelSelect();
+  if (msg.type === 'model-layers') showLastN();
   if (msg.type === 'download-ready') download(msg.name, msg.modelJson, msg.weights);
   if (msg.type === 'error' && msg.message.startsWith('user-files:')) checkingFiles = null;
   if (msg.type === 'user-data') {
@@ -105,7 +107,7 @@ function fillModelSelect(): void {
   const sel = $<HTMLSelectElement>('#model');
   const previous = modelPicked ? sel.value : '';
   const opts: { value: string; label: string; disabled?: boolean }[] = [
-    { value: 'pretrained', label: state.pretrained ? 'MCUNet-in1 pretrained on Fashion-MNIST classes 0–4' : 'MCUNet-in1 pretrained (not in this build)', disabled: !state.pretrained },
+    ...state.pretrained.map((p) => ({ value: `pretrained:${p.name}`, label: p.label })),
     ...ZOO,
     ...state.saved.map((m) => ({ value: `saved:${m.url}`, label: `saved: ${String((m.metadata as { method?: string }).method ?? '')} ${new Date(m.dateSaved).toLocaleTimeString()}` })),
   ];
@@ -118,8 +120,27 @@ function fillModelSelect(): void {
       return e;
     }),
   );
-  const fallback = state.pretrained ? 'pretrained' : 'zoo:mcunet-in1';
+  const fallback = opts[0]!.value; // the first shipped checkpoint, or the first zoo model
   sel.value = opts.some((o) => o.value === previous && !o.disabled) ? previous : fallback;
+  describeModel();
+}
+
+/** Asks the worker what "the last N" counts in the chosen model (its answer updates the field). */
+function describeModel(): void {
+  if (state.backend == null) return; // the worker describes once it is ready (fillModelSelect runs again then)
+  if (!describes(state.lastN, modelChoice())) send({ type: 'describe-model', model: modelChoice() });
+  showLastN();
+}
+
+/** The last-N field's label, help and range for the chosen model (generic until it is described). */
+function showLastN(): void {
+  const info = describes(state.lastN, modelChoice()) ? state.lastN : null;
+  const { label, help } = lastNText(info);
+  $<HTMLElement>('#lastN-label').textContent = label;
+  $<HTMLElement>('#lastN-field').title = help;
+  const max = trainingFieldAttributes(lastNField(TRAINING_LAST_N, info)).max;
+  if (max != null) input('lastN').max = max;
+  scheduleRender();
 }
 
 function modelChoice(): ModelChoice {
@@ -129,10 +150,13 @@ function modelChoice(): ModelChoice {
     const [, arch, width] = v.split(':');
     return { kind: 'zoo', architecture: arch as 'mcunet-in1' | 'mobilenetv2', widthMultiplier: width ? Number(width) : undefined };
   }
-  return { kind: 'pretrained' };
+  return { kind: 'pretrained', name: v.slice('pretrained:'.length) };
 }
 
 // ---- form -----------------------------------------------------------------------------------
+
+/** The training field of N (its range follows the chosen model). */
+const TRAINING_LAST_N = TRAINING_FIELDS.find((f) => f.id === 'lastN')!;
 
 const methodForm = new MethodForm(
   {
@@ -150,7 +174,9 @@ let checkingFiles: number | null = null;
 
 /** What is wrong with the fields (each marked invalid on the page), named with their problem. */
 function fieldProblems(): string[] {
-  const training = TRAINING_FIELDS.map((f) => {
+  const info = describes(state.lastN, modelChoice()) ? state.lastN : null;
+  const training = TRAINING_FIELDS.map((field) => {
+    const f = field === TRAINING_LAST_N ? lastNField(field, info) : field;
     const el = input(f.id);
     const problem = trainingFieldProblem(f, el.value, el.validity.badInput);
     markField(el, problem);
@@ -238,7 +264,10 @@ function wire(): void {
     startWorker(backendSel.value as BackendChoice);
   });
   $<HTMLSelectElement>('#method').addEventListener('change', syncMethodFields);
-  $<HTMLSelectElement>('#model').addEventListener('change', () => (modelPicked = true));
+  $<HTMLSelectElement>('#model').addEventListener('change', () => {
+    modelPicked = true;
+    describeModel();
+  });
   for (const f of TRAINING_FIELDS) {
     const el = input(f.id);
     for (const [name, value] of Object.entries(trainingFieldAttributes(f))) {
@@ -276,6 +305,7 @@ function wire(): void {
       if ([...sel.options].some((o) => o.value === `saved:${url}`)) {
         sel.value = `saved:${url}`;
         modelPicked = true;
+        describeModel();
       }
     } else if (action === 'download') send({ type: 'download', url });
     else if (action === 'delete') send({ type: 'delete-saved', url });

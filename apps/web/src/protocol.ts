@@ -27,9 +27,32 @@ export interface MethodInfo {
   options: OptionSpec[];
 }
 
+/** A pretrained checkpoint this build ships, as the worker offers it to the page. */
+export interface PretrainedInfo {
+  /** Folder name of the checkpoint in @odl/models' `pretrained/` (what {@link ModelChoice} names). */
+  name: string;
+  /** What it is, for the model select. */
+  label: string;
+}
+
+/**
+ * What "the last N" counts in the chosen model (from its layer specs, by the worker): the field's
+ * label and help say it.
+ */
+export interface LastNInfo {
+  /** The model it describes. */
+  model: ModelChoice;
+  /** Layers N may count at most. */
+  count: number;
+  /** What they are, plural (`'convolutions'`, `'MLP linears'`). */
+  layers: string;
+  /** Their names, in model order. */
+  names: string[];
+}
+
 /** Where the model to fine-tune comes from. */
 export type ModelChoice =
-  | { kind: 'pretrained' }
+  | { kind: 'pretrained'; name: string }
   | { kind: 'zoo'; architecture: 'mcunet-in1' | 'mobilenetv2'; widthMultiplier?: number }
   | { kind: 'saved'; url: string };
 
@@ -60,7 +83,7 @@ export interface RunConfig {
   budgetMiB: number | null;
   /** Training protocol of the session (`'odl'`: quick defaults; `'paper'`: the paper's setup A). */
   protocol: ProtocolName;
-  /** N: the last N convolutions train through the method (the classifier trains exactly). */
+  /** N: the last N compressible layers (convolutions, or a transformer's MLP linears) train through the method (the classifier trains exactly). */
   lastN: number;
   /** Training steps per method. */
   steps: number;
@@ -125,6 +148,7 @@ export type ToWorker =
   | { type: 'stop' }
   | { type: 'user-files'; files: { path: string; bytes: ArrayBuffer }[]; ignored: SkippedFile[] }
   | { type: 'list-saved' }
+  | { type: 'describe-model'; model: ModelChoice }
   | { type: 'load-saved'; url: string }
   | { type: 'download'; url: string }
   | { type: 'delete-saved'; url: string };
@@ -182,7 +206,8 @@ export interface RunStart {
 
 /** Worker → page. */
 export type FromWorker =
-  | { type: 'ready'; backend: string; threads: number | null; rejected: { backend: string; reason: string }[]; pretrained: boolean }
+  | { type: 'ready'; backend: string; threads: number | null; rejected: { backend: string; reason: string }[]; pretrained: PretrainedInfo[] }
+  | ({ type: 'model-layers' } & LastNInfo)
   | { type: 'methods'; methods: MethodInfo[] }
   | { type: 'state'; state: RunState }
   | { type: 'log'; line: string }

@@ -8,7 +8,8 @@
 // listed in IndexedDB; then picks folders of the user's own images with broken files in them
 // (listed and skipped, Start disabled when nothing usable is left) and fine-tunes on the good
 // ones; picks a folder of photos of mixed sizes (the committed fixture of @odl/test-utils) and
-// fine-tunes on it, resized and centre-cropped; and checks that no request left the page's
+// fine-tunes on it, resized and centre-cropped; picks the pretrained ViT (the last-N field then
+// counts its MLP linears) and fine-tunes it with vanilla and ASI; and checks that no request left the page's
 // origin. Leaves screenshots in apps/web/test/artifacts/.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -450,6 +451,98 @@ describe('web demo in Chromium', () => {
     expect(s.runs[0].steps.every((p) => Number.isFinite(p.loss))).toBe(true);
     expect(external).toEqual([]);
     expect(consoleErrors).toEqual([]);
+    await page.close();
+  }, 300_000);
+
+  it('offers the pretrained ViT beside the pretrained MCUNet-in1: the last-N field counts its MLP linears; fine-tunes vanilla and ASI on it', async () => {
+    const t0 = performance.now();
+    const page = await context.newPage();
+    recordPageErrors(page, consoleErrors);
+    await page.goto(`${server.origin}/?backend=wasm`);
+    await page.waitForFunction(() => (window as unknown as { __odl: OdlHook }).__odl.methods.length > 0, null, { timeout: 60_000 });
+    // Both shipped checkpoints are offered, each saying what it is; the MCUNet-in1 is the default.
+    const models = await page.$$eval('#model option', (os) => os.map((o) => ({ value: (o as HTMLOptionElement).value, label: o.textContent, disabled: (o as HTMLOptionElement).disabled })));
+    expect(models.slice(0, 2)).toEqual([
+      { value: 'pretrained:mcunet-in1-fmnist04', label: 'MCUNet-in1 pretrained on Fashion-MNIST classes 0–4', disabled: false },
+      { value: 'pretrained:vit-fmnist04', label: 'ViT (torchvision layout) pretrained on Fashion-MNIST classes 0–4', disabled: false },
+    ]);
+    expect(await page.inputValue('#model')).toBe('pretrained:mcunet-in1-fmnist04');
+    // The last-N field says what N counts in the chosen model (from its layer specs, by the worker).
+    await expect.poll(() => page.textContent('#lastN-label'), { timeout: 30_000 }).toBe('Fine-tuned layers (last N of 42 convolutions)');
+    await page.selectOption('#model', 'pretrained:vit-fmnist04');
+    await expect.poll(() => page.textContent('#lastN-label'), { timeout: 30_000 }).toBe('Fine-tuned layers (last N of 8 MLP linears)');
+    expect(await page.getAttribute('#lastN-field', 'title')).toBe(
+      "The last N of this model's 8 MLP linears (encoder.layers.encoder_layer_0.mlp.0 … encoder.layers.encoder_layer_3.mlp.3) train through the method; the classifier trains exactly",
+    );
+    // Its range ends at the model's count.
+    expect(await page.getAttribute('#lastN', 'max')).toBe('8');
+    await page.fill('#lastN', '9');
+    await expect.poll(async () => (await fieldState(page, 'lastN')).message).toBe('fine-tuned layers must be ≥ 1 and ≤ 8, got 9');
+    expect(await page.isDisabled('#start')).toBe(true);
+    await page.fill('#lastN', '4');
+    await expect.poll(() => page.isDisabled('#start')).toBe(false);
+
+    // Vanilla then ASI (the planner's own plan) on the embedded data, a few steps.
+    const steps = 6;
+    await page.selectOption('#method', 'asi');
+    await page.check('#compare');
+    await page.check('#data-embedded');
+    await page.fill('#steps', String(steps));
+    await page.fill('#batch', String(BATCH));
+    await page.fill('#eval-every', '3');
+    await page.click('#start');
+    await page.waitForFunction(
+      () => {
+        const s = (window as unknown as { __odl: OdlHook }).__odl;
+        return s.errors.length > 0 || (s.runState === 'idle' && s.runs.length === 2 && s.runs.every((r) => r.end != null));
+      },
+      null,
+      { timeout: 240_000, polling: 500 },
+    );
+    const done = await hook(page);
+    expect(done.errors).toEqual([]);
+    expect(done.log).toContain('[asi] model: ViT (torchvision layout) pretrained on Fashion-MNIST classes 0–4; input 32×32×1; protocol odl');
+    expect(done.runs.map((r) => r.method)).toEqual(['vanilla', 'asi']);
+    for (const r of done.runs) {
+      expect(r.steps.length).toBe(steps);
+      expect(r.steps.every((p) => Number.isFinite(p.loss))).toBe(true);
+      expect(r.evals.map((e) => e.step)).toEqual([0, 3, 6]);
+      expect(new Set(r.steps.slice(1).map((p) => p.numTensors)).size).toBe(1);
+      expect(r.memory!.analyticBytes).toBeGreaterThan(0);
+      expect(r.memory!.measuredBytes).toBeGreaterThan(0);
+      expect(r.end!.top1).toBeGreaterThan(0);
+    }
+    const [vanilla, asi] = done.runs;
+    // The last 4 MLP linears (mlp.0 and mlp.3 of the last two blocks) train through ASI; the classifier exactly.
+    const compressed = asi.layers.filter((l) => l.role === 'compressed');
+    expect(compressed.map((l) => l.name)).toEqual([2, 3].flatMap((i) => [`encoder.layers.encoder_layer_${i}.mlp.0`, `encoder.layers.encoder_layer_${i}.mlp.3`]));
+    expect(compressed.every((l) => l.method === 'asi')).toBe(true);
+    expect(asi.layers.filter((l) => l.role === 'exact').map((l) => l.method)).toEqual(['vanilla']);
+    expect(vanilla.memory!.analyticBytes).toBe(vanilla.memory!.vanillaBytes);
+    expect(asi.memory!.analyticBytes).toBeLessThan(vanilla.memory!.analyticBytes);
+    // Accuracy and memory are on the page.
+    const shown = await page.$$eval('.run-card', (cards) =>
+      cards.map((c) => ({
+        accuracy: c.querySelector('.v-acc')?.textContent ?? '',
+        analytic: c.querySelector('.v-mem-analytic')?.textContent ?? '',
+        measured: c.querySelector('.v-mem-measured')?.textContent ?? '',
+      })),
+    );
+    expect(shown).toHaveLength(2);
+    for (const s of shown) {
+      expect(s.accuracy).toMatch(/^[\d.]+ ?%$/);
+      expect(s.analytic).toMatch(/^[\d.]+ (B|KiB|MiB)$/);
+      expect(s.measured).toMatch(/^[\d.]+ (B|KiB|MiB)$/);
+    }
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'e2e-vit.png'), fullPage: true });
+    expect(external).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+    const mib = (b: number) => (b / 2 ** 20).toFixed(3);
+    console.log(
+      `[web e2e] ViT, last 4 MLP linears, ${steps} steps of ${BATCH}: vanilla top-1 ${vanilla.end!.top1} memory ${mib(vanilla.memory!.analyticBytes)} MiB computed / ${mib(vanilla.memory!.measuredBytes)} MiB measured; ` +
+        `asi top-1 ${asi.end!.top1} memory ${mib(asi.memory!.analyticBytes)} / ${mib(asi.memory!.measuredBytes)} MiB; ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
     await page.close();
   }, 300_000);
 });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { BASELINE_METHOD, type MethodInfo, type OptionSpec } from '../src/protocol';
 import { niceTicks } from '../src/ui/charts';
 import { BASELINE_COLOR, METHOD_COLORS, accuracyLabel, formatBytes, formatPercent, methodColor } from '../src/ui/format';
+import { describes, lastNField, lastNText } from '../src/ui/last-n';
 import { defaultMethod } from '../src/ui/method-form';
 import { fieldTextProblem, formOptions, listPattern, optionLabel, optionPlaceholder, optionProblem, optionValue } from '../src/ui/option-values';
 import { applyMessage, initialState, meanStepMs } from '../src/ui/state';
@@ -27,7 +28,7 @@ describe('niceTicks', () => {
 describe('applyMessage', () => {
   it('builds runs from the worker messages', () => {
     const s = initialState();
-    applyMessage(s, { type: 'ready', backend: 'wasm', threads: 2, rejected: [], pretrained: true });
+    applyMessage(s, { type: 'ready', backend: 'wasm', threads: 2, rejected: [], pretrained: [{ name: 'vit-fmnist04', label: 'ViT' }] });
     const methods: MethodInfo[] = [{ name: 'm', description: 'a method', plans: true, options: [] }];
     applyMessage(s, { type: 'methods', methods });
     const plan = { summary: 'k = 2', tables: [{ title: 't', columns: ['layer', 'k'], rows: [['conv', 2]] }] };
@@ -42,7 +43,7 @@ describe('applyMessage', () => {
     applyMessage(s, { type: 'run-end', runId: 7, steps: 3, stopped: false, savedAs: 'indexeddb://x', top1: 0.5 });
     expect(s.backend).toBe('wasm');
     expect(s.threads).toBe(2);
-    expect(s.pretrained).toBe(true);
+    expect(s.pretrained).toEqual([{ name: 'vit-fmnist04', label: 'ViT' }]);
     expect(s.methods).toEqual(methods);
     const r = s.runs[0];
     expect(r.method).toBe('m');
@@ -177,6 +178,32 @@ describe('training fields', () => {
     expect(trainingFieldAttributes(field('lastN'))).toEqual({ min: '1', max: '60', step: '1' });
     expect(trainingFieldAttributes(field('lr'))).toEqual({ min: '0', max: '1', step: 'any' });
     expect(trainingFieldAttributes(field('eval-every'))).toEqual({ min: '1', max: null, step: '1' });
+  });
+});
+
+describe('the last-N field', () => {
+  const field = TRAINING_FIELDS.find((f) => f.id === 'lastN')!;
+  const vit = { kind: 'pretrained' as const, name: 'vit-fmnist04' };
+  const names = [0, 1].flatMap((i) => [`encoder.layers.encoder_layer_${i}.mlp.0`, `encoder.layers.encoder_layer_${i}.mlp.3`]);
+  const info = { model: vit, count: 4, layers: 'MLP linears', names };
+  it('keeps the worker\'s description of the chosen model and says what N counts there', () => {
+    const s = initialState();
+    applyMessage(s, { type: 'model-layers', ...info });
+    expect(s.lastN).toEqual(info);
+    expect(describes(s.lastN, vit)).toBe(true);
+    expect(describes(s.lastN, { kind: 'pretrained', name: 'mcunet-in1-fmnist04' })).toBe(false);
+    expect(describes(null, vit)).toBe(false);
+    expect(lastNText(info)).toEqual({
+      label: 'Fine-tuned layers (last N of 4 MLP linears)',
+      help: "The last N of this model's 4 MLP linears (encoder.layers.encoder_layer_0.mlp.0 … encoder.layers.encoder_layer_1.mlp.3) train through the method; the classifier trains exactly",
+    });
+    expect(lastNText(null).label).toBe('Fine-tuned layers (last N)');
+  });
+  it('ends its range at the model\'s count once described', () => {
+    expect(trainingFieldProblem(lastNField(field, info), '4')).toBeNull();
+    expect(trainingFieldProblem(lastNField(field, info), '5')).toBe('fine-tuned layers must be ≥ 1 and ≤ 4, got 5');
+    expect(trainingFieldAttributes(lastNField(field, info)).max).toBe('4');
+    expect(lastNField(field, null)).toBe(field);
   });
 });
 

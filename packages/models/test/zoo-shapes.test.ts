@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setupBackend } from '@odl/backend';
 import { convDims, type LayerGeometry } from '@odl/core';
-import { describeModel, selectFineTunedLayers, type ArchitectureName, type ModelLayerSpec } from '@odl/models';
+import { describeLastN, describeModel, selectFineTunedLayers, type ArchitectureName, type ModelLayerSpec } from '@odl/models';
 
 beforeAll(async () => {
   await setupBackend({ prefer: ['cpu'] });
@@ -65,5 +65,18 @@ describe('the zoo at 224×224', () => {
     expect(selectFineTunedLayers(describe224('mobilenetv2'), 1).compressed[0]!.geometry.outputShape).toEqual([128, 7, 7, 1280]);
     const at96 = describeModel('mobilenetv2', { inputShape: [1, 96, 96, 3], numClasses: 1000 });
     expect(selectFineTunedLayers(at96, 1).compressed[0]!.geometry.outputShape).toEqual([1, 3, 3, 1280]);
+  });
+});
+
+describe('describeLastN: what "the last N" counts, in words', () => {
+  it('a CNN counts its convolutions; a ViT its MLP linears (mlp.0 and mlp.3 of each block), the same layers selectFineTunedLayers takes', () => {
+    const cnn = describe224('mcunet-in1', 1);
+    expect(describeLastN(cnn)).toMatchObject({ count: 42, layers: 'convolutions' });
+    const vitSpecs = describeModel('vit', { inputShape: [1, 32, 32, 1], numClasses: 5, vit: { imageSize: 32, patchSize: 8, hiddenDim: 16, numLayers: 3, numHeads: 2, mlpDim: 32 } });
+    const d = describeLastN(vitSpecs);
+    expect(d.count).toBe(6);
+    expect(d.layers).toBe('MLP linears');
+    expect(d.names).toEqual([0, 1, 2].flatMap((i) => [`encoder.layers.encoder_layer_${i}.mlp.0`, `encoder.layers.encoder_layer_${i}.mlp.3`]));
+    expect(d.names).toEqual(selectFineTunedLayers(vitSpecs, 'all').compressed.map((l) => l.name));
   });
 });

@@ -1,6 +1,6 @@
 // The page's view of what the worker reports. Exposed as `window.__odl` for tests and curious
 // users (read-only by convention).
-import type { FromWorker, MethodInfo, RunStart, RunState, SavedModelInfo, UserDataSummary } from '../protocol';
+import type { FromWorker, LastNInfo, MethodInfo, PretrainedInfo, RunStart, RunState, SavedModelInfo, UserDataSummary } from '../protocol';
 
 /** One training step as displayed. */
 export interface StepPoint {
@@ -34,8 +34,10 @@ export interface AppState {
   threads: number | null;
   /** Backends tried and rejected before the active one. */
   rejected: { backend: string; reason: string }[];
-  /** Whether the build ships the pretrained checkpoint. */
-  pretrained: boolean;
+  /** The pretrained checkpoints the build ships (none until ready). */
+  pretrained: PretrainedInfo[];
+  /** What "the last N" counts in the model last described by the worker (null until then). */
+  lastN: LastNInfo | null;
   /** The methods registered in the worker (built-in and build-time plugins), with their options. */
   methods: MethodInfo[];
   /** Training loop state. */
@@ -61,7 +63,7 @@ export interface AppState {
 /** A fresh state. */
 export function initialState(): AppState {
   return {
-    backend: null, threads: null, rejected: [], pretrained: false, methods: [], runState: 'starting', runs: [], history: [], saved: [], savedListed: false,
+    backend: null, threads: null, rejected: [], pretrained: [], lastN: null, methods: [], runState: 'starting', runs: [], history: [], saved: [], savedListed: false,
     loaded: null, userData: null, log: [], errors: [],
   };
 }
@@ -126,6 +128,12 @@ export function applyMessage(state: AppState, msg: FromWorker): void {
     {
       const { type: _type, ...summary } = msg;
       state.userData = summary;
+      break;
+    }
+    case 'model-layers':
+    {
+      const { type: _type, ...info } = msg;
+      state.lastN = info;
       break;
     }
     case 'download-ready':

@@ -17,7 +17,7 @@ export interface TrainingField {
 
 /** The training fields, in form order. */
 export const TRAINING_FIELDS: readonly TrainingField[] = [
-  { id: 'lastN', spec: { name: 'fine-tuned layers', type: 'integer', min: 1, max: 60, doc: 'the last N convolutions train through the method' } },
+  { id: 'lastN', spec: { name: 'fine-tuned layers', type: 'integer', min: 1, max: 60, doc: 'the last N compressible layers (convolutions, or the MLP linears of a transformer) train through the method' } },
   { id: 'steps', spec: { name: 'training steps', type: 'integer', min: 1, max: 5000, doc: 'steps per method' } },
   { id: 'batch', spec: { name: 'batch size', type: 'integer', min: 1, max: 256, doc: 'images per step' } },
   { id: 'lr', spec: { name: 'learning rate', type: 'number', min: 0, minExclusive: true, max: 1, doc: 'peak learning rate' } },

@@ -1,6 +1,6 @@
 // URLs of the files the worker loads, all served from the page's own origin: the embedded
-// Fashion-MNIST subset (through @odl/datasets' `./data/*` export) and, when @odl/models ships
-// it, the pretrained MCUNet-in1 checkpoint (model.json + weights.bin).
+// Fashion-MNIST subset (through @odl/datasets' `./data/*` export) and the pretrained checkpoints
+// @odl/models ships (the MCUNet-in1 and the ViT: model.json + weights.bin each).
 import calibrationImages from '@odl/datasets/data/fashion-mnist-calibration-images-idx3-ubyte.gz?url';
 import calibrationLabels from '@odl/datasets/data/fashion-mnist-calibration-labels-idx1-ubyte.gz?url';
 import testImages from '@odl/datasets/data/fashion-mnist-finetune-test-images-idx3-ubyte.gz?url';
@@ -18,21 +18,32 @@ export const EMBEDDED_URLS: Record<SplitName, { images: string; labels: string }
   calibration: { images: calibrationImages, labels: calibrationLabels },
 };
 
-// Globbed so that the app builds (without the pretrained option) when the folder is absent.
-const pretrainedFiles = import.meta.glob('../../../../packages/models/pretrained/mcunet-in1-fmnist04/*.{json,bin}', {
+// Globbed so that the app builds (without a pretrained option) when a folder is absent; every
+// checkpoint folder of @odl/models' pretrained/ (model.json + weights.bin), by folder name.
+const pretrainedFiles = import.meta.glob('../../../../packages/models/pretrained/*/*.{json,bin}', {
   query: '?url',
   import: 'default',
   eager: true,
 }) as Record<string, string>;
 
-/** URLs of the pretrained checkpoint's two files, or null when the build has none. */
-export function pretrainedUrls(): { modelJson: string; weights: Record<string, string> } | null {
+/** URLs of a shipped checkpoint's files: its model.json and its weight files by name. */
+export interface CheckpointUrls {
+  /** URL of model.json. */
+  modelJson: string;
+  /** URL of each weights file, by file name. */
+  weights: Record<string, string>;
+}
+
+/** URLs of the pretrained checkpoint in folder `name` (`PRETRAINED_*_NAME`), or null when the build has none. */
+export function pretrainedUrls(name: string): CheckpointUrls | null {
   let modelJson: string | null = null;
   const weights: Record<string, string> = {};
   for (const [path, url] of Object.entries(pretrainedFiles)) {
-    const name = path.slice(path.lastIndexOf('/') + 1);
-    if (name === 'model.json') modelJson = url;
-    else weights[name] = url;
+    const parts = path.split('/');
+    if (parts.at(-2) !== name) continue;
+    const file = parts.at(-1)!;
+    if (file === 'model.json') modelJson = url;
+    else weights[file] = url;
   }
   return modelJson == null ? null : { modelJson, weights };
 }

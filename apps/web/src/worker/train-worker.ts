@@ -8,7 +8,7 @@ import { RunControl } from './control';
 import { embeddedSplit, loadRunData, setUserFiles, subset, type RunData } from './data';
 import { RunRequestError } from './errors';
 import { describeMethods, registerMethods } from './methods';
-import { hasPretrained } from './models';
+import { describeChoice, offeredPretrained } from './models';
 import { runMethod } from './run';
 import { deleteSavedModel, exportSavedModel, listSavedModels } from './store';
 
@@ -37,7 +37,7 @@ async function init(choice: ToWorker & { type: 'init' }): Promise<void> {
   const prefer: BackendName[] | undefined = choice.backend === 'auto' ? undefined : [choice.backend];
   const info = await setupBackend({ prefer, wasmPath: choice.wasmPath, threads: choice.threads });
   backend = info.backend;
-  post({ type: 'ready', backend: info.backend, threads: info.threads ?? null, rejected: info.rejected, pretrained: hasPretrained() });
+  post({ type: 'ready', backend: info.backend, threads: info.threads ?? null, rejected: info.rejected, pretrained: offeredPretrained() });
   for (const failure of await registerMethods()) post({ type: 'error', message: failure.message });
   post({ type: 'methods', methods: describeMethods() });
   post({ type: 'state', state: 'idle' });
@@ -123,6 +123,8 @@ async function handle(msg: ToWorker): Promise<void> {
     }
     case 'list-saved':
       return post({ type: 'saved-list', models: await listSavedModels() });
+    case 'describe-model':
+      return post({ type: 'model-layers', ...(await describeChoice(msg.model)) });
     case 'load-saved':
       return loadSaved(msg.url);
     case 'download': {

@@ -1,5 +1,5 @@
 import { ArgumentError } from '@odl/backend';
-import type { ModelLayerSpec } from '../zoo/types';
+import type { LayerRole, ModelLayerSpec } from '../zoo/types';
 
 /**
  * How the classifier trains when it comes after the fine-tuned layers: `'exact'` (default, as in
@@ -62,4 +62,43 @@ export function selectFineTunedLayers(specs: readonly ModelLayerSpec[], lastN: n
     frozenOnTape: after.filter((s) => s.role !== 'classifier' && !s.compressible),
     frozen: specs.filter((s) => s.index < first),
   };
+}
+
+/** Each layer role in words, plural, as "the last N …" says it. */
+const ROLE_PLURALS: Readonly<Record<LayerRole, string>> = {
+  conv: 'convolutions',
+  'patch-embedding': 'patch embeddings',
+  attention: 'attention projections',
+  mlp: 'MLP linears',
+  'patch-merging': 'patch-merging linears',
+  classifier: 'classifiers',
+};
+
+/** What "the last N layers" counts in a model (see {@link describeLastN}). */
+export interface LastNDescription {
+  /** How many layers N may count at most: the model's compressible layers. */
+  count: number;
+  /** What they are, in words, plural (`'convolutions'`, `'MLP linears'`; roles joined by " and "). */
+  layers: string;
+  /** Their names, in model order. */
+  names: string[];
+}
+
+/**
+ * What "the last N layers" counts in a model, in words, for labels and messages (docs/method.md
+ * §7): the compressible layers of its layer specs and their roles (a CNN's convolutions, a
+ * transformer's MLP linears). One place for the wording, so that forms and CLIs say what
+ * {@link selectFineTunedLayers} does.
+ *
+ * @param specs - the model's layers in order (`model.layerSpecs(inputShape)` or `describeModel(…)`)
+ * @example
+ * ```ts
+ * const d = describeLastN(model.layerSpecs([1, 32, 32, 1])); // the shipped ViT
+ * `last N of ${d.count} ${d.layers}`; // 'last N of 8 MLP linears'
+ * ```
+ */
+export function describeLastN(specs: readonly ModelLayerSpec[]): LastNDescription {
+  const counted = specs.filter((s) => s.compressible);
+  const roles = [...new Set(counted.map((s) => s.role))];
+  return { count: counted.length, layers: roles.map((r) => ROLE_PLURALS[r]).join(' and '), names: counted.map((s) => s.name) };
 }
