@@ -222,7 +222,7 @@ describe('the weight basis', () => {
       const w = tf.tidy(() => tf.variable(decaying(rows, cols, 11), true));
       const g = denseGeometry([5, rows], [rows, cols]);
       const p = new WasiWeights(w, g, { weightEpsilon: 0.8 });
-      const next = tf.tidy(() => tf.add(w, randn([rows, cols], 12, 0.2)));
+      const next = tf.tidy(() => tf.add(w, randn([rows, cols], 12, 0.2)) as tf.Tensor2D);
       w.assign(next);
       next.dispose();
       p.afterUpdate(w);

@@ -34,7 +34,7 @@ export interface VitMethod {
 
 /**
  * ASI's fixed ranks per mode of a linear's (B, N, D) input: [r_B, r_N, r_D]. On the shipped ViT
- * they keep 43× (mlp.0) and 79× (mlp.3) fewer elements than the inputs at batch 128, 14× and 25×
+ * they keep 43× (mlp.0) and 89× (mlp.3) fewer elements than the inputs at batch 128, 14× and 25×
  * at batch 32 (the `analytic activation bytes` rows check ≥ 10× for the 4 layers together).
  */
 export const VIT_ASI_RANKS: readonly number[] = [8, 8, 16];

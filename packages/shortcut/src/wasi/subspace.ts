@@ -30,6 +30,14 @@ export interface WasiBasisChoice {
   explainedVariance: number;
 }
 
+/** The factors of a WASI layer's weight, M_eff = A·Bᵀ ({@link WasiWeights.factors}). */
+export type WasiFactors = {
+  /** A `[rows, r]`: R = M·L on the output side, L on the input side. */
+  a: tf.Tensor2D;
+  /** B `[cols, r]`: L on the output side, Mᵀ·L on the input side. */
+  b: tf.Tensor2D;
+};
+
 /**
  * Why WASI's weight subspace does not serve a layer: a depthwise weight `[KH, KW, C, m]` has no
  * inputs × outputs matrix to factor; such a layer trains exactly. `null` for dense and conv2d.
@@ -190,7 +198,7 @@ export class WasiWeights implements WeightParameterization {
    * tf.dispose([a, b]);
    * ```
    */
-  factors(): { a: tf.Tensor2D; b: tf.Tensor2D } {
+  factors(): WasiFactors {
     return tf.tidy(() => {
       const m = this.matrix();
       const l = tf.clone(this.l);
