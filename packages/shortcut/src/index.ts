@@ -11,7 +11,7 @@ export { validateAsiOptions, ASI_OPTIONS, RANK_SELECTION_EPSILONS, type AsiOptio
 export { paperAsi, exactAsi, asiCost } from './asi/cost';
 export { asiPlanner, planAsiRanks, asiLayerOptions, type AsiPlanDetails } from './asi/planner';
 export { wasiPlugin, wasiPlanner, wasiWeightAdapter } from './wasi/plugin';
-export { WasiWeights, wasiUnsupportedReason, type WasiBasisSide, type WasiBasisChoice } from './wasi/subspace';
+export { WasiWeights, wasiUnsupportedReason, type WasiBasisSide, type WasiBasisChoice, type WasiFactors } from './wasi/subspace';
 export { WASI_OPTIONS, DEFAULT_WEIGHT_EPSILON, asiOptionsOf, weightOptionsOf, type WasiOptions } from './wasi/options';
 export { paperWasi, exactWasi, wasiCost, wasiCostRank } from './wasi/cost';
 export { registerShortcut } from './register';

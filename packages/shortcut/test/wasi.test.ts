@@ -217,6 +217,35 @@ describe('the weight basis', () => {
     }
   });
 
+  it('factors(): A·Bᵀ is M·L·Lᵀ (output side) or L·Lᵀ·M (input side) after a refresh, checked in Float64; (x·A)·Bᵀ is the layer product', () => {
+    for (const [rows, cols] of [[24, 12], [12, 24]] as const) {
+      const w = tf.tidy(() => tf.variable(decaying(rows, cols, 11), true));
+      const g = denseGeometry([5, rows], [rows, cols]);
+      const p = new WasiWeights(w, g, { weightEpsilon: 0.8 });
+      const next = tf.tidy(() => tf.add(w, randn([rows, cols], 12, 0.2)) as tf.Tensor2D);
+      w.assign(next);
+      next.dispose();
+      p.afterUpdate(w);
+      const { side, rank: r } = p.choice;
+      const n = Math.min(rows, cols);
+      const before = tf.memory().numTensors;
+      const { a, b } = p.factors();
+      expect(tf.memory().numTensors).toBe(before + 2);
+      expect(a.shape).toEqual([rows, r]);
+      expect(b.shape).toEqual([cols, r]);
+      // Reference from M and L alone, in Float64.
+      const [m, l] = [values(w), values(p.basis)];
+      const llt = matMulF64(l, l, n, r, n, true); // L·Lᵀ (n × n)
+      const ref = side === 'output' ? matMulF64(m, llt, rows, cols, cols) : matMulF64(llt, m, rows, rows, cols);
+      expect(relFro(matMulF64(values(a), values(b), rows, r, cols, true), ref)).toBeLessThan(1e-5);
+      const x = randn([5, rows], 13);
+      const y = tf.tidy(() => tf.matMul(tf.matMul(x, a), b, false, true));
+      expect(relFro(values(y), matMulF64(values(x), ref, 5, rows, cols))).toBeLessThan(1e-5);
+      tf.dispose([a, b, x, y, w]);
+      p.dispose();
+    }
+  });
+
   it('no tensor leaks over 100 steps of ASI activations with the weight subspace', () => {
     const g = dense3out;
     const before = tf.memory().numTensors;

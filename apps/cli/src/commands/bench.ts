@@ -19,6 +19,7 @@ import { benchTrainingStep } from '../../../../packages/profiler/bench/training-
 import { benchDataPipeline } from '../../../../packages/datasets/bench/pipeline';
 import { benchFinetuneLayers } from '../bench/finetune-layers';
 import { benchWholeStep } from '../bench/whole-step';
+import { benchVitMethods } from '../bench/vit-methods';
 
 type Suite = { name: string; run: () => Promise<BenchRow[]> };
 
@@ -34,6 +35,7 @@ const suites: Suite[] = [
   { name: 'lowrank-compressors', run: () => benchLowrank() },
   { name: 'training-step', run: () => benchTrainingStep() },
   { name: 'data-pipeline', run: () => benchDataPipeline() },
+  { name: 'vit-methods', run: () => benchVitMethods() },
   { name: 'whole-step', run: () => benchWholeStep({ onTable: (title, md) => say(`\n### ${title}\n\n${md}`) }) },
 ];
 

@@ -30,6 +30,14 @@ export interface WasiBasisChoice {
   explainedVariance: number;
 }
 
+/** The factors of a WASI layer's weight, M_eff = A·Bᵀ ({@link WasiWeights.factors}). */
+export type WasiFactors = {
+  /** A `[rows, r]`: R = M·L on the output side, L on the input side. */
+  a: tf.Tensor2D;
+  /** B `[cols, r]`: L on the output side, Mᵀ·L on the input side. */
+  b: tf.Tensor2D;
+};
+
 /**
  * Why WASI's weight subspace does not serve a layer: a depthwise weight `[KH, KW, C, m]` has no
  * inputs × outputs matrix to factor; such a layer trains exactly. `null` for dense and conv2d.
@@ -173,6 +181,29 @@ export class WasiWeights implements WeightParameterization {
     });
     this.l.dispose();
     this.l = next;
+  }
+
+  /**
+   * The factors of the weight the layer computes with, as the paper deploys WASI (docs/method.md
+   * §10): M_eff = A·Bᵀ with A `[rows, r]` and B `[cols, r]` (rows × cols: `weightMatrixShape` of
+   * `@odl/core`), so a dense layer's forward is y = (x·A)·Bᵀ + b, two thin products of rank r in
+   * place of one with the dense weight. Output side: A = R = M·L and B = L (the paper's W ≈ L·R
+   * with W = Mᵀ); input side: A = L and B = Mᵀ·L. Formed from the current weight and basis (the
+   * NEW basis after a refresh); new tensors, owned by the caller.
+   *
+   * @example
+   * ```ts
+   * const { a, b } = p.factors();
+   * const y = tf.matMul(tf.matMul(x2d, a), b, false, true); // equals x2d · p.weight() for a dense layer
+   * tf.dispose([a, b]);
+   * ```
+   */
+  factors(): WasiFactors {
+    return tf.tidy(() => {
+      const m = this.matrix();
+      const l = tf.clone(this.l);
+      return this.choice.side === 'output' ? { a: tf.matMul(m, this.l), b: l } : { a: l, b: tf.matMul(m, this.l, true, false) };
+    });
   }
 
   /** The factored weight as a plain tensor (deploy; equal to what the layer computes with). */
