@@ -83,7 +83,7 @@ describe('odl finetune --json on a CIFAR-10 file', () => {
     // method flags come from the options each method declares
     const storage = runOdl(['finetune', '--method', 'vanilla', '--storage', 'int8']);
     expect(storage.code).toBe(2);
-    expect(storage.stderr).toMatch(/--storage is not an option of 'vanilla' \(it is one of asi\)/);
+    expect(storage.stderr).toMatch(/--storage is not an option of 'vanilla' \(it is one of asi, wasi\)/);
     const storageValue = runOdl(['finetune', '--storage', 'int4']);
     expect(storageValue.code).toBe(2);
     expect(storageValue.stderr).toMatch(/--storage: storage must be one of 'float32', 'int8', got "int4"/);

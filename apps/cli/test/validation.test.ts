@@ -65,7 +65,7 @@ describe('bad arguments: exit 2 before any work, a message naming the problem, n
     [['finetune', '--data', 'no-such.bin', '--format', 'cifar10'], /--data no-such.bin: no such file/],
     [['finetune', '--format', 'idx'], /--format applies to a --data path/],
     [['finetune', '--test-data', 'x'], /--test-data goes with a --data path/],
-    [['finetune', '--model', 'no-such-dir'], /--model no-such-dir: neither a checkpoint folder nor an architecture \(mcunet-in1, /],
+    [['finetune', '--model', 'no-such-dir'], /--model no-such-dir: neither a checkpoint folder, a shipped model \(mcunet-in1-fmnist04, vit-fmnist04\) nor an architecture \(mcunet-in1, /],
     [['finetune', '--model', 'resnet18'], /a zoo architecture is trained on --data/],
     [['finetune', '--resolution', '64'], /--resolution applies to a zoo architecture/],
     [['finetune', '--storage', 'int4'], /--storage: storage must be one of 'float32', 'int8', got "int4"/],

@@ -32,7 +32,7 @@ const noStack = (stderr: string) => expect(stderr).not.toMatch(/\n\s+at /);
 
 describe('--weights and --export: bad arguments are usage errors (exit 2) before any work', () => {
   const cases: [string[], RegExp][] = [
-    [['finetune', '--weights', PTH], /--weights applies to a zoo architecture \(--model mcunet-in1\|mobilenetv2\|resnet18\|resnet34\)/],
+    [['finetune', '--weights', PTH], /--weights applies to a zoo architecture \(--model mcunet-in1\|mobilenetv2\|resnet18\|resnet34\|vit\|/],
     [['finetune', '--model', 'mobilenetv2', '--weights', 'nope.pth'], /--weights nope\.pth: no such file; pass a PyTorch state dict/],
     [['finetune', '--model', 'mobilenetv2', '--weights', FIXTURES], /is a folder; pass the \.pth or \.safetensors file/],
     [['finetune', '--model', 'mobilenetv2', '--weights', PTH, '--channels', '3'], /--channels does not go with --weights/],
