@@ -1,45 +1,21 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError, setupBackend, ShapeError, tf } from '@odl/backend';
 import { layerCost } from '@odl/profiler';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
-  CheckpointError, createModel, createModelFromTorch, decodeCheckpoint, describeModel, encodeCheckpoint, loadTorchWeights, parseSafetensors,
-  registerBuiltinMethods, SWIN_T, swinParameterCount, swinTransformer, type ZooModel,
+  CheckpointError, createModel, createModelFromTorch, decodeCheckpoint, describeModel, encodeCheckpoint, loadTorchWeights,
+  registerBuiltinMethods, SWIN_T, swinParameterCount, swinTransformer,
 } from '@odl/models';
+import { fixture, json, logitsRelativeError, torchReference } from './torch-fixtures';
+
+/** PyTorch's logits of the fixture model on the fixture input, and that input as NHWC. */
+const reference = () => torchReference('swin_d16.input.safetensors', 'swin_d16.logits.json');
 
 // Fixtures written by Debian's python3-torch 1.13 / torchvision 0.14 with
 // scripts/make-torch-fixtures.py (`--only swin`): a small torchvision SwinTransformer (swin_d16:
 // patch 4, embedding 16, depths [2, 2, 2], heads [2, 4, 8], window 4, 5 classes) with seeded
 // weights, its input (2 images of 36×76 pixels: every padding and shift case of torchvision 0.14
 // runs, see the script) and PyTorch's logits in float64.
-const FIXTURES = join(__dirname, 'fixtures', 'torch');
-const fixture = (name: string) => join(FIXTURES, name);
-const json = <T>(name: string): T => JSON.parse(readFileSync(fixture(name), 'utf8')) as T;
 const SWIN_D16 = { patchSize: 4, embedDim: 16, depths: [2, 2, 2], numHeads: [2, 4, 8], windowSize: 4 };
-
-/** The fixture input as NHWC and PyTorch's logits. */
-function reference(): { x: tf.Tensor4D; logits: number[]; shape: number[] } {
-  const input = parseSafetensors(readFileSync(fixture('swin_d16.input.safetensors'))).tensors.get('input')!;
-  const x = tf.tidy(() => tf.transpose(tf.tensor4d(input.data, input.shape as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D);
-  const { logits, shape } = json<{ logits: number[]; shape: number[] }>('swin_d16.logits.json');
-  return { x, logits, shape };
-}
-
-/** max |odl − torch| / max |torch| over the logits. */
-function relativeError(model: ZooModel, ref: ReturnType<typeof reference>): number {
-  const y = tf.tidy(() => model.forward(ref.x));
-  expect(y.shape).toEqual(ref.shape);
-  const got = y.dataSync();
-  y.dispose();
-  let diff = 0;
-  let scale = 0;
-  ref.logits.forEach((v, i) => {
-    diff = Math.max(diff, Math.abs(got[i]! - v));
-    scale = Math.max(scale, Math.abs(v));
-  });
-  return diff / scale;
-}
 
 for (const backend of ['cpu', 'wasm'] as const) {
   describe(`Swin Transformer (torchvision layout) against PyTorch, ${backend}`, () => {
@@ -64,7 +40,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       expect(report.loaded.length).toBe(model.namedWeights().size);
       expect(report.loaded).toContain('features.5.1.attn.relative_position_bias_table');
       const before = tf.memory().numTensors;
-      const err = relativeError(model, ref);
+      const err = logitsRelativeError(model, ref);
       expect(tf.memory().numTensors).toBe(before);
       expect(err).toBeLessThan(1e-4);
       model.dispose();
@@ -108,7 +84,7 @@ describe('Swin Transformer: the architecture and "the last N"', () => {
     const artifacts = await encodeCheckpoint(model);
     const { model: loaded } = decodeCheckpoint(artifacts);
     expect(loaded.config).toEqual(model.config);
-    expect(relativeError(loaded, ref)).toBeLessThan(1e-4);
+    expect(logitsRelativeError(loaded, ref)).toBeLessThan(1e-4);
     // a layout-1 checkpoint (no CRC-32s), so that the config check itself is reached
     const topo = artifacts.modelTopology as { config: { swin: { depths: number[] } } };
     const odl = { ...(artifacts.userDefinedMetadata!.odl as Record<string, unknown>), integrity: undefined };

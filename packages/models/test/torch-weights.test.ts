@@ -9,36 +9,12 @@ import {
   loadTorchWeights, mcunetIn1, parsePth, parseSafetensors, readTorchStateDict, resnet18, saveTorchWeights, torchNameMap,
   type ArchitectureName, type SafetensorsTensor, type ZooModel,
 } from '@odl/models';
-
-// Fixtures written by Debian's python3-torch 1.13 / torchvision 0.14 with scripts/make-torch-fixtures.py.
-const FIXTURES = join(__dirname, 'fixtures', 'torch');
-const fixture = (name: string) => join(FIXTURES, name);
-const json = <T>(name: string): T => JSON.parse(readFileSync(fixture(name), 'utf8')) as T;
+import { fixture, json, logitsRelativeError, torchReference } from './torch-fixtures';
 
 /** PyTorch's logits of the fixture model on the fixture input, and that input as NHWC. */
-function reference(): { x: tf.Tensor4D; logits: number[]; shape: number[] } {
-  const input = parseSafetensors(readFileSync(fixture('input.safetensors'))).tensors.get('input')!;
-  const nchw = tf.tensor4d(input.data, input.shape as [number, number, number, number]);
-  const x = tf.transpose(nchw, [0, 2, 3, 1]) as tf.Tensor4D;
-  nchw.dispose();
-  const { logits, shape } = json<{ logits: number[]; shape: number[] }>('mobilenet_v2_w025.logits.json');
-  return { x, logits, shape };
-}
+const reference = () => torchReference('input.safetensors', 'mobilenet_v2_w025.logits.json');
 
-/** max |odl − torch| / max |torch| over the logits. */
-function relativeError(model: ZooModel, ref: ReturnType<typeof reference>): number {
-  const y = tf.tidy(() => model.forward(ref.x));
-  expect(y.shape).toEqual(ref.shape);
-  const got = y.dataSync();
-  y.dispose();
-  let diff = 0;
-  let scale = 0;
-  ref.logits.forEach((v, i) => {
-    diff = Math.max(diff, Math.abs(got[i]! - v));
-    scale = Math.max(scale, Math.abs(v));
-  });
-  return diff / scale;
-}
+// Fixtures written by Debian's python3-torch 1.13 / torchvision 0.14 with scripts/make-torch-fixtures.py.
 
 const floatTensors = (m: Map<string, SafetensorsTensor>) => [...m].filter(([n]) => !n.endsWith('num_batches_tracked'));
 
@@ -77,7 +53,7 @@ describe('PyTorch weights: torchvision MobileNetV2 (width 0.25, 5 classes) saved
       expect(format).toBe(file.endsWith('.pth') ? 'pth' : 'safetensors');
       expect(model.config).toMatchObject({ widthMultiplier: 0.25, numClasses: 5, inputChannels: 3 });
       expect(report.loaded.length).toBe(model.namedWeights().size);
-      const err = relativeError(model, ref);
+      const err = logitsRelativeError(model, ref);
       console.log(`${file}: max |odl - torch| / max |torch| = ${err.toExponential(2)}`);
       expect(err).toBeLessThan(1e-4);
       model.dispose();

@@ -1,41 +1,18 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setupBackend, tf } from '@odl/backend';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   CheckpointError, createModel, createModelFromTorch, decodeCheckpoint, describeModel, encodeCheckpoint, exportTorchWeights, importTorchWeights,
-  parseSafetensors, selectFineTunedLayers, vit, VIT_B_32, vitParameterCount, type ZooModel,
+  selectFineTunedLayers, vit, VIT_B_32, vitParameterCount,
 } from '@odl/models';
+import { fixture, json, logitsRelativeError, torchReference } from './torch-fixtures';
+
+/** PyTorch's logits of the fixture model on the fixture input, and that input as NHWC. */
+const reference = () => torchReference('vit_input.safetensors', 'vit_small.logits.json');
 
 // Fixtures written by Debian's python3-torch 1.13 / torchvision 0.14 with
 // scripts/make-torch-fixtures.py (`--only vit`): torchvision's VisionTransformer(image_size=32,
 // patch_size=8, num_layers=2, num_heads=2, hidden_dim=32, mlp_dim=64, num_classes=5).
-const FIXTURES = join(__dirname, 'fixtures', 'torch');
-const fixture = (name: string) => join(FIXTURES, name);
-const json = <T>(name: string): T => JSON.parse(readFileSync(fixture(name), 'utf8')) as T;
 const SMALL = { imageSize: 32, patchSize: 8, hiddenDim: 32, numLayers: 2, numHeads: 2, mlpDim: 64 };
-
-function reference(): { x: tf.Tensor4D; logits: number[]; shape: number[] } {
-  const input = parseSafetensors(readFileSync(fixture('vit_input.safetensors'))).tensors.get('input')!;
-  const x = tf.tidy(() => tf.transpose(tf.tensor4d(input.data, input.shape as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D);
-  const { logits, shape } = json<{ logits: number[]; shape: number[] }>('vit_small.logits.json');
-  return { x, logits, shape };
-}
-
-/** max |odl − torch| / max |torch| over the logits. */
-function relativeError(model: ZooModel, ref: ReturnType<typeof reference>): number {
-  const y = tf.tidy(() => model.forward(ref.x));
-  expect(y.shape).toEqual(ref.shape);
-  const got = y.dataSync();
-  y.dispose();
-  let diff = 0;
-  let scale = 0;
-  ref.logits.forEach((v, i) => {
-    diff = Math.max(diff, Math.abs(got[i]! - v));
-    scale = Math.max(scale, Math.abs(v));
-  });
-  return diff / scale;
-}
 
 describe('ViT: torchvision VisionTransformer layout, names and weights', () => {
   beforeAll(async () => {
@@ -58,7 +35,7 @@ describe('ViT: torchvision VisionTransformer layout, names and weights', () => {
     expect(report.missing).toEqual([]);
     expect(report.unexpected).toEqual([]);
     const ref = reference();
-    expect(relativeError(model, ref)).toBeLessThan(1e-4);
+    expect(logitsRelativeError(model, ref)).toBeLessThan(1e-4);
     ref.x.dispose();
     model.dispose();
     expect(tf.memory().numTensors).toBe(before);
@@ -67,7 +44,7 @@ describe('ViT: torchvision VisionTransformer layout, names and weights', () => {
   it('a wrong number of heads gives other logits (the heads matter), and a missing numHeads is an ArgumentError', async () => {
     const { model } = await createModelFromTorch('vit', fixture('vit_small.pth'), { zoo: { vit: { numHeads: 1 } } });
     const ref = reference();
-    expect(relativeError(model, ref)).toBeGreaterThan(1e-3);
+    expect(logitsRelativeError(model, ref)).toBeGreaterThan(1e-3);
     ref.x.dispose();
     model.dispose();
     await expect(createModelFromTorch('vit', fixture('vit_small.pth'))).rejects.toThrow(/numHeads/);
@@ -96,7 +73,7 @@ describe('ViT: torchvision VisionTransformer layout, names and weights', () => {
     const { model: loaded } = decodeCheckpoint(artifacts);
     expect(loaded.config).toEqual(model.config);
     const ref = reference();
-    expect(relativeError(loaded, ref)).toBeLessThan(1e-4);
+    expect(logitsRelativeError(loaded, ref)).toBeLessThan(1e-4);
     ref.x.dispose();
     // A config that claims more layers than the weights hold is refused before anything is built.
     // (a layout-1 checkpoint, which records no CRC-32s, so the config check itself is reached)
