@@ -31,6 +31,17 @@ function rowsOf(length: number, D: number): number {
   return length / D;
 }
 
+/** Mean and 1/√(variance + ε) of row `r` of a row-major [R, D] array (biased variance), in Float64. */
+function rowStats(x: ArrayLike<number>, r: number, D: number, epsilon: number): { mean: number; inv: number } {
+  let mean = 0;
+  for (let j = 0; j < D; j++) mean += x[r * D + j]!;
+  mean /= D;
+  let variance = 0;
+  for (let j = 0; j < D; j++) variance += (x[r * D + j]! - mean) ** 2;
+  variance /= D;
+  return { mean, inv: 1 / Math.sqrt(variance + epsilon) };
+}
+
 /**
  * LayerNorm over the last axis (biased variance): `y = (x − μ)/√(σ² + ε)·γ + β` per row.
  *
@@ -43,13 +54,7 @@ export function layerNormF64(x: ArrayLike<number>, D: number, gamma: ArrayLike<n
   const R = rowsOf(x.length, D);
   const y = new Float64Array(x.length);
   for (let r = 0; r < R; r++) {
-    let mean = 0;
-    for (let j = 0; j < D; j++) mean += x[r * D + j]!;
-    mean /= D;
-    let variance = 0;
-    for (let j = 0; j < D; j++) variance += (x[r * D + j]! - mean) ** 2;
-    variance /= D;
-    const inv = 1 / Math.sqrt(variance + epsilon);
+    const { mean, inv } = rowStats(x, r, D, epsilon);
     for (let j = 0; j < D; j++) y[r * D + j] = (x[r * D + j]! - mean) * inv * gamma[j]! + beta[j]!;
   }
   return y;
@@ -79,13 +84,7 @@ export function layerNormGradF64(x: ArrayLike<number>, D: number, gamma: ArrayLi
   const dBeta = new Float64Array(D);
   const xHat = new Float64Array(D);
   for (let r = 0; r < R; r++) {
-    let mean = 0;
-    for (let j = 0; j < D; j++) mean += x[r * D + j]!;
-    mean /= D;
-    let variance = 0;
-    for (let j = 0; j < D; j++) variance += (x[r * D + j]! - mean) ** 2;
-    variance /= D;
-    const inv = 1 / Math.sqrt(variance + epsilon);
+    const { mean, inv } = rowStats(x, r, D, epsilon);
     for (let j = 0; j < D; j++) xHat[j] = (x[r * D + j]! - mean) * inv;
     for (let j = 0; j < D; j++) {
       let s = 0;
