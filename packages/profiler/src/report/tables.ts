@@ -107,5 +107,5 @@ export function costTableToMarkdown(t: ModelCostTable, options: MarkdownTableOpt
   const row = (name: string, shape: string, c: ModelCostTable['total']): (string | number)[] => [name, shape, c.activationElements, formatBytes(c.activationBytes), formatFlops(c.forwardFlops), formatFlops(c.backwardFlops), formatFlops(c.totalFlops)];
   const rows = t.rows.map((r) => row(r.name, r.inputShape.join('×'), r));
   rows.push(row('**total**', '', t.total));
-  return markdownTable(['layer', 'input (NHWC)', 'elements', 'activation memory', `forward (${t.mode})`, `backward (${t.mode})`, 'training step'], rows, options);
+  return markdownTable(['layer', 'input shape', 'elements', 'activation memory', `forward (${t.mode})`, `backward (${t.mode})`, 'training step'], rows, options);
 }
