@@ -82,6 +82,19 @@ def write_json(path, value):
     os.replace(path + '.tmp', path)
 
 
+def write_reference(input_file, logits_file, model_text, seed, x, logits):
+    """The fixture input (NCHW, drawn by torch.randn after torch.manual_seed(seed)) and PyTorch's logits on it."""
+    write_safetensors(os.path.join(OUT, input_file), {'input': x})
+    write_json(os.path.join(OUT, logits_file), {
+        'model': model_text,
+        'input': f'{input_file}: torch.manual_seed({seed}); torch.randn({", ".join(str(d) for d in x.shape)}) (NCHW)',
+        'torch': torch.__version__,
+        'torchvision': torchvision.__version__,
+        'shape': list(logits.shape),
+        'logits': [float(v) for v in logits.flatten()],
+    })
+
+
 def names_of(model):
     return [{'name': k, 'shape': list(v.shape), 'dtype': DTYPES[v.dtype]} for k, v in model.state_dict().items()]
 
@@ -118,15 +131,8 @@ def mobilenet_fixture():
     state = model.state_dict()
     torch.save(state, os.path.join(OUT, 'mobilenet_v2_w025.pth'))
     write_safetensors(os.path.join(OUT, 'mobilenet_v2_w025.safetensors'), state)
-    write_safetensors(os.path.join(OUT, 'input.safetensors'), {'input': x})
-    write_json(os.path.join(OUT, 'mobilenet_v2_w025.logits.json'), {
-        'model': 'torchvision.models.mobilenet_v2(width_mult=0.25, num_classes=5), eval mode',
-        'input': 'input.safetensors: torch.manual_seed(1); torch.randn(2, 3, 64, 64) (NCHW)',
-        'torch': torch.__version__,
-        'torchvision': torchvision.__version__,
-        'shape': list(logits.shape),
-        'logits': [float(v) for v in logits.flatten()],
-    })
+    write_reference('input.safetensors', 'mobilenet_v2_w025.logits.json',
+                    'torchvision.models.mobilenet_v2(width_mult=0.25, num_classes=5), eval mode', 1, x, logits)
 
 
 # MCUNet-in1 as the MCUNet zoo (mit-han-lab/mcunet, ProxylessNASNets) lays it out: `first_conv`
@@ -287,15 +293,9 @@ def vit_fixture():
     state = model.state_dict()
     torch.save(state, os.path.join(OUT, 'vit_small.pth'))
     write_safetensors(os.path.join(OUT, 'vit_small.safetensors'), state)
-    write_safetensors(os.path.join(OUT, 'vit_input.safetensors'), {'input': x})
-    write_json(os.path.join(OUT, 'vit_small.logits.json'), {
-        'model': 'torchvision.models.vision_transformer.VisionTransformer(' + ', '.join(f'{k}={v}' for k, v in VIT_SMALL.items()) + '), eval mode',
-        'input': 'vit_input.safetensors: torch.manual_seed(4); torch.randn(2, 3, 32, 32) (NCHW)',
-        'torch': torch.__version__,
-        'torchvision': torchvision.__version__,
-        'shape': list(logits.shape),
-        'logits': [float(v) for v in logits.flatten()],
-    })
+    write_reference('vit_input.safetensors', 'vit_small.logits.json',
+                    'torchvision.models.vision_transformer.VisionTransformer(' + ', '.join(f'{k}={v}' for k, v in VIT_SMALL.items()) + '), eval mode',
+                    4, x, logits)
     write_json(os.path.join(OUT, 'vit_b_32.names.json'), names_of(torchvision.models.vit_b_32()))
 
 
@@ -366,15 +366,9 @@ def swin_fixture():
     # to the last digit, and what is left of a float32 port's error is its own.
     with torch.no_grad():
         logits = model.double()(x.double())
-    write_safetensors(os.path.join(OUT, 'swin_d16.input.safetensors'), {'input': x})
-    write_json(os.path.join(OUT, 'swin_d16.logits.json'), {
-        'model': f'torchvision.models.swin_transformer.SwinTransformer(**{SWIN_D16}, stochastic_depth_prob=0.0, num_classes=5), eval mode, computed in float64',
-        'input': 'swin_d16.input.safetensors: torch.manual_seed(4); torch.randn(2, 3, 36, 76) (NCHW)',
-        'torch': torch.__version__,
-        'torchvision': torchvision.__version__,
-        'shape': list(logits.shape),
-        'logits': [float(v) for v in logits.flatten()],
-    })
+    write_reference('swin_d16.input.safetensors', 'swin_d16.logits.json',
+                    f'torchvision.models.swin_transformer.SwinTransformer(**{SWIN_D16}, stochastic_depth_prob=0.0, num_classes=5), eval mode, computed in float64',
+                    4, x, logits)
     write_json(os.path.join(OUT, 'swin_t.names.json'), names_of(torchvision.models.swin_t()))
 
 
