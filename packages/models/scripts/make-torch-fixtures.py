@@ -49,6 +49,8 @@ import torch
 import torch.nn as nn
 import torchvision
 
+from mcunet_torch import McunetIn1
+
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'torch')
 DTYPES = {torch.float32: 'F32', torch.float16: 'F16', torch.float64: 'F64', torch.int64: 'I64'}
 
@@ -133,82 +135,6 @@ def mobilenet_fixture():
     write_safetensors(os.path.join(OUT, 'mobilenet_v2_w025.safetensors'), state)
     write_reference('input.safetensors', 'mobilenet_v2_w025.logits.json',
                     'torchvision.models.mobilenet_v2(width_mult=0.25, num_classes=5), eval mode', 1, x, logits)
-
-
-# MCUNet-in1 as the MCUNet zoo (mit-han-lab/mcunet, ProxylessNASNets) lays it out: `first_conv`
-# (ConvLayer: conv, bn, act), `blocks.i` (ResidualBlock whose `mobile_inverted_conv` is an MBConv
-# layer with `inverted_bottleneck` (absent at expand ratio 1), `depth_conv`, `point_linear`, each
-# an OrderedDict of conv, bn (and act)), `classifier` (LinearLayer: `linear`). The block settings
-# are odl's MCUNET_IN1_BLOCKS (packages/models/src/zoo/mobile.ts; docs/method.md §7).
-MCUNET_IN1_BLOCKS = [
-    (1, 8, 1, 3), (4, 16, 2, 3), (3, 16, 1, 3), (3, 24, 2, 7), (5, 24, 1, 3), (5, 40, 2, 3), (4, 40, 1, 7),
-    (4, 48, 1, 5), (3, 48, 1, 3), (4, 48, 1, 3), (5, 96, 2, 7), (4, 96, 1, 5), (4, 96, 1, 5), (6, 160, 1, 3),
-]
-
-
-# The MCUNet zoo's BatchNorm ε: its ProxylessNAS code calls set_bn_param(momentum=0.1, eps=1e-3)
-# (a state dict does not store it; odl imports MCUNet-zoo names with 1e-3, docs in
-# packages/models/README.md).
-MCUNET_BN_EPS = 1e-3
-
-
-def conv_bn(cin, cout, k, stride, groups=1, act=True, eps=MCUNET_BN_EPS):
-    layers = [('conv', nn.Conv2d(cin, cout, k, stride, k // 2, groups=groups, bias=False)), ('bn', nn.BatchNorm2d(cout, eps=eps))]
-    if act:
-        layers.append(('act', nn.ReLU6()))
-    return nn.Sequential(OrderedDict(layers))
-
-
-class MBConv(nn.Module):
-    def __init__(self, cin, expand, cout, stride, k, eps):
-        super().__init__()
-        hidden = round(cin * expand)
-        self.inverted_bottleneck = None if expand == 1 else conv_bn(cin, hidden, 1, 1, eps=eps)
-        self.depth_conv = conv_bn(hidden, hidden, k, stride, groups=hidden, eps=eps)
-        self.point_linear = conv_bn(hidden, cout, 1, 1, act=False, eps=eps)
-
-    def forward(self, x):
-        if self.inverted_bottleneck is not None:
-            x = self.inverted_bottleneck(x)
-        return self.point_linear(self.depth_conv(x))
-
-
-class Residual(nn.Module):
-    def __init__(self, conv, identity):
-        super().__init__()
-        self.mobile_inverted_conv = conv
-        self.identity = identity
-
-    def forward(self, x):
-        y = self.mobile_inverted_conv(x)
-        return x + y if self.identity else y
-
-
-class Linear(nn.Module):
-    def __init__(self, cin, cout):
-        super().__init__()
-        self.linear = nn.Linear(cin, cout)
-
-    def forward(self, x):
-        return self.linear(x)
-
-
-class McunetIn1(nn.Module):
-    def __init__(self, num_classes, eps=MCUNET_BN_EPS):
-        super().__init__()
-        self.first_conv = conv_bn(3, 16, 3, 2, eps=eps)
-        blocks, c = [], 16
-        for expand, out, stride, k in MCUNET_IN1_BLOCKS:
-            blocks.append(Residual(MBConv(c, expand, out, stride, k, eps), stride == 1 and c == out))
-            c = out
-        self.blocks = nn.ModuleList(blocks)
-        self.classifier = Linear(c, num_classes)
-
-    def forward(self, x):
-        x = self.first_conv(x)
-        for b in self.blocks:
-            x = b(x)
-        return self.classifier(x.mean((2, 3)))
 
 
 def read_safetensors(path):

@@ -2,7 +2,7 @@
 
 Dev-time script (PyTorch from Debian's python3-torch / python3-torchvision, never a runtime or test
 dependency of odl). It writes a PyTorch state_dict that odl imports through its own weights loader
-(packages/models/scripts/import-pretrained-vit.ts turns it into the shipped checkpoint).
+(packages/models/scripts/import-pretrained.ts turns it into the shipped checkpoint).
 
 Input preparation is odl's `InputSpec` for the model: the 28x28 image resized bilinearly with
 half-pixel centres (PyTorch's interpolate(align_corners=False) = odl's resizeBilinear) to 32x32,
@@ -11,7 +11,6 @@ scaled to [0, 1], normalised with mean 0.286 and std 0.353; one channel.
 Run: /usr/bin/python3 packages/models/scripts/pretrain-vit.py --out /tmp/vit-fmnist04 [--epochs 15]
 """
 import argparse
-import gzip
 import json
 import math
 import os
@@ -23,8 +22,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torchvision.models.vision_transformer import VisionTransformer
 
+from fmnist_torch import DATA_DIR, load_split, shift_and_flip
+
 p = argparse.ArgumentParser()
-p.add_argument('--data', default='/usr/share/datasets/fashion-mnist')
+p.add_argument('--data', default=DATA_DIR)
 p.add_argument('--out', required=True)
 p.add_argument('--epochs', type=int, default=15)
 p.add_argument('--batch', type=int, default=128)
@@ -48,28 +49,8 @@ CLASSES = [0, 1, 2, 3, 4]
 MEAN, STD = 0.286, 0.353
 
 
-def read_idx(path):
-    with gzip.open(path, 'rb') as f:
-        buf = f.read()
-    if buf[0] != 0 or buf[1] != 0 or buf[2] != 8:
-        raise ValueError(f'{path}: not an unsigned-byte IDX file')
-    rank = buf[3]
-    dims = [int.from_bytes(buf[4 + 4 * i:8 + 4 * i], 'big') for i in range(rank)]
-    return np.frombuffer(buf, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
-
-
 def load(prefix):
-    img = read_idx(os.path.join(a.data, f'{prefix}-images-idx3-ubyte.gz'))
-    lab = read_idx(os.path.join(a.data, f'{prefix}-labels-idx1-ubyte.gz'))
-    keep = np.isin(lab, CLASSES)
-    x, y = img[keep], lab[keep].astype(np.int64)
-    if a.limit:
-        x, y = x[:a.limit], y[:a.limit]
-    x = torch.from_numpy(x.astype(np.float32) / 255.0).unsqueeze(1)  # [N, 1, 28, 28]
-    x = F.interpolate(x, size=(a.image_size, a.image_size), mode='bilinear', align_corners=False)
-    x = (x - MEAN) / STD
-    y = torch.from_numpy(np.array([CLASSES.index(v) for v in y], dtype=np.int64))
-    return x, y
+    return load_split(a.data, prefix, CLASSES, a.image_size, MEAN, STD, a.limit)
 
 
 train_x, train_y = load('train')
@@ -95,14 +76,7 @@ max_shift = round(2 * a.image_size / 28)
 
 def augment(x):
     # random shifts of about 2 source pixels (zero padding in normalised units = background) and flips
-    b = x.shape[0]
-    pad = F.pad(x, (max_shift,) * 4, value=-MEAN / STD)
-    dx = np.random.randint(0, 2 * max_shift + 1, size=b)
-    dy = np.random.randint(0, 2 * max_shift + 1, size=b)
-    out = torch.stack([pad[i, :, dy[i]:dy[i] + a.image_size, dx[i]:dx[i] + a.image_size] for i in range(b)])
-    flip = torch.from_numpy(np.random.rand(b) < 0.5)
-    out[flip] = out[flip].flip(-1)
-    return out
+    return shift_and_flip(x, max_shift, -MEAN / STD)
 
 
 def evaluate():

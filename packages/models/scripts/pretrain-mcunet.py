@@ -1,0 +1,135 @@
+"""Pretrains MCUNet-in1 (the MCUNet zoo's layout and names) on Fashion-MNIST classes 0-4.
+
+Dev-time script (PyTorch from Debian's python3-torch, never a runtime or test dependency of odl).
+It writes a PyTorch state_dict that odl imports through its own weights loader
+(packages/models/scripts/import-pretrained.ts turns it into an odl checkpoint folder). PyTorch
+trains this network about 6x faster than odl's wasm trainer on a 2-core machine; the shipped 64x64
+checkpoint was trained with odl's own Trainer (pretrain-mcunet.ts, 61 minutes). This script made
+the 96x96 checkpoints of docs/reproduction.md section 3.
+
+Input preparation is odl's `InputSpec` for the model (fmnist_torch.py): the 28x28 image resized
+bilinearly with half-pixel centres to --image-size, scaled to [0, 1], normalised with mean 0.286
+and std 0.353; one channel.
+
+Recipe (that of the shipped checkpoint, trained with odl's Trainer): SGD with Nesterov momentum 0.9, lr 0.1, weight
+decay 5e-4, 100 linear warm-up steps then cosine per step to 0, batch 64, random shifts of about 2
+source pixels and horizontal flips, BatchNorm with batch statistics.
+
+Run: /usr/bin/python3 packages/models/scripts/pretrain-mcunet.py --out /tmp/mcunet-fmnist04 --image-size 96
+"""
+import argparse
+import json
+import math
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from fmnist_torch import DATA_DIR, load_split, shift_and_flip
+from mcunet_torch import MCUNET_BN_EPS, McunetIn1
+
+p = argparse.ArgumentParser()
+p.add_argument('--data', default=DATA_DIR)
+p.add_argument('--out', required=True)
+p.add_argument('--epochs', type=int, default=6)
+p.add_argument('--batch', type=int, default=64)
+p.add_argument('--lr', type=float, default=0.1)
+p.add_argument('--weight-decay', type=float, default=5e-4)
+p.add_argument('--warmup', type=int, default=100)
+p.add_argument('--seed', type=int, default=0)
+p.add_argument('--threads', type=int, default=2)
+p.add_argument('--image-size', type=int, default=96)
+p.add_argument('--limit', type=int, default=0, help='images per split (0: all); for a quick check')
+a = p.parse_args()
+
+torch.manual_seed(a.seed)
+np.random.seed(a.seed)
+torch.set_num_threads(a.threads)
+CLASSES = [0, 1, 2, 3, 4]
+MEAN, STD = 0.286, 0.353
+
+train_x, train_y = load_split(a.data, 'train', CLASSES, a.image_size, MEAN, STD, a.limit)
+test_x, test_y = load_split(a.data, 't10k', CLASSES, a.image_size, MEAN, STD, a.limit)
+print(f'train {len(train_y)} images, test {len(test_y)} images, {a.image_size}x{a.image_size}', flush=True)
+
+model = McunetIn1(len(CLASSES), in_channels=1)
+opt = torch.optim.SGD(model.parameters(), lr=a.lr, momentum=0.9, nesterov=True, weight_decay=a.weight_decay)
+steps_per_epoch = math.ceil(len(train_y) / a.batch)
+total = a.epochs * steps_per_epoch
+warmup = min(a.warmup, total // 10)
+sched = torch.optim.lr_scheduler.LambdaLR(
+    opt, lambda s: (s + 1) / warmup if s < warmup else 0.5 * (1 + math.cos(math.pi * (s - warmup) / max(1, total - warmup))))
+max_shift = round(2 * a.image_size / 28)
+
+
+def evaluate():
+    model.eval()
+    correct, loss = 0, 0.0
+    with torch.no_grad():
+        for i in range(0, len(test_y), 500):
+            logits = model(test_x[i:i + 500])
+            loss += F.cross_entropy(logits, test_y[i:i + 500], reduction='sum').item()
+            correct += (logits.argmax(1) == test_y[i:i + 500]).sum().item()
+    model.train()
+    return correct / len(test_y), loss / len(test_y)
+
+
+def save(folder, history, seconds):
+    """The state dict and meta.json (with two test images and their logits, which the importer checks)."""
+    os.makedirs(folder, exist_ok=True)
+    model.eval()
+    torch.save(model.state_dict(), os.path.join(folder, 'model.pth'))
+    with torch.no_grad():
+        check_x = test_x[:2]
+        check_logits = model(check_x)
+    model.train()
+    meta = {
+        'architecture': 'mcunet-in1',
+        'description': 'MCUNet-in1 (the MCUNet zoo layout) pretrained on Fashion-MNIST classes 0-4',
+        'classes': CLASSES,
+        'config': {'resolution': a.image_size, 'inputChannels': 1, 'numClasses': len(CLASSES), 'bnEps': MCUNET_BN_EPS},
+        'input': {'height': a.image_size, 'width': a.image_size, 'channels': 1, 'resize': 'bilinear', 'mean': MEAN, 'std': STD},
+        'training': {'epochs': a.epochs, 'batchSize': a.batch, 'optimizer': 'SGD (Nesterov momentum 0.9)', 'lr': a.lr,
+                     'weightDecay': a.weight_decay, 'schedule': f'linear warm-up {warmup} steps then cosine per step to 0',
+                     'augment': f'random shifts <= {max_shift} px, horizontal flips', 'batchNorm': 'batch statistics',
+                     'seed': a.seed, 'torch': torch.__version__, 'threads': a.threads},
+        'trainImages': len(train_y), 'testImages': len(test_y),
+        'testTop1': history[-1]['testTop1'], 'testLoss': history[-1]['testLoss'],
+        'trainSeconds': round(seconds), 'history': history,
+        'check': {'inputsNCHW': check_x.numpy().reshape(-1).tolist(), 'shapeNCHW': list(check_x.shape),
+                  'logits': check_logits.numpy().reshape(-1).tolist()},
+    }
+    tmp = os.path.join(folder, 'meta.json.tmp')
+    with open(tmp, 'w') as f:
+        json.dump(meta, f)
+    os.replace(tmp, os.path.join(folder, 'meta.json'))
+
+
+history = []
+t0 = time.time()
+for epoch in range(a.epochs):
+    perm = torch.randperm(len(train_y))
+    run = 0.0
+    for s in range(steps_per_epoch):
+        idx = perm[s * a.batch:(s + 1) * a.batch]
+        logits = model(shift_and_flip(train_x[idx], max_shift, -MEAN / STD))
+        loss = F.cross_entropy(logits, train_y[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        run += loss.item()
+        if (s + 1) % 50 == 0:
+            print(f'  epoch {epoch + 1} step {s + 1}/{steps_per_epoch} loss {loss.item():.4f} {time.time() - t0:.0f} s', flush=True)
+    top1, test_loss = evaluate()
+    history.append({'epoch': epoch + 1, 'trainLoss': run / steps_per_epoch, 'testTop1': top1, 'testLoss': test_loss})
+    print(f'epoch {epoch + 1}: train loss {run / steps_per_epoch:.4f}, test top-1 {100 * top1:.2f}% '
+          f'loss {test_loss:.4f}, {time.time() - t0:.0f} s', flush=True)
+    # each epoch's state beside the final one, so a long run can be looked at (and imported) early
+    save(os.path.join(a.out, f'epoch-{epoch + 1}'), history, time.time() - t0)
+
+save(a.out, history, time.time() - t0)
+print(f'saved {a.out}: test top-1 {100 * history[-1]["testTop1"]:.2f}%')
