@@ -3,18 +3,19 @@ import { modeDotsF64, modeProductF64, relFro } from '@odl/test-utils';
 import { ShapeError, modeCombine, modeDots, setupBackend, tf } from '../src/index';
 
 // modeCombine (A ×_n Uᵀ) and modeDots (A_(n) Z_(n)ᵀ) against slow Float64 loops written from the
-// definitions, on shapes that reach every block of the wasm SIMD loops (2-row and 1-row blocks,
-// 4-column and 1-column blocks, odd vector counts) and the tensor-op fallback (trailing size not a
-// multiple of 4, or shorter than 64).
+// definitions, on shapes that reach every block of the wasm SIMD loops (combine: 8-row calls and a
+// shorter last one; dots: 4-, 2- and 1-row blocks; 4-, 2- and 1-column blocks, odd vector counts)
+// and the tensor-op fallback (trailing size not a multiple of 4, or shorter than 64).
 
 const cases: { shape: number[]; mode: number; k: number }[] = [
-  { shape: [64, 7, 7, 24], mode: 0, k: 4 }, // 2-row blocks, one 4-column block, Q/4 = 294 vectors (even)
-  { shape: [9, 5, 3, 12], mode: 0, k: 6 }, // odd rows, 4 + 1 + 1 columns, Q/4 = 45 vectors (odd)
+  { shape: [64, 7, 7, 24], mode: 0, k: 4 }, // 8 combine calls of 8 rows, 4-row dots blocks, one 4-column block, Q/4 = 294 vectors (even)
+  { shape: [9, 5, 3, 12], mode: 0, k: 6 }, // odd rows (combine: 8 + 1), 4 + 2 columns, Q/4 = 45 vectors (odd)
   { shape: [4, 7, 7, 16], mode: 1, k: 4 }, // an inner mode: P = 4 slabs
   { shape: [3, 5, 4, 20], mode: 1, k: 5 }, // P = 3 slabs, odd rows, 4 + 1 columns, Q = 80
   { shape: [3, 6, 5, 8], mode: 2, k: 3 }, // Q = 8: rows too short for the SIMD loops, the fallback
   { shape: [5, 6, 7], mode: 1, k: 2 }, // Q = 7: the tensor-op fallback
   { shape: [6, 10], mode: 1, k: 3 }, // the last mode (Q = 1): the fallback
+  { shape: [5, 3, 64], mode: 2, k: 6 }, // the last mode with rows of 64 floats: the dots loop against Uᵀ (15 rows, 4 + 2 columns)
   { shape: [2, 3, 5000], mode: 1, k: 5 }, // long rows
 ];
 

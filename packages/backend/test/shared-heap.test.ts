@@ -66,8 +66,8 @@ describe('heap SIMD kernels on a shared memory', () => {
       f32.set(u, U_AT / 4);
       f32.set(start, OUT_AT / 4);
       const k = modeKernels(memory)!;
-      // out[j, :] += Σ_r U[r, j] · A[r, :]   (rows 2, columns 4, 2 vectors per iteration, 3 iterations)
-      k[kernelName('combine', ROWS, COLS, 2)]!(OUT_AT, A_AT, U_AT, Q / 8, COLS, Q * 4, COLS * 4);
+      // out[j, :] += Σ_r U[r, j] · A[r, :]   (ROWS rows in the call, columns 4, 2 vectors per iteration, 3 iterations)
+      k[kernelName('combine', 0, COLS, 2)]!(OUT_AT, A_AT, U_AT, Q / 8, ROWS, Q * 4, COLS * 4);
       const combined = f32.slice(OUT_AT / 4, OUT_AT / 4 + COLS * Q);
       // dots[r, j] = Σ_q A[r, q] · combined[j, q], into a zeroed output
       f32.fill(0, U_AT / 4, U_AT / 4 + ROWS * COLS);

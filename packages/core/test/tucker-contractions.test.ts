@@ -20,6 +20,9 @@ interface Case {
 
 const convCases: Case[] = [
   { name: 'conv 1x1', geometry: conv2dGeometry([6, 5, 5, 4], [1, 1, 4, 3]), ranks: [3, 3, 4, 2] },
+  // C' = 64 output channels: the 1×1 contraction's pass over Z1 runs the wasm SIMD loops
+  { name: 'conv 1x1 wide', geometry: conv2dGeometry([5, 4, 3, 12], [1, 1, 12, 64]), ranks: [3, 2, 2, 5] },
+  { name: 'conv 1x1 s2', geometry: conv2dGeometry([4, 5, 5, 6], [1, 1, 6, 8], { strides: 2 }), ranks: [2, 3, 3, 4] },
   { name: 'conv 3x3 s1 same', geometry: conv2dGeometry([6, 6, 6, 4], [3, 3, 4, 5], { pad: 'same' }), ranks: [2, 3, 4, 2] },
   { name: 'conv 3x3 s2 same odd', geometry: conv2dGeometry([5, 7, 9, 3], [3, 3, 3, 4], { strides: 2, pad: 'same' }), ranks: [3, 4, 5, 2] },
   { name: 'conv 3x3 s2 explicit', geometry: conv2dGeometry([4, 7, 6, 4], [3, 3, 4, 4], { strides: 2, pad: [[1, 0], [2, 1]] }), ranks: [2, 4, 3, 3] },

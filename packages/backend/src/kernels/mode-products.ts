@@ -1,7 +1,7 @@
 import { tf } from '../engine';
 import { ShapeError } from '../errors';
 import { wasmHeapAddress, wasmHeapMemory, wasmUninitialized } from './host-data';
-import { COL_BLOCKS, ROW_BLOCKS, kernelName, modeKernels, type ModeKernels } from './simd-mode';
+import { COL_BLOCKS, COMBINE_ROWS, ROW_BLOCKS, UNROLLS, kernelName, modeKernels, type KernelKind, type ModeKernels } from './simd-mode';
 
 /*
  * Mode-n products of a large tensor kept in its natural layout (no transpose of the tensor), for
@@ -32,11 +32,23 @@ function checkMode(op: string, a: tf.Tensor, mode: number): void {
  */
 const MIN_ROW_FLOATS = 64;
 
-/** Kernels and heap addresses when the in-place SIMD path can run, else null. */
-function simdPath(q: number, tensors: tf.Tensor[]): { kernels: ModeKernels; addresses: number[] } | null {
+/**
+ * Most rows of A for which {@link modeCombine} on the last axis runs the dots loop rather than a
+ * matMul: on taller A (1576×768, 6272×96, 512×64 against 16 columns) tfjs-wasm's matMul is the
+ * faster one even with a new right operand; up to 128×576 the loop is (wasm, Node 20).
+ */
+const LAST_MODE_DOTS_MAX_ROWS = 256;
+
+/** The SIMD loops when they can run on rows of `q` floats, else null. */
+function simdKernels(q: number): ModeKernels | null {
   if (q % 4 !== 0 || q < MIN_ROW_FLOATS) return null;
   const memory = wasmHeapMemory();
-  const kernels = memory == null ? null : modeKernels(memory);
+  return memory == null ? null : modeKernels(memory);
+}
+
+/** Kernels and heap addresses when the in-place SIMD path can run, else null. */
+function simdPath(q: number, tensors: tf.Tensor[]): { kernels: ModeKernels; addresses: number[] } | null {
+  const kernels = simdKernels(q);
   if (kernels == null) return null;
   const addresses = tensors.map(wasmHeapAddress);
   if (addresses.some((x) => x == null)) return null;
@@ -65,40 +77,72 @@ function runs(n: number): [number, number, number][] {
   return out;
 }
 
-/** One call of a SIMD loop: where it starts and which block shape it runs. */
-interface Block {
-  /** Index over the axes before the mode. */
-  p: number;
-  /** First row i (of mode n) and number of rows. */
-  i0: number;
-  rows: number;
-  /** First column j (of the factor) and number of columns. */
-  j0: number;
-  cols: number;
-  /** First float of the rows' run along Q, loop iterations, vectors per iteration. */
-  at: number;
-  iterations: number;
-  unroll: number;
+/**
+ * Visits one call of a SIMD loop: `p` (index over the axes before the mode), the first row `i0`
+ * of mode n and the number of rows, the first column `j0` of the factor and the number of columns,
+ * the first float `at` of the rows' run along Q, the loop iterations and the vectors per
+ * iteration. Positional arguments: a mode product makes up to thousands of calls, and an object
+ * per call costs more than a small call's loop.
+ */
+type BlockVisitor = (p: number, i0: number, rows: number, j0: number, cols: number, at: number, iterations: number, unroll: number) => void;
+
+/** The combine loops' row blocks: COMBINE_ROWS rows each, the last one shorter. */
+function combineRowBlocks(d: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 0; i < d; i += COMBINE_ROWS) out.push([i, Math.min(COMBINE_ROWS, d - i)]);
+  return out;
 }
 
 /**
- * Every call that covers A viewed as [P, d, Q] against k columns: per p and chunk of Q, column
- * blocks outside row blocks (a column block's output rows stay in cache while rows of A stream by).
+ * Every call that covers A viewed as [P, d, Q] against k columns, with the given blocks of rows:
+ * per p and chunk of Q, column blocks outside row blocks (a column block's output rows stay in
+ * cache while rows of A stream by).
  */
-function forBlocks(P: number, d: number, Q: number, k: number, visit: (b: Block) => void): void {
-  const rowBlocks = blocks(d, ROW_BLOCKS);
+function forBlocks(P: number, d: number, Q: number, k: number, rowBlocks: readonly [number, number][], visit: BlockVisitor): void {
   const colBlocks = blocks(k, COL_BLOCKS);
   const q4 = Q / 4;
+  const chunks: [number, [number, number, number][]][] = [];
+  for (let c = 0; c < q4; c += CHUNK_VECTORS) chunks.push([c, runs(Math.min(CHUNK_VECTORS, q4 - c))]);
   for (let p = 0; p < P; p++) {
-    for (let c = 0; c < q4; c += CHUNK_VECTORS) {
-      const n = Math.min(CHUNK_VECTORS, q4 - c);
+    for (const [c, vectorRuns] of chunks) {
       for (const [j0, cols] of colBlocks) {
         for (const [i0, rows] of rowBlocks) {
-          for (const [v0, iterations, unroll] of runs(n)) visit({ p, i0, rows, j0, cols, at: (c + v0) * 4, iterations, unroll });
+          for (const [v0, iterations, unroll] of vectorRuns) visit(p, i0, rows, j0, cols, (c + v0) * 4, iterations, unroll);
         }
       }
     }
   }
+}
+
+/** A SIMD loop of ./simd-mode: `(out, a, m, iterations, k, qs, ms)`. */
+type Kernel = ModeKernels[string];
+
+/** The loops, looked up once per instantiation, not per call: combine by `[cols][unroll]`, dots by `[rows][cols][unroll]`. */
+interface KernelTable {
+  combine: Kernel[][];
+  combineStore: Kernel[][];
+  dots: Kernel[][][];
+}
+
+const kernelTables = new WeakMap<ModeKernels, KernelTable>();
+
+function kernelTable(kernels: ModeKernels): KernelTable {
+  let t = kernelTables.get(kernels);
+  if (t == null) {
+    const byCols = (kind: KernelKind, rows: number): Kernel[][] => {
+      const out: Kernel[][] = [];
+      for (const cols of COL_BLOCKS) {
+        out[cols] = [];
+        for (const unroll of UNROLLS) out[cols]![unroll] = kernels[kernelName(kind, rows, cols, unroll)]!;
+      }
+      return out;
+    };
+    const dots: Kernel[][][] = [];
+    for (const rows of ROW_BLOCKS) dots[rows] = byCols('dots', rows);
+    t = { combine: byCols('combine', 0), combineStore: byCols('combineStore', 0), dots };
+    kernelTables.set(kernels, t);
+  }
+  return t;
 }
 
 /**
@@ -106,7 +150,8 @@ function forBlocks(P: number, d: number, Q: number, k: number, visit: (b: Block)
  * `out[…, j, …] = Σ_i u[i, j] · a[…, i, …]`. `u` is d×k (e.g. a Tucker factor with orthonormal
  * columns, giving the projection onto it). `a` is read in its own layout: on wasm one pass of a
  * SIMD loop over its heap memory, without the transpose (a full copy) that a matMul needs for
- * any mode but the last.
+ * any mode but the last; the last mode of a tensor of at most 256 rows runs the `modeDots` loop
+ * against Uᵀ (no matMul, whose right operand tfjs-wasm packs anew for every new factor).
  *
  * @param a - float32 tensor, any rank
  * @param mode - the axis to contract
@@ -126,6 +171,18 @@ export function modeCombine(a: tf.Tensor, mode: number, u: tf.Tensor2D): tf.Tens
   }
   const k = u.shape[1];
   const outShape = a.shape.map((s, i) => (i === mode ? k : s));
+  if (Q === 1 && P <= LAST_MODE_DOTS_MAX_ROWS) {
+    // The last mode of a short A: A is a [P, d] matrix and A·U = A_(0) (Uᵀ)_(0)ᵀ, the dots loop
+    // against a copy of the small Uᵀ, reading A in place. tfjs-wasm's matMul packs U as a new right
+    // operand on every call, which costs more than the product here (ASI's channel step on a
+    // 64×576 projected tensor with a 576×16 factor: 0.08 against 0.12 ms within a training step).
+    if (simdKernels(d) != null) {
+      return tf.tidy(() => {
+        const a2 = tf.reshape(a, [P, d]) as tf.Tensor2D;
+        return tf.reshape(dotsInPlace(a2, tf.transpose(u), 1, P, d, k) ?? tf.matMul(a2, u), outShape);
+      });
+    }
+  }
   // The first block of rows of A overwrites the output, so it needs no zeros.
   const out = wasmUninitialized(outShape) ?? tf.fill(outShape, 0, 'float32');
   const path = simdPath(Q, [a, u, out]);
@@ -136,9 +193,10 @@ export function modeCombine(a: tf.Tensor, mode: number, u: tf.Tensor2D): tf.Tens
   const { kernels, addresses } = path;
   const [ao, uo, oo] = addresses as [number, number, number];
   const [qs, us] = [Q * 4, k * 4];
-  forBlocks(P, d, Q, k, ({ p, i0, rows, j0, cols, at, iterations, unroll }) =>
-    kernels[kernelName(i0 === 0 ? 'combineStore' : 'combine', rows, cols, unroll)]!(
-      oo + (p * k * Q + j0 * Q + at) * 4, ao + (p * d * Q + i0 * Q + at) * 4, uo + (i0 * k + j0) * 4, iterations, k, qs, us,
+  const { combine, combineStore } = kernelTable(kernels);
+  forBlocks(P, d, Q, k, combineRowBlocks(d), (p, i0, rows, j0, cols, at, iterations, unroll) =>
+    (i0 === 0 ? combineStore : combine)[cols]![unroll]!(
+      oo + (p * k * Q + j0 * Q + at) * 4, ao + (p * d * Q + i0 * Q + at) * 4, uo + (i0 * k + j0) * 4, iterations, rows, qs, us,
     ),
   );
   return out;
@@ -166,17 +224,26 @@ export function modeDots(a: tf.Tensor, mode: number, z: tf.Tensor): tf.Tensor2D 
   if (z.rank !== a.rank || z.dtype !== 'float32' || z.shape.some((s, i) => i !== mode && s !== a.shape[i])) {
     throw new ShapeError(`modeDots: z has shape [${z.shape.join(', ')}] (${z.dtype}); pass a float32 tensor shaped like a [${a.shape.join(', ')}] except on axis ${mode}`);
   }
+  return dotsInPlace(a, z, P, d, Q, k) ?? dotsByMatMul(a, mode, z);
+}
+
+/**
+ * {@link modeDots} of `a` viewed as [P, d, Q] and `z` as [P, k, Q] on the SIMD loops, or null
+ * where they cannot run (not wasm, or rows of Q floats too short or not a multiple of 4).
+ */
+function dotsInPlace(a: tf.Tensor, z: tf.Tensor, P: number, d: number, Q: number, k: number): tf.Tensor2D | null {
   const out = tf.fill([d, k], 0, 'float32') as tf.Tensor2D;
   const path = simdPath(Q, [a, z, out]);
   if (path == null) {
     out.dispose();
-    return dotsByMatMul(a, mode, z);
+    return null;
   }
   const { kernels, addresses } = path;
   const [ao, zo, oo] = addresses as [number, number, number];
   const qs = Q * 4;
-  forBlocks(P, d, Q, k, ({ p, i0, rows, j0, cols, at, iterations, unroll }) =>
-    kernels[kernelName('dots', rows, cols, unroll)]!(
+  const { dots } = kernelTable(kernels);
+  forBlocks(P, d, Q, k, blocks(d, ROW_BLOCKS), (p, i0, rows, j0, cols, at, iterations, unroll) =>
+    dots[rows]![cols]![unroll]!(
       oo + (i0 * k + j0) * 4, ao + (p * d * Q + i0 * Q + at) * 4, zo + (p * k * Q + j0 * Q + at) * 4, iterations, k, qs, qs,
     ),
   );

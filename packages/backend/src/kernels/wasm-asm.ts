@@ -22,6 +22,7 @@ export const op = {
   sub: [0x6b],
   mul: [0x6c],
   geS: [0x4e],
+  geU: [0x4f],
   eqz: [0x45],
   v128Load: [0xfd, 0x00, 0x04, 0x00],
   v128Store: [0xfd, 0x0b, 0x04, 0x00],
@@ -29,6 +30,8 @@ export const op = {
   v128LoadAt: (offset: number) => [0xfd, 0x00, 0x04, offset],
   /** v128.store with a static byte offset (0 ≤ offset < 128). */
   v128StoreAt: (offset: number) => [0xfd, 0x0b, 0x04, offset],
+  /** v128.load32_splat (one float to all four lanes) with a static byte offset (0 ≤ offset < 128). */
+  v128Load32SplatAt: (offset: number) => [0xfd, 0x09, 0x02, offset],
   v128Zero: [0xfd, 0x0c, ...new Array<number>(16).fill(0)],
   f32x4Add: [0xfd, 0xe4, 0x01],
   f32x4Mul: [0xfd, 0xe6, 0x01],

@@ -1,4 +1,4 @@
-import { modeProduct, ShapeError, tf, tuckerDims, type TuckerFactors } from '@odl/backend';
+import { modeCombine, modeProduct, ShapeError, tf, tuckerDims, type TuckerFactors } from '@odl/backend';
 import type { LayerGeometry } from '../contract';
 import { convParams } from '../geometry';
 import { convWeightGradient, depthwiseWeightGradient, smallConvWeightGradient } from '../internal/kernels';
@@ -26,6 +26,22 @@ const NO_PAD: [[number, number], [number, number]] = [[0, 0], [0, 0]];
  */
 export function depthwiseChannelsFirst(multiplier: number, k0: number, padded: readonly [number, number], input: readonly number[]): boolean {
   return multiplier === 1 && k0 * padded[0] * padded[1] <= input[0]! * input[1]! * input[2]!;
+}
+
+/**
+ * Step 4 for a 1×1 kernel with stride 1 on an unpadded `Z3` (spatially as large as `Z1`):
+ * `Z4[k, o] = Σ_{b,h,w} Z3[b,h,w,k] · Z1[b,h,w,o]`, i.e. `Z1` (as `[K0·H·W, C']`) ×_0 `Z3`ᵀ, one
+ * in-place pass over `Z1` (`modeCombine`) with no transpose of it and no matMul that would pack
+ * it as a right operand. Returns `null` for any other layer (the caller then runs the conv weight
+ * gradient).
+ */
+function pointwiseWeightGradient(Z3: tf.Tensor4D, Z1: tf.Tensor4D, strides: [number, number]): tf.Tensor4D | null {
+  const [K0, H, W, K3] = Z3.shape;
+  const [, Ho, Wo, Co] = Z1.shape;
+  if (strides[0] !== 1 || strides[1] !== 1 || H !== Ho || W !== Wo) return null;
+  const n = K0 * H * W;
+  const z4 = modeCombine(tf.reshape(Z1, [n, Co]), 0, tf.reshape(Z3, [n, K3]) as tf.Tensor2D);
+  return tf.reshape(z4, [1, 1, K3, Co]) as tf.Tensor4D;
 }
 
 /**
@@ -70,17 +86,23 @@ export function tuckerConv2dWeightGradient(core: tf.Tensor, factors: TuckerFacto
     throw new ShapeError(`tuckerConv2dWeightGradient: dy has shape [${dy.shape.join(', ')}], expected [${B}, H', W', ${Co}]`);
   }
   const [UB, UH, UW, UC] = factors;
-  // Step 4 on the small Z3: one im2col matMul when it has several taps, else the backend kernel.
+  // Step 4 on the small Z3: one im2col matMul when it has several taps, one in-place pass over Z1
+  // for a 1×1 kernel with stride 1, else the backend kernel.
   const z4 = (Z3: tf.Tensor4D, Z1: tf.Tensor4D): tf.Tensor4D =>
-    (kernel[0] * kernel[1] > 1 ? smallConvWeightGradient(Z3, Z1, kernel, strides, dilations) : null) ??
+    (kernel[0] * kernel[1] > 1 ? smallConvWeightGradient(Z3, Z1, kernel, strides, dilations) : pointwiseWeightGradient(Z3, Z1, strides)) ??
     convWeightGradient(Z3, Z1, kernel, strides, NO_PAD, dilations);
+  // Step 2's padding rows; none to add for an unpadded mode (a 1×1 kernel).
+  const unpadded = (p: [number, number]): boolean => p[0] === 0 && p[1] === 0;
+  const padRows = (U: tf.Tensor2D, p: [number, number]): tf.Tensor2D => (unpadded(p) ? U : (tf.pad(U, [p, [0, 0]]) as tf.Tensor2D));
   return tf.tidy(() => {
     // 1. the batch shrinks from B to K0
     const Z1 = (UB == null ? dy : modeProduct(dy, UB, 0, true)) as tf.Tensor4D;
     // 2-3. spatially full, padded, channels still K3
     let Z3: tf.Tensor = core;
-    Z3 = UH == null ? tf.pad(Z3, [[0, 0], pad[0], [0, 0], [0, 0]]) : modeProduct(Z3, tf.pad(UH, [pad[0], [0, 0]]) as tf.Tensor2D, 1);
-    Z3 = UW == null ? tf.pad(Z3, [[0, 0], [0, 0], pad[1], [0, 0]]) : modeProduct(Z3, tf.pad(UW, [pad[1], [0, 0]]) as tf.Tensor2D, 2);
+    if (UH != null) Z3 = modeProduct(Z3, padRows(UH, pad[0]), 1);
+    else if (!unpadded(pad[0])) Z3 = tf.pad(Z3, [[0, 0], pad[0], [0, 0], [0, 0]]);
+    if (UW != null) Z3 = modeProduct(Z3, padRows(UW, pad[1]), 2);
+    else if (!unpadded(pad[1])) Z3 = tf.pad(Z3, [[0, 0], [0, 0], pad[1], [0, 0]]);
     const Z3b = Z3 as tf.Tensor4D;
     const K3 = core.shape[3] as number;
     if (geometry.kind === 'depthwise') {

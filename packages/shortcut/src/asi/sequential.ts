@@ -14,10 +14,12 @@ import { sequentialModeOrder } from '@odl/core';
  *   cold:  P = T_(n) Ω, Ω Gaussian
  *   U_n = orthonormal basis of P;  T ← T ×_n U_nᵀ, the mode-n projection.
  * A mode kept whole (k_n = d_n) takes the identity, with no step.
- * The last axis uses a matMul of T as [m, d_n] (the left operand: tfjs-wasm's matMul packs its right
- * operand anew for every tensor, and runs ~12× slower with transpose flags) and, for P, an in-place
- * product; every other mode reads T in place (modeCombine/modeDots of @odl/backend, on wasm a SIMD
- * loop over the tensor's memory), so no step transposes the activation.
+ * The last axis views T as an m×d_n matrix M (a free reshape): M·U is modeCombine on its last axis
+ * (on wasm, for the short M left once the other modes are projected, the dots loop against Uᵀ:
+ * tfjs-wasm's matMul would pack U anew as its right operand on every call) and, for P, Mᵀ·Y an
+ * in-place product; every other mode reads T in place
+ * (modeCombine/modeDots of @odl/backend, on wasm a SIMD loop over the tensor's memory), so no step
+ * transposes the activation.
  */
 
 /** One sequential ASI step: the factors, how each started, and the core. */
@@ -81,17 +83,17 @@ interface ModeStep {
 }
 
 /**
- * The last axis: T as an m×d matrix M (a free reshape). M·U is a matMul with M the left operand;
- * Mᵀ·Y is (Yᵀ·M)ᵀ = M ×_0 Yᵀ read in place (modeCombine), transposing only the small k×d result.
+ * The last axis: T as an m×d matrix M (a free reshape). M·U = M ×_1 Uᵀ (modeCombine on the last
+ * axis); Mᵀ·Y is (Yᵀ·M)ᵀ = M ×_0 Yᵀ read in place (modeCombine), transposing only the small k×d result.
  */
 function lastModeStep(t: tf.Tensor, d: number, k: number): ModeStep {
   const m = t.size / d;
   const mat = tf.reshape(t, [m, d]) as tf.Tensor2D;
   const leftTransposed = (y: tf.Tensor2D): tf.Tensor2D => tf.transpose(modeCombine(mat, 0, y)) as tf.Tensor2D;
   return {
-    power: (u) => leftTransposed(tf.matMul(mat, u)),
+    power: (u) => leftTransposed(modeCombine(mat, 1, u) as tf.Tensor2D),
     sketch: (rng) => leftTransposed(rng.normal([m, k]) as tf.Tensor2D),
-    project: (u) => tf.reshape(tf.matMul(mat, u), [...t.shape.slice(0, -1), k]),
+    project: (u) => tf.reshape(modeCombine(mat, 1, u), [...t.shape.slice(0, -1), k]),
   };
 }
 
