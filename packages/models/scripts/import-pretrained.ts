@@ -7,26 +7,19 @@
 // Run: node packages/models/scripts/run-ts.mjs packages/models/scripts/import-pretrained.ts --from /tmp/vit-fmnist04
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { setupBackend, tf } from '@odl/backend';
 import { writeFileAtomic } from '@odl/backend/node';
-import { createModelFromTorch, evaluate, PRETRAINED_VIT_NAME, saveCheckpoint, type InputSpec, type LabeledImages, type ZooModel } from '@odl/models';
+import { parseIdx } from '@odl/datasets';
+import { createModelFromTorch, evaluate, PRETRAINED_VIT_NAME, saveCheckpoint, type InputSpec, type LabeledImages, type VitConfig, type ZooModel } from '@odl/models';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i++) if (process.argv[i]!.startsWith('--')) args.set(process.argv[i]!.slice(2), process.argv[++i]!);
 const from = resolve(args.get('from') ?? '/tmp/vit-fmnist04');
 const dataDir = args.get('data') ?? '/usr/share/datasets/fashion-mnist';
 
-interface VitConfig {
-  imageSize: number;
-  patchSize: number;
-  hiddenDim: number;
-  numLayers: number;
-  numHeads: number;
-  mlpDim: number;
-  inputChannels: number;
-  numClasses: number;
-}
+/** pretrain-vit.py's config: the zoo's ViT config (without LayerNorm ε: torchvision's 1e-6) and the classifier's sides. */
+type VitMetaConfig = Omit<VitConfig, 'layerNormEpsilon'> & { inputChannels: number; numClasses: number };
+/** pretrain-mcunet.py's config. */
 interface McunetConfig {
   resolution: number;
   inputChannels: number;
@@ -37,7 +30,7 @@ interface Meta {
   /** Written by pretrain-mcunet.py; pretrain-vit.py's files predate it (a ViT). */
   architecture?: 'mcunet-in1' | 'vit';
   classes: number[];
-  config: VitConfig | McunetConfig;
+  config: VitMetaConfig | McunetConfig;
   input: InputSpec;
   training: Record<string, unknown>;
   trainImages: number;
@@ -55,13 +48,11 @@ const outArg = args.get('out');
 if (architecture !== 'vit' && outArg == null) throw new Error(`${from}: an ${architecture} import needs --out <folder> (the shipped checkpoint is not made by this script)`);
 const out = resolve(outArg ?? join('packages', 'models', 'pretrained', PRETRAINED_VIT_NAME));
 
-/** Parses a gzipped IDX file (magic 0x0000 08 <rank>, big-endian dims, uint8 data). */
+/** The elements and dimensions of a gzipped unsigned-byte IDX file. */
 function readIdx(file: string): { dims: number[]; data: Uint8Array } {
-  const buf = gunzipSync(readFileSync(file));
-  if (buf[0] !== 0 || buf[1] !== 0 || buf[2] !== 0x08) throw new Error(`${file}: not an unsigned-byte IDX file`);
-  const rank = buf[3];
-  const dims = Array.from({ length: rank }, (_, i) => buf.readUInt32BE(4 + 4 * i));
-  return { dims, data: new Uint8Array(buf.buffer, buf.byteOffset + 4 + 4 * rank, dims.reduce((a, b) => a * b, 1)) };
+  const idx = parseIdx(readFileSync(file), file);
+  if (idx.dtype !== 'uint8') throw new Error(`${file}: not an unsigned-byte IDX file`);
+  return { dims: idx.dims, data: idx.data as Uint8Array };
 }
 
 function loadTest(): LabeledImages {
@@ -82,7 +73,7 @@ function loadTest(): LabeledImages {
 const backend = await setupBackend({ prefer: ['wasm'] });
 const { model, report } =
   architecture === 'vit'
-    ? await createModelFromTorch('vit', join(from, 'model.pth'), { zoo: { vit: { numHeads: (meta.config as VitConfig).numHeads } } })
+    ? await createModelFromTorch('vit', join(from, 'model.pth'), { zoo: { vit: { numHeads: (meta.config as VitMetaConfig).numHeads } } })
     : await createModelFromTorch('mcunet-in1', join(from, 'model.pth'), { batchNormEpsilon: (meta.config as McunetConfig).bnEps });
 console.log(`imported ${report.loaded?.length ?? '?'} tensors into ${model.config.architecture}`);
 
@@ -101,6 +92,26 @@ const test = loadTest();
 const result = await evaluate(model, test, meta.input);
 console.log(`test top-1 with odl's input pipeline: ${(100 * result.top1).toFixed(2)}% (PyTorch: ${(100 * meta.testTop1).toFixed(2)}%)`);
 
+/** What both checkpoints record of the pretraining and the import. */
+function importMetadata(description: string, maxRel: number, result: { top1: number; loss: number }, command: string): Record<string, unknown> {
+  return {
+    description,
+    dataset: 'fashion-mnist',
+    classes: meta.classes,
+    input: meta.input,
+    training: meta.training,
+    trainImages: meta.trainImages,
+    testImages: meta.testImages,
+    testTop1: result.top1,
+    testLoss: result.loss,
+    torchTestTop1: meta.testTop1,
+    logitsMaxRelativeError: maxRel,
+    trainSeconds: meta.trainSeconds,
+    history: meta.history,
+    command,
+  };
+}
+
 if (architecture === 'vit') await saveVit(model, maxRel, result);
 else await saveMcunet(model, maxRel, result);
 model.dispose();
@@ -108,27 +119,10 @@ console.log(`saved ${out}`);
 
 async function saveVit(model: ZooModel, maxRel: number, result: { top1: number; loss: number }): Promise<void> {
   const command = 'node packages/models/scripts/run-ts.mjs packages/models/scripts/import-pretrained.ts --from <out of pretrain-vit.py>';
-  const pretrainCommand = `/usr/bin/python3 packages/models/scripts/pretrain-vit.py --out /tmp/vit-fmnist04 --epochs ${String(meta.training.epochs)} --patch ${(meta.config as VitConfig).patchSize} --mlp ${(meta.config as VitConfig).mlpDim} --threads ${String(meta.training.threads)}`;
-  await saveCheckpoint(model, out, {
-    metadata: {
-      description: 'ViT (torchvision VisionTransformer layout) pretrained on Fashion-MNIST classes 0-4 (T-shirt/top, Trouser, Pullover, Dress, Coat)',
-      dataset: 'fashion-mnist',
-      classes: meta.classes,
-      input: meta.input,
-      vit: meta.config,
-      training: meta.training,
-      trainImages: meta.trainImages,
-      testImages: meta.testImages,
-      testTop1: result.top1,
-      testLoss: result.loss,
-      torchTestTop1: meta.testTop1,
-      logitsMaxRelativeError: maxRel,
-      trainSeconds: meta.trainSeconds,
-      history: meta.history,
-      command: `${pretrainCommand} && ${command}`,
-    },
-  });
-  const cfg = meta.config as VitConfig;
+  const pretrainCommand = `/usr/bin/python3 packages/models/scripts/pretrain-vit.py --out /tmp/vit-fmnist04 --epochs ${String(meta.training.epochs)} --patch ${(meta.config as VitMetaConfig).patchSize} --mlp ${(meta.config as VitMetaConfig).mlpDim} --threads ${String(meta.training.threads)}`;
+  const description = 'ViT (torchvision VisionTransformer layout) pretrained on Fashion-MNIST classes 0-4 (T-shirt/top, Trouser, Pullover, Dress, Coat)';
+  await saveCheckpoint(model, out, { metadata: { ...importMetadata(description, maxRel, result, `${pretrainCommand} && ${command}`), vit: meta.config } });
+  const cfg = meta.config as VitMetaConfig;
   await writeFileAtomic(
     join(out, 'README.md'),
     `# ViT, Fashion-MNIST classes 0–4
@@ -168,24 +162,8 @@ async function saveMcunet(model: ZooModel, maxRel: number, result: { top1: numbe
   const t = meta.training;
   const pretrainCommand = `/usr/bin/python3 packages/models/scripts/pretrain-mcunet.py --out /tmp/mcunet-fmnist04 --image-size ${cfg.resolution} --epochs ${String(t.epochs)} --threads ${String(t.threads)}`;
   const command = `node packages/models/scripts/run-ts.mjs packages/models/scripts/import-pretrained.ts --from /tmp/mcunet-fmnist04 --out /tmp/mcunet-in1-fmnist04-${cfg.resolution}`;
-  await saveCheckpoint(model, out, {
-    metadata: {
-      description: 'MCUNet-in1 pretrained on Fashion-MNIST classes 0-4 (T-shirt/top, Trouser, Pullover, Dress, Coat)',
-      dataset: 'fashion-mnist',
-      classes: meta.classes,
-      input: meta.input,
-      training: t,
-      trainImages: meta.trainImages,
-      testImages: meta.testImages,
-      testTop1: result.top1,
-      testLoss: result.loss,
-      torchTestTop1: meta.testTop1,
-      logitsMaxRelativeError: maxRel,
-      trainSeconds: meta.trainSeconds,
-      history: meta.history,
-      command: `${pretrainCommand} && ${command}`,
-    },
-  });
+  const description = 'MCUNet-in1 pretrained on Fashion-MNIST classes 0-4 (T-shirt/top, Trouser, Pullover, Dress, Coat)';
+  await saveCheckpoint(model, out, { metadata: importMetadata(description, maxRel, result, `${pretrainCommand} && ${command}`) });
   const size = cfg.resolution;
   const maps = size / 32;
   await writeFileAtomic(

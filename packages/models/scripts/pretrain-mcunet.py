@@ -21,15 +21,13 @@ import argparse
 import json
 import math
 import os
-import time
 
 import numpy as np
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
 
 from fmnist_torch import DATA_DIR, load_split, shift_and_flip
 from mcunet_torch import MCUNET_BN_EPS, McunetIn1
+from train_torch import fit
 
 p = argparse.ArgumentParser()
 p.add_argument('--data', default=DATA_DIR)
@@ -65,18 +63,6 @@ sched = torch.optim.lr_scheduler.LambdaLR(
 max_shift = round(2 * a.image_size / 28)
 
 
-def evaluate():
-    model.eval()
-    correct, loss = 0, 0.0
-    with torch.no_grad():
-        for i in range(0, len(test_y), 500):
-            logits = model(test_x[i:i + 500])
-            loss += F.cross_entropy(logits, test_y[i:i + 500], reduction='sum').item()
-            correct += (logits.argmax(1) == test_y[i:i + 500]).sum().item()
-    model.train()
-    return correct / len(test_y), loss / len(test_y)
-
-
 def save(folder, history, seconds):
     """The state dict and meta.json (with two test images and their logits, which the importer checks)."""
     os.makedirs(folder, exist_ok=True)
@@ -108,28 +94,9 @@ def save(folder, history, seconds):
     os.replace(tmp, os.path.join(folder, 'meta.json'))
 
 
-history = []
-t0 = time.time()
-for epoch in range(a.epochs):
-    perm = torch.randperm(len(train_y))
-    run = 0.0
-    for s in range(steps_per_epoch):
-        idx = perm[s * a.batch:(s + 1) * a.batch]
-        logits = model(shift_and_flip(train_x[idx], max_shift, -MEAN / STD))
-        loss = F.cross_entropy(logits, train_y[idx])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        run += loss.item()
-        if (s + 1) % 50 == 0:
-            print(f'  epoch {epoch + 1} step {s + 1}/{steps_per_epoch} loss {loss.item():.4f} {time.time() - t0:.0f} s', flush=True)
-    top1, test_loss = evaluate()
-    history.append({'epoch': epoch + 1, 'trainLoss': run / steps_per_epoch, 'testTop1': top1, 'testLoss': test_loss})
-    print(f'epoch {epoch + 1}: train loss {run / steps_per_epoch:.4f}, test top-1 {100 * top1:.2f}% '
-          f'loss {test_loss:.4f}, {time.time() - t0:.0f} s', flush=True)
-    # each epoch's state beside the final one, so a long run can be looked at (and imported) early
-    save(os.path.join(a.out, f'epoch-{epoch + 1}'), history, time.time() - t0)
-
-save(a.out, history, time.time() - t0)
+# each epoch's state beside the final one, so a long run can be looked at (and imported) early
+history, seconds = fit(model, opt, sched, (train_x, train_y), (test_x, test_y), a.epochs, a.batch,
+                       lambda x: shift_and_flip(x, max_shift, -MEAN / STD), log_every=50,
+                       on_epoch=lambda h, t: save(os.path.join(a.out, f'epoch-{len(h)}'), h, t))
+save(a.out, history, seconds)
 print(f'saved {a.out}: test top-1 {100 * history[-1]["testTop1"]:.2f}%')

@@ -14,15 +14,14 @@ import argparse
 import json
 import math
 import os
-import time
 
 import numpy as np
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from torchvision.models.vision_transformer import VisionTransformer
 
 from fmnist_torch import DATA_DIR, load_split, shift_and_flip
+from train_torch import fit
 
 p = argparse.ArgumentParser()
 p.add_argument('--data', default=DATA_DIR)
@@ -79,39 +78,7 @@ def augment(x):
     return shift_and_flip(x, max_shift, -MEAN / STD)
 
 
-def evaluate():
-    model.eval()
-    correct, loss = 0, 0.0
-    with torch.no_grad():
-        for i in range(0, len(test_y), 500):
-            logits = model(test_x[i:i + 500])
-            loss += F.cross_entropy(logits, test_y[i:i + 500], reduction='sum').item()
-            correct += (logits.argmax(1) == test_y[i:i + 500]).sum().item()
-    model.train()
-    return correct / len(test_y), loss / len(test_y)
-
-
-history = []
-t0 = time.time()
-for epoch in range(a.epochs):
-    perm = torch.randperm(len(train_y))
-    run = 0.0
-    for s in range(steps_per_epoch):
-        idx = perm[s * a.batch:(s + 1) * a.batch]
-        logits = model(augment(train_x[idx]))
-        loss = F.cross_entropy(logits, train_y[idx])
-        opt.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        run += loss.item()
-        if (s + 1) % 25 == 0:
-            print(f'  epoch {epoch + 1} step {s + 1}/{steps_per_epoch} loss {loss.item():.4f} {time.time() - t0:.0f} s', flush=True)
-    top1, test_loss = evaluate()
-    history.append({'epoch': epoch + 1, 'trainLoss': run / steps_per_epoch, 'testTop1': top1, 'testLoss': test_loss})
-    print(f'epoch {epoch + 1}: train loss {run / steps_per_epoch:.4f}, test top-1 {100 * top1:.2f}% '
-          f'loss {test_loss:.4f}, {time.time() - t0:.0f} s', flush=True)
+history, seconds = fit(model, opt, sched, (train_x, train_y), (test_x, test_y), a.epochs, a.batch, augment, clip_norm=1.0)
 
 os.makedirs(a.out, exist_ok=True)
 model.eval()
@@ -132,7 +99,7 @@ meta = {
                  'torch': torch.__version__, 'threads': a.threads},
     'trainImages': len(train_y), 'testImages': len(test_y),
     'testTop1': history[-1]['testTop1'], 'testLoss': history[-1]['testLoss'],
-    'trainSeconds': round(time.time() - t0), 'history': history,
+    'trainSeconds': round(seconds), 'history': history,
     'check': {'inputsNCHW': check_x.numpy().reshape(-1).tolist(), 'shapeNCHW': list(check_x.shape),
               'logits': check_logits.numpy().reshape(-1).tolist()},
 }
