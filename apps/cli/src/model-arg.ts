@@ -25,7 +25,7 @@ export const SHIPPED_MODELS: readonly PretrainedName[] = [PRETRAINED_MCUNET_NAME
 export type ModelChoice =
   | { kind: 'shipped'; name?: PretrainedName }
   | { kind: 'checkpoint'; path: string }
-  | { kind: 'zoo'; architecture: ArchitectureName; resolution: number; channels?: 1 | 3; weights?: string; batchNormEpsilon?: number };
+  | { kind: 'zoo'; architecture: ArchitectureName; resolution: number; channels?: 1 | 3; weights?: string; batchNormEpsilon?: number; numHeads?: number };
 
 /**
  * Checks `--model` (with `--resolution` and `--channels`, which only a zoo architecture takes)
@@ -96,6 +96,24 @@ export function checkBnEpsArg(choice: ModelChoice, raw: string | undefined): Mod
   return { ...choice, batchNormEpsilon: value };
 }
 
+/**
+ * Checks `--heads` (the attention heads of an imported `vit` state dict, which the file does not
+ * store): `--model vit --weights` needs it, nothing else takes it (`vit-b-32` fixes 12; a
+ * checkpoint keeps its config), and it is a positive integer. That it divides the width is checked
+ * by @odl/models when the file is read.
+ */
+export function checkHeadsArg(choice: ModelChoice, raw: string | undefined): ModelChoice {
+  const importsVit = choice.kind === 'zoo' && choice.architecture === 'vit' && choice.weights != null;
+  if (raw == null) {
+    if (importsVit) throw new UsageError("--model vit --weights needs --heads <n>: a state dict does not store the number of attention heads (torchvision's vit_b_32 has 12: --model vit-b-32 knows it)");
+    return choice;
+  }
+  if (!importsVit) throw new UsageError('--heads goes with --model vit --weights (the attention heads of an imported ViT); other models fix or keep their own');
+  const n = raw.trim() === '' ? NaN : Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--heads must be a positive integer, got '${raw}'`);
+  return { ...choice, numHeads: n };
+}
+
 /** Input resolution of a model imported from PyTorch weights when neither `--resolution` nor `--size` says: the paper's 224. */
 export const IMPORTED_RESOLUTION = 224;
 
@@ -128,11 +146,12 @@ export function checkWeightsFile(weights: string): string {
  * ImageNet normalisation. The caller disposes the model.
  */
 export async function loadZooWeights(choice: Extract<ModelChoice, { kind: 'zoo' }> & { weights: string }): Promise<{ model: ZooModel; input: InputSpec; source: string }> {
-  const { model, format, report } = await createModelFromTorch(choice.architecture, choice.weights, { batchNormEpsilon: choice.batchNormEpsilon });
+  const zoo = choice.numHeads != null ? { zoo: { vit: { numHeads: choice.numHeads } } } : {};
+  const { model, format, report } = await createModelFromTorch(choice.architecture, choice.weights, { batchNormEpsilon: choice.batchNormEpsilon, ...zoo });
   const c = model.config.inputChannels;
   const stats = c === 3 ? { mean: [...IMAGENET_STATS.mean], std: [...IMAGENET_STATS.std] } : { mean: 0.5, std: 0.5 };
   const input: InputSpec = { height: choice.resolution, width: choice.resolution, channels: c, resize: 'bilinear', ...stats };
-  const width = model.config.architecture === 'mobilenetv2' ? `, width ${model.config.widthMultiplier}` : '';
+  const width = model.config.architecture === 'mobilenetv2' ? `, width ${model.config.widthMultiplier}` : choice.numHeads != null ? `, ${choice.numHeads} heads` : '';
   const eps = `BatchNorm ε ${report.batchNormEpsilon} (${report.batchNormEpsilonFrom === 'option' ? '--bn-eps' : `the ${report.naming} names' default`})`;
   return { model, input, source: `${choice.weights} (${format}, ${report.naming} names${width}, ${model.config.numClasses} classes, ${eps})` };
 }

@@ -15,6 +15,7 @@ import { writeClassFolders } from './image-folder';
 const FIXTURES = join(__dirname, '..', '..', '..', 'packages', 'models', 'test', 'fixtures', 'torch');
 const PTH = join(FIXTURES, 'mobilenet_v2_w025.pth');
 const SAFETENSORS = join(FIXTURES, 'mobilenet_v2_w025.safetensors');
+const VIT = join(FIXTURES, 'vit_small.pth'); // torchvision VisionTransformer: image 32, patch 8, width 32, 2 heads
 
 let dir: string;
 const at = (...p: string[]) => join(dir, ...p);
@@ -45,6 +46,13 @@ describe('--weights and --export: bad arguments are usage errors (exit 2) before
     [['finetune', '--model', 'mobilenetv2', '--weights', PTH, '--bn-eps', '0'], /--bn-eps must be a number > 0 \(1e-3 for MCUNet zoo weights, 1e-5 for torchvision's\), got '0'/],
     [['ranks', '--model', 'mobilenetv2', '--weights', PTH, '--bn-eps', 'small'], /--bn-eps must be a number > 0.*got 'small'/],
     [['profile', '--model', 'mobilenetv2', '--weights', PTH, '--bn-eps', '1e-3'], /unknown option '--bn-eps'/], // costs do not depend on ε
+    [['finetune', '--model', 'vit', '--weights', VIT], /--model vit --weights needs --heads <n>: a state dict does not store the number of attention heads/],
+    [['ranks', '--model', 'vit', '--weights', VIT], /--model vit --weights needs --heads <n>/],
+    [['finetune', '--model', 'mobilenetv2', '--weights', PTH, '--heads', '2'], /--heads goes with --model vit --weights/],
+    [['finetune', '--model', 'vit', '--heads', '2'], /--heads goes with --model vit --weights/],
+    [['finetune', '--heads', '2'], /--heads goes with --model vit --weights/],
+    [['finetune', '--model', 'vit', '--weights', VIT, '--heads', '0'], /--heads must be a positive integer, got '0'/],
+    [['ranks', '--model', 'vit', '--weights', VIT, '--heads', 'two'], /--heads must be a positive integer, got 'two'/],
   ];
   for (const [args, message] of cases) {
     it(args.join(' '), async () => {
@@ -130,6 +138,49 @@ describe('--bn-eps: the BatchNorm ε of imported weights (a state dict does not 
     const r = await odl(['ranks', '--model', 'mcunet-in1', '--weights', file, '--bn-eps', '2e-4', '--data', at('two'), '--format', 'folder', '--resolution', '32', '--layers', '1', '--batch', '4', '--budget-mib', '1', '--backend', 'cpu']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/model: mcunet-in1 from .*mcunet-in1\.safetensors \(safetensors, mcunet names, 3 classes, BatchNorm ε 0\.0002 \(--bn-eps\)\), input 32×32×3/);
+  });
+});
+
+describe('--heads: the attention heads of an imported ViT (a state dict does not store them)', () => {
+  it("the ViT the command builds with --heads 2 gives PyTorch's logits on the fixture input (1e-4 relative); --heads 4 does not", { timeout: 60_000 }, async () => {
+    await setupBackend({ prefer: ['wasm'] });
+    const raw = parseSafetensors(readFileSync(join(FIXTURES, 'vit_input.safetensors'))).tensors.get('input')!;
+    const reference = JSON.parse(readFileSync(join(FIXTURES, 'vit_small.logits.json'), 'utf8')) as { logits: number[] };
+    const relativeError = async (numHeads: number) => {
+      const { model, input, source } = await loadZooWeights({ kind: 'zoo', architecture: 'vit', resolution: 32, weights: VIT, numHeads });
+      try {
+        expect(input).toMatchObject({ height: 32, width: 32, channels: 3 });
+        expect(source).toContain(`${numHeads} heads`);
+        const got = tf.tidy(() => model.forward(tf.transpose(tf.tensor4d(raw.data, raw.shape as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D).dataSync());
+        let diff = 0;
+        let scale = 0;
+        reference.logits.forEach((v, i) => {
+          diff = Math.max(diff, Math.abs(got[i]! - v));
+          scale = Math.max(scale, Math.abs(v));
+        });
+        return diff / scale;
+      } finally {
+        model.dispose();
+      }
+    };
+    expect(await relativeError(2)).toBeLessThan(1e-4);
+    // the same weights split into 4 heads compute another attention: the flag reaches the model
+    expect(await relativeError(4)).toBeGreaterThan(1e-3);
+  });
+
+  it('odl finetune --model vit --weights <file> --heads 2 fine-tunes the imported ViT', { timeout: 180_000 }, async () => {
+    const r = await odl(['finetune', '--model', 'vit', '--weights', VIT, '--heads', '2', '--data', at('two'), '--format', 'folder', '--resolution', '32', '--method', 'asi', '--layers', '2', '--epochs', '1', '--batch', '4', '--backend', 'cpu', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { steps: number; layers: { name: string; method: string }[] };
+    expect(out.steps).toBeGreaterThan(0);
+    expect(out.layers.filter((l) => l.method === 'asi').map((l) => l.name)).toEqual(['encoder.layers.encoder_layer_1.mlp.0', 'encoder.layers.encoder_layer_1.mlp.3']);
+  });
+
+  it('a head count that does not divide the width is an error naming both', async () => {
+    const r = await odl(['finetune', '--model', 'vit', '--weights', VIT, '--heads', '3', '--data', at('two'), '--format', 'folder', '--resolution', '32', '--backend', 'cpu']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/hiddenDim 32 must be a multiple of vit\.numHeads 3/);
+    noStack(r.stderr);
   });
 });
 

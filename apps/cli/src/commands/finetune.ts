@@ -13,7 +13,7 @@ import { checkDataArgs, loadUserData, DATA_FORMATS, type LoadedData } from '../d
 import { UsageError } from '../errors';
 import { LossWatch } from '../loss-watch';
 import { flagConfig, foreignFlags, methodByName, methodFlags, methodHelp, methodOptionsFrom, type MethodFlag } from '../method-options';
-import { SHIPPED_MODELS, checkExportArg, checkBnEpsArg, checkModelArg, checkWeightsArg, loadModel, loadZooWeights, withDefaultResolution } from '../model-arg';
+import { SHIPPED_MODELS, checkExportArg, checkBnEpsArg, checkHeadsArg, checkModelArg, checkWeightsArg, loadModel, loadZooWeights, withDefaultResolution } from '../model-arg';
 import { jsonMatching, prepareOutputFolder, type OutputFile } from '../out-dir';
 import { emitJson, print, ProgressBar, say, showProgress, warn } from '../output';
 import { loadPlugins } from '../plugins';
@@ -25,6 +25,7 @@ const COMMON = {
   model: { type: 'string' },
   weights: { type: 'string' },
   'bn-eps': { type: 'string' },
+  heads: { type: 'string' },
   export: { type: 'string' },
   resolution: { type: 'string' },
   channels: { type: 'string' },
@@ -68,6 +69,8 @@ Options:
                         data's classes, as for every run); inputs get ImageNet normalisation
   --bn-eps <number>     BatchNorm ε of the --weights, which a state dict does not store (default:
                         1e-3 for the MCUNet zoo's names, as its code trains, else 1e-5, PyTorch's)
+  --heads <n>           attention heads of --model vit --weights, which a state dict does not store
+                        (required there; vit-b-32 knows its 12)
   --export <file>       also write the fine-tuned weights to a .safetensors file with PyTorch names
                         and layouts (torchvision's; the MCUNet zoo's for mcunet-in1)
   --resolution <px>     input resolution for a zoo architecture (default: --size, else 224 with
@@ -249,7 +252,7 @@ export async function runFinetune(argv: string[]): Promise<void> {
   const training = trainingFlags(o);
   const methodOptions = readMethodOptions(plugin, flags, o);
   const source = checkDataArgs(o.data as string, str('format'), str('test-data'), str('classes'), str('size'));
-  const withWeights = checkBnEpsArg(checkWeightsArg(checkModelArg(str('model'), str('resolution'), str('channels')), str('weights'), str('channels')), str('bn-eps'));
+  const withWeights = checkHeadsArg(checkBnEpsArg(checkWeightsArg(checkModelArg(str('model'), str('resolution'), str('channels')), str('weights'), str('channels')), str('bn-eps')), str('heads'));
   const choice = withDefaultResolution(withWeights, str('resolution'), source?.size);
   const exportPath = checkExportArg(str('export'));
   if (choice.kind === 'zoo' && source == null) throw new UsageError('a zoo architecture is trained on --data; the embedded data goes with the shipped pretrained model');

@@ -7,7 +7,7 @@ import { enumOption, integerOption, parseOptions, scanFlag } from '../args';
 import { checkDataArgs, DATA_FORMATS, loadUserData } from '../data';
 import { UsageError } from '../errors';
 import { flagConfig, methodByName, methodFlags, methodHelp } from '../method-options';
-import { SHIPPED_MODELS, checkBnEpsArg, checkModelArg, checkWeightsArg, loadModel, loadZooWeights, withDefaultResolution } from '../model-arg';
+import { SHIPPED_MODELS, checkBnEpsArg, checkHeadsArg, checkModelArg, checkWeightsArg, loadModel, loadZooWeights, withDefaultResolution } from '../model-arg';
 import { jsonMatching, prepareOutputFolder } from '../out-dir';
 import { emitJson, print, say } from '../output';
 import { markdownTable } from '@odl/profiler';
@@ -18,6 +18,7 @@ const COMMON = {
   model: { type: 'string' },
   weights: { type: 'string' },
   'bn-eps': { type: 'string' },
+  heads: { type: 'string' },
   resolution: { type: 'string' },
   data: { type: 'string', default: 'embedded' },
   format: { type: 'string' },
@@ -48,6 +49,7 @@ Options:
                        odl finetune --help
   --bn-eps <number>    BatchNorm ε of the --weights (default: 1e-3 for the MCUNet zoo's names, else
                        1e-5); see odl finetune --help
+  --heads <n>          attention heads of --model vit --weights (required there); see odl finetune --help
   --resolution <px>    input resolution with --weights (default: --size, else 224, the paper's)
   --data <path>        calibration images: 'embedded' (default: the shipped fine-tuning split) or a
                        path (converted to the model's channels)
@@ -94,7 +96,7 @@ export async function runRanks(argv: string[]): Promise<void> {
     throw new UsageError(`with these options '${plugin.name}' has nothing to plan; give --budget-mib, or leave out the options the planner chooses`);
   }
   const source = checkDataArgs(o.data as string, str('format'), undefined, str('classes'), str('size'));
-  const withWeights = checkBnEpsArg(checkWeightsArg(checkModelArg(str('model'), str('resolution'), undefined), str('weights'), undefined), str('bn-eps'));
+  const withWeights = checkHeadsArg(checkBnEpsArg(checkWeightsArg(checkModelArg(str('model'), str('resolution'), undefined), str('weights'), undefined), str('bn-eps')), str('heads'));
   const choice = withDefaultResolution(withWeights, str('resolution'), source?.size);
   if (choice.kind === 'zoo' && choice.weights == null) {
     throw new UsageError(`--model ${choice.architecture}: ranks are planned for a trained model; pass --weights, a checkpoint folder (or leave --model out for the shipped one)`);
