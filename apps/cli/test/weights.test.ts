@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupBackend, tf } from '@odl/backend';
-import { mcunetIn1, parsePth, parseSafetensors, saveTorchWeights } from '@odl/models';
+import { mcunetIn1, parsePth, parseSafetensors, saveTorchWeights, type ZooModel } from '@odl/models';
 import { mixedSizeFolderPath } from '@odl/test-utils';
 import { loadZooWeights } from '../src/model-arg';
 import { runOdlInProcess as odl } from './cli-helpers';
@@ -30,6 +30,24 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const noStack = (stderr: string) => expect(stderr).not.toMatch(/\n\s+at /);
+
+/**
+ * max |odl − torch| / max |torch| of a model's logits on a fixture input (NCHW in the file) against
+ * PyTorch's (the same measure as @odl/models' weights tests, whose helper a test of another
+ * package cannot import).
+ */
+function logitsRelativeError(model: ZooModel, inputFile: string, logitsFile: string): number {
+  const raw = parseSafetensors(readFileSync(join(FIXTURES, inputFile))).tensors.get('input')!;
+  const reference = JSON.parse(readFileSync(join(FIXTURES, logitsFile), 'utf8')) as { logits: number[] };
+  const got = tf.tidy(() => model.forward(tf.transpose(tf.tensor4d(raw.data, raw.shape as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D).dataSync());
+  let diff = 0;
+  let scale = 0;
+  reference.logits.forEach((v, i) => {
+    diff = Math.max(diff, Math.abs(got[i]! - v));
+    scale = Math.max(scale, Math.abs(v));
+  });
+  return diff / scale;
+}
 
 describe('--weights and --export: bad arguments are usage errors (exit 2) before any work', () => {
   const cases: [string[], RegExp][] = [
@@ -144,21 +162,12 @@ describe('--bn-eps: the BatchNorm ε of imported weights (a state dict does not 
 describe('--heads: the attention heads of an imported ViT (a state dict does not store them)', () => {
   it("the ViT the command builds with --heads 2 gives PyTorch's logits on the fixture input (1e-4 relative); --heads 4 does not", { timeout: 60_000 }, async () => {
     await setupBackend({ prefer: ['wasm'] });
-    const raw = parseSafetensors(readFileSync(join(FIXTURES, 'vit_input.safetensors'))).tensors.get('input')!;
-    const reference = JSON.parse(readFileSync(join(FIXTURES, 'vit_small.logits.json'), 'utf8')) as { logits: number[] };
     const relativeError = async (numHeads: number) => {
       const { model, input, source } = await loadZooWeights({ kind: 'zoo', architecture: 'vit', resolution: 32, weights: VIT, numHeads });
       try {
         expect(input).toMatchObject({ height: 32, width: 32, channels: 3 });
         expect(source).toContain(`${numHeads} heads`);
-        const got = tf.tidy(() => model.forward(tf.transpose(tf.tensor4d(raw.data, raw.shape as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D).dataSync());
-        let diff = 0;
-        let scale = 0;
-        reference.logits.forEach((v, i) => {
-          diff = Math.max(diff, Math.abs(got[i]! - v));
-          scale = Math.max(scale, Math.abs(v));
-        });
-        return diff / scale;
+        return logitsRelativeError(model, 'vit_input.safetensors', 'vit_small.logits.json');
       } finally {
         model.dispose();
       }
@@ -190,16 +199,7 @@ describe('odl finetune --model mobilenetv2 --weights fixture.pth --data <mixed-s
     const { model, input } = await loadZooWeights({ kind: 'zoo', architecture: 'mobilenetv2', resolution: 224, weights: PTH });
     try {
       expect(input).toMatchObject({ height: 224, width: 224, channels: 3 });
-      const raw = parseSafetensors(readFileSync(join(FIXTURES, 'input.safetensors'))).tensors.get('input')!;
-      const reference = JSON.parse(readFileSync(join(FIXTURES, 'mobilenet_v2_w025.logits.json'), 'utf8')) as { logits: number[] };
-      const got = tf.tidy(() => model.forward(tf.transpose(tf.tensor4d(raw.data, raw.shape as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D).dataSync());
-      let diff = 0;
-      let scale = 0;
-      reference.logits.forEach((v, i) => {
-        diff = Math.max(diff, Math.abs(got[i]! - v));
-        scale = Math.max(scale, Math.abs(v));
-      });
-      expect(diff / scale).toBeLessThan(1e-4);
+      expect(logitsRelativeError(model, 'input.safetensors', 'mobilenet_v2_w025.logits.json')).toBeLessThan(1e-4);
     } finally {
       model.dispose();
     }
