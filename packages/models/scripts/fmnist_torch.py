@@ -12,6 +12,31 @@ import torch
 import torch.nn.functional as F
 
 DATA_DIR = '/usr/share/datasets/fashion-mnist'
+# The pretraining classes of the shipped models (T-shirt/top, Trouser, Pullover, Dress, Coat) and
+# their input normalisation (odl's InputSpec mean and std).
+CLASSES = [0, 1, 2, 3, 4]
+MEAN, STD = 0.286, 0.353
+
+
+def add_pretraining_args(p, *, epochs, batch, lr, weight_decay, image_size):
+    """The options every pretraining script takes, with that script's defaults."""
+    p.add_argument('--data', default=DATA_DIR)
+    p.add_argument('--out', required=True)
+    p.add_argument('--epochs', type=int, default=epochs)
+    p.add_argument('--batch', type=int, default=batch)
+    p.add_argument('--lr', type=float, default=lr)
+    p.add_argument('--weight-decay', type=float, default=weight_decay)
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--image-size', type=int, default=image_size)
+    p.add_argument('--limit', type=int, default=0, help='images per split (0: all); for a quick check')
+
+
+def seed_and_threads(seed, threads):
+    """Seeds PyTorch's and NumPy's generators and sets PyTorch's thread count."""
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    torch.set_num_threads(threads)
 
 
 def read_idx(path):

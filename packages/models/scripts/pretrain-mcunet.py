@@ -22,32 +22,17 @@ import json
 import math
 import os
 
-import numpy as np
 import torch
 
-from fmnist_torch import DATA_DIR, load_split, shift_and_flip
+from fmnist_torch import CLASSES, MEAN, STD, add_pretraining_args, load_split, seed_and_threads, shift_and_flip
 from mcunet_torch import MCUNET_BN_EPS, McunetIn1
 from train_torch import fit
 
 p = argparse.ArgumentParser()
-p.add_argument('--data', default=DATA_DIR)
-p.add_argument('--out', required=True)
-p.add_argument('--epochs', type=int, default=6)
-p.add_argument('--batch', type=int, default=64)
-p.add_argument('--lr', type=float, default=0.1)
-p.add_argument('--weight-decay', type=float, default=5e-4)
+add_pretraining_args(p, epochs=6, batch=64, lr=0.1, weight_decay=5e-4, image_size=96)
 p.add_argument('--warmup', type=int, default=100)
-p.add_argument('--seed', type=int, default=0)
-p.add_argument('--threads', type=int, default=2)
-p.add_argument('--image-size', type=int, default=96)
-p.add_argument('--limit', type=int, default=0, help='images per split (0: all); for a quick check')
 a = p.parse_args()
-
-torch.manual_seed(a.seed)
-np.random.seed(a.seed)
-torch.set_num_threads(a.threads)
-CLASSES = [0, 1, 2, 3, 4]
-MEAN, STD = 0.286, 0.353
+seed_and_threads(a.seed, a.threads)
 
 train_x, train_y = load_split(a.data, 'train', CLASSES, a.image_size, MEAN, STD, a.limit)
 test_x, test_y = load_split(a.data, 't10k', CLASSES, a.image_size, MEAN, STD, a.limit)

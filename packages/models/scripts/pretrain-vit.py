@@ -15,45 +15,26 @@ import json
 import math
 import os
 
-import numpy as np
 import torch
 import torch.nn as nn
 from torchvision.models.vision_transformer import VisionTransformer
 
-from fmnist_torch import DATA_DIR, load_split, shift_and_flip
+from fmnist_torch import CLASSES, MEAN, STD, add_pretraining_args, load_split, seed_and_threads, shift_and_flip
 from train_torch import fit
 
 p = argparse.ArgumentParser()
-p.add_argument('--data', default=DATA_DIR)
-p.add_argument('--out', required=True)
-p.add_argument('--epochs', type=int, default=15)
-p.add_argument('--batch', type=int, default=128)
-p.add_argument('--lr', type=float, default=2e-3)
-p.add_argument('--weight-decay', type=float, default=0.05)
-p.add_argument('--seed', type=int, default=0)
-p.add_argument('--threads', type=int, default=2)
-p.add_argument('--image-size', type=int, default=32)
+add_pretraining_args(p, epochs=15, batch=128, lr=2e-3, weight_decay=0.05, image_size=32)
 p.add_argument('--patch', type=int, default=4)
 p.add_argument('--hidden', type=int, default=64)
 p.add_argument('--layers', type=int, default=4)
 p.add_argument('--heads', type=int, default=4)
 p.add_argument('--mlp', type=int, default=128)
-p.add_argument('--limit', type=int, default=0, help='images per split (0: all); for a quick check')
 a = p.parse_args()
-
-torch.manual_seed(a.seed)
-np.random.seed(a.seed)
-torch.set_num_threads(a.threads)
-CLASSES = [0, 1, 2, 3, 4]
-MEAN, STD = 0.286, 0.353
+seed_and_threads(a.seed, a.threads)
 
 
-def load(prefix):
-    return load_split(a.data, prefix, CLASSES, a.image_size, MEAN, STD, a.limit)
-
-
-train_x, train_y = load('train')
-test_x, test_y = load('t10k')
+train_x, train_y = load_split(a.data, 'train', CLASSES, a.image_size, MEAN, STD, a.limit)
+test_x, test_y = load_split(a.data, 't10k', CLASSES, a.image_size, MEAN, STD, a.limit)
 print(f'train {len(train_y)} images, test {len(test_y)} images, {a.image_size}x{a.image_size}', flush=True)
 
 model = VisionTransformer(image_size=a.image_size, patch_size=a.patch, num_layers=a.layers, num_heads=a.heads,
