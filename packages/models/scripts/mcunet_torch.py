@@ -76,8 +76,12 @@ class McunetIn1(nn.Module):
         self.blocks = nn.ModuleList(blocks)
         self.classifier = Linear(c, num_classes)
 
-    def forward(self, x):
+    def features(self, x):
+        """The pooled features the classifier reads: [N, 160]."""
         x = self.first_conv(x)
         for b in self.blocks:
             x = b(x)
-        return self.classifier(x.mean((2, 3)))
+        return x.mean((2, 3))
+
+    def forward(self, x):
+        return self.classifier(self.features(x))

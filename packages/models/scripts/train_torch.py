@@ -21,9 +21,10 @@ def evaluate(model, x, y, chunk=500):
     return correct / len(y), loss / len(y)
 
 
-def fit(model, opt, sched, train, test, epochs, batch, augment, clip_norm=None, on_epoch=None, log_every=25):
+def fit(model, opt, sched, train, test, epochs, batch, augment, clip_norm=None, on_epoch=None, log_every=25, loss_fn=None):
     """Trains for `epochs` epochs; returns the history (train loss, test top-1 and loss per epoch).
-    `on_epoch(history, seconds)` runs after each epoch's evaluation."""
+    `on_epoch(history, seconds)` runs after each epoch's evaluation. `loss_fn(x, y)`, when given,
+    computes the training loss of a raw batch instead of the cross-entropy of model(augment(x))."""
     (train_x, train_y), (test_x, test_y) = train, test
     steps_per_epoch = (len(train_y) + batch - 1) // batch
     history = []
@@ -33,8 +34,10 @@ def fit(model, opt, sched, train, test, epochs, batch, augment, clip_norm=None, 
         run = 0.0
         for s in range(steps_per_epoch):
             idx = perm[s * batch:(s + 1) * batch]
-            logits = model(augment(train_x[idx]))
-            loss = F.cross_entropy(logits, train_y[idx])
+            if loss_fn is None:
+                loss = F.cross_entropy(model(augment(train_x[idx])), train_y[idx])
+            else:
+                loss = loss_fn(train_x[idx], train_y[idx])
             opt.zero_grad()
             loss.backward()
             if clip_norm is not None:
