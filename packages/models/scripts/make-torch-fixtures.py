@@ -29,6 +29,8 @@ Into packages/models/test/fixtures/torch/ it writes:
                                  LayerNorms and relative position bias tables
   swin_d16.input.safetensors     its fixed input 'input', NCHW [2, 3, 36, 76] float32
   swin_d16.logits.json           PyTorch's logits of that model (eval mode, float64) on that input
+  swin_d16.state.json            that state dict's names in order, and the values of its int64
+                                 relative_position_index buffers
   swin_t.names.json              names, shapes and dtypes of torchvision swin_t()'s state dict
   vit_small.pth                  torch.save(state_dict) of torchvision's VisionTransformer(image_size=32,
                                  patch_size=8, num_layers=2, num_heads=2, hidden_dim=32, mlp_dim=64,
@@ -138,7 +140,7 @@ def mobilenet_fixture():
 
 
 def read_safetensors(path):
-    """The float32 tensors of a safetensors file (the format read by hand: the package may be missing)."""
+    """The float32 and int64 tensors of a safetensors file (the format read by hand: the package may be missing)."""
     with open(path, 'rb') as f:
         data = f.read()
     n = struct.unpack('<Q', data[:8])[0]
@@ -147,21 +149,27 @@ def read_safetensors(path):
     for name, e in header.items():
         if name == '__metadata__':
             continue
-        assert e['dtype'] == 'F32', f'{name}: {e["dtype"]}'
+        assert e['dtype'] in ('F32', 'I64'), f'{name}: {e["dtype"]}'
         b, end = e['data_offsets']
-        out[name] = torch.frombuffer(bytearray(data[8 + n + b:8 + n + end]), dtype=torch.float32).reshape(e['shape'])
+        dtype = torch.float32 if e['dtype'] == 'F32' else torch.int64
+        out[name] = torch.frombuffer(bytearray(data[8 + n + b:8 + n + end]), dtype=dtype).reshape(e['shape'])
     return out
 
 
 def check(folder):
     """Loads odl's exports (scripts/torch-export-check.ts) into PyTorch modules with strict=True and
-    compares PyTorch's logits on the fixture input with odl's."""
-    x = read_safetensors(os.path.join(OUT, 'input.safetensors'))['input']
+    compares PyTorch's logits on each one's fixture input with odl's."""
     worst = 0.0
-    for name in ['mobilenetv2', 'mcunet-in1', 'resnet18']:
+    for name in ['mobilenetv2', 'mcunet-in1', 'resnet18', 'vit', 'swin']:
         with open(os.path.join(folder, f'{name}.json')) as f:
             odl = json.load(f)
-        if name == 'mobilenetv2':
+        x = read_safetensors(os.path.join(OUT, {'vit': 'vit_input', 'swin': 'swin_d16.input'}.get(name, 'input') + '.safetensors'))['input']
+        if name == 'vit':
+            from torchvision.models.vision_transformer import VisionTransformer
+            model = VisionTransformer(**VIT_SMALL)
+        elif name == 'swin':
+            model = swin_d16()
+        elif name == 'mobilenetv2':
             model = torchvision.models.mobilenet_v2(width_mult=odl['widthMultiplier'], num_classes=odl['numClasses'])
         elif name == 'resnet18':
             model = torchvision.models.resnet18(num_classes=odl['numClasses'])
@@ -288,6 +296,11 @@ def swin_fixture():
     torch.manual_seed(4)
     x = torch.randn(2, 3, 36, 76)
     torch.save(model.state_dict(), os.path.join(OUT, 'swin_d16.pth'))
+    # odl's export must write the int64 buffers too (strict loading needs them): their values as PyTorch builds them
+    write_json(os.path.join(OUT, 'swin_d16.state.json'), {
+        'names': list(model.state_dict().keys()),
+        'int64': {k: [int(v) for v in t.flatten()] for k, t in model.state_dict().items() if t.dtype == torch.int64},
+    })
     # The reference logits in float64 (the same float32 weights and input, widened): reproducible
     # to the last digit, and what is left of a float32 port's error is its own.
     with torch.no_grad():

@@ -1,7 +1,7 @@
 // Dev-time check of the PyTorch export, step 1 (step 2 is make-torch-fixtures.py --check): odl
-// exports MobileNetV2 loaded from the torch fixture, a seeded MCUNet-in1 (MCUNet zoo names and
-// BatchNorm ε 1e-3) and a seeded ResNet-18 to safetensors, with odl's logits on the fixture input
-// beside each.
+// exports MobileNetV2, the ViT and the Swin Transformer loaded from the torch fixtures, a seeded
+// MCUNet-in1 (MCUNet zoo names and BatchNorm ε 1e-3) and a seeded ResNet-18 to safetensors, with
+// odl's logits on each one's fixture input beside it.
 //   node packages/models/scripts/run-ts.mjs packages/models/scripts/torch-export-check.ts <fixtures dir> <out dir>
 //   /usr/bin/python3 packages/models/scripts/make-torch-fixtures.py --check <out dir>
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -17,8 +17,11 @@ if (fixtures == null || out == null) {
 }
 mkdirSync(out, { recursive: true });
 await setupBackend({ prefer: ['cpu'] });
-const input = parseSafetensors(readFileSync(join(fixtures, 'input.safetensors'))).tensors.get('input')!;
-const x = tf.tidy(() => tf.transpose(tf.tensor4d(input.data, input.shape as [number, number, number, number]), [0, 2, 3, 1])) as tf.Tensor4D;
+/** A fixture input (NCHW in the file) as NHWC. */
+function fixtureInput(file: string): tf.Tensor4D {
+  const input = parseSafetensors(readFileSync(join(fixtures, file))).tensors.get('input')!;
+  return tf.tidy(() => tf.transpose(tf.tensor4d(input.data, input.shape as [number, number, number, number]), [0, 2, 3, 1])) as tf.Tensor4D;
+}
 
 /** Seeded BatchNorm statistics and affine parameters, so that the check covers them. */
 function randomizeBatchNorm(model: ZooModel, seed: number): void {
@@ -30,12 +33,16 @@ function randomizeBatchNorm(model: ZooModel, seed: number): void {
   }
 }
 
-const cases: [string, () => Promise<ZooModel>][] = [
-  ['mobilenetv2', async () => (await createModelFromTorch('mobilenetv2', join(fixtures, 'mobilenet_v2_w025.pth'))).model],
-  ['mcunet-in1', async () => createModel('mcunet-in1', { numClasses: 7, seed: 3, batchNormEpsilon: 1e-3 })],
-  ['resnet18', async () => createModel('resnet18', { numClasses: 7, seed: 4 })],
+const cases: [string, string, () => Promise<ZooModel>][] = [
+  ['mobilenetv2', 'input.safetensors', async () => (await createModelFromTorch('mobilenetv2', join(fixtures, 'mobilenet_v2_w025.pth'))).model],
+  ['mcunet-in1', 'input.safetensors', async () => createModel('mcunet-in1', { numClasses: 7, seed: 3, batchNormEpsilon: 1e-3 })],
+  ['resnet18', 'input.safetensors', async () => createModel('resnet18', { numClasses: 7, seed: 4 })],
+  ['vit', 'vit_input.safetensors', async () => (await createModelFromTorch('vit', join(fixtures, 'vit_small.pth'), { zoo: { vit: { numHeads: 2 } } })).model],
+  // the export must carry the int64 relative_position_index buffers for strict loading
+  ['swin', 'swin_d16.input.safetensors', async () => (await createModelFromTorch('swin', join(fixtures, 'swin_d16.pth'))).model],
 ];
-for (const [name, make] of cases) {
+for (const [name, inputFile, make] of cases) {
+  const x = fixtureInput(inputFile);
   const model = await make();
   if (name !== 'mobilenetv2') randomizeBatchNorm(model, 17);
   await saveTorchWeights(model, join(out, `${name}.safetensors`));
@@ -53,5 +60,5 @@ for (const [name, make] of cases) {
   console.log(`${name}: exported to ${join(out, `${name}.safetensors`)}`);
   logits.dispose();
   model.dispose();
+  x.dispose();
 }
-x.dispose();

@@ -76,8 +76,8 @@ export { torchNameMap, torchBatchNormEpsilon, MCUNET_BATCH_NORM_EPSILON } from '
 export type { TorchNaming } from './io/torch-names';
 export { readTorchStateDict, inferTorchOptions, createModelFromTorch, loadTorchWeights, MOBILENETV2_WIDTHS } from './io/torch-weights';
 export type { ReadTorchOptions, TorchStateDict, CreateFromTorchOptions, ModelFromTorch, InferredTorchOptions } from './io/torch-weights';
-export { exportTorchWeights, encodeSafetensors, saveTorchWeights } from './io/torch-export';
-export type { ExportTorchOptions } from './io/torch-export';
+export { exportTorchWeights, encodeSafetensors, saveTorchWeights, torchStateDict } from './io/torch-export';
+export type { ExportTorchOptions, TorchFloatTensor, TorchInt64Tensor, TorchStateTensor } from './io/torch-export';
 export { loadPretrainedMcunet, loadPretrainedVit, resolvePretrainedDir, PRETRAINED_MCUNET_NAME, PRETRAINED_VIT_NAME } from './pretrained';
 export type { PretrainedModel, PretrainedName } from './pretrained';
 export { captureLayerTensors } from './finetune/capture';

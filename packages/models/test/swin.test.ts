@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError, setupBackend, ShapeError, tf } from '@odl/backend';
 import { layerCost } from '@odl/profiler';
+import { referenceSafetensors } from '@odl/test-utils';
 import {
-  CheckpointError, createModel, createModelFromTorch, decodeCheckpoint, describeModel, encodeCheckpoint, loadTorchWeights,
-  registerBuiltinMethods, SWIN_T, swinParameterCount, swinTransformer,
+  CheckpointError, createModel, createModelFromTorch, decodeCheckpoint, describeModel, encodeCheckpoint, encodeSafetensors, loadTorchWeights,
+  parsePth, parseSafetensors, registerBuiltinMethods, SWIN_T, swinParameterCount, swinTransformer, torchStateDict,
 } from '@odl/models';
 import { fixture, json, logitsRelativeError, torchReference } from './torch-fixtures';
 
@@ -54,6 +56,57 @@ for (const backend of ['cpu', 'wasm'] as const) {
     });
   });
 }
+
+describe("Swin Transformer: odl's PyTorch export is the whole state dict", () => {
+  beforeAll(async () => {
+    await setupBackend({ prefer: ['wasm'] });
+  });
+
+  it("torchStateDict of the imported fixture is PyTorch's: its names (every key strict loading needs), the weights exactly, the int64 relative_position_index buffers with PyTorch's values", async () => {
+    const { model } = await createModelFromTorch('swin', fixture('swin_d16.pth'));
+    // written by make-torch-fixtures.py from the PyTorch module's state_dict()
+    const state = json<{ names: string[]; int64: Record<string, number[]> }>('swin_d16.state.json');
+    const exported = torchStateDict(model);
+    expect([...exported.keys()].sort()).toEqual([...state.names].sort());
+    expect(Object.keys(state.int64)).toHaveLength(6); // one per block: depths [2, 2, 2]
+    const weights = parsePth(readFileSync(fixture('swin_d16.pth'))).tensors;
+    for (const [name, t] of exported) {
+      if (t.dtype === 'I64') {
+        expect(t.shape, name).toEqual([state.int64[name]!.length]);
+        expect(Array.from(t.data, Number), name).toEqual(state.int64[name]);
+      } else {
+        expect(Array.from(t.data), name).toEqual(Array.from(weights.get(name)!.data));
+      }
+    }
+    model.dispose();
+  });
+
+  it('the buffers are written as int64 (read back by the reference reader), and odl reads the file back skipping them', async () => {
+    const model = swinTransformer({ numClasses: 5, seed: 2, swin: SWIN_D16 });
+    const state = torchStateDict(model);
+    const bytes = encodeSafetensors(state, { format: 'pt' });
+    const ref = referenceSafetensors(bytes);
+    if (!ref.valid) throw new Error(ref.reason);
+    expect([...ref.tensors.keys()]).toEqual([...state.keys()]);
+    const index = ref.tensors.get('features.1.0.attn.relative_position_index')!;
+    expect(index.dtype).toBe('I64');
+    expect(index.values).toEqual(Array.from(state.get('features.1.0.attn.relative_position_index')!.data, Number));
+    const back = parseSafetensors(bytes).tensors;
+    expect(back.size).toBe(model.namedWeights().size);
+    const again = swinTransformer({ numClasses: 5, init: 'zeros', swin: SWIN_D16 });
+    await loadTorchWeights(again, bytes);
+    for (const [name, v] of model.namedWeights()) expect(Array.from(again.namedWeights().get(name)!.dataSync()), name).toEqual(Array.from(v.dataSync()));
+    model.dispose();
+    again.dispose();
+  });
+
+  it('a tensor whose dtype and data disagree is an ArgumentError naming it', () => {
+    expect(() => encodeSafetensors(new Map([['n', { dtype: 'I64', shape: [2], data: new Float32Array(2) }]]))).toThrow(ArgumentError);
+    expect(() => encodeSafetensors(new Map([['n', { dtype: 'I64', shape: [2], data: new Float32Array(2) }]]))).toThrow(/tensor 'n' has dtype I64 but Float32Array data/);
+    expect(() => encodeSafetensors(new Map([['n', { dtype: 'F32', shape: [1], data: new BigInt64Array(1) }]]))).toThrow(/tensor 'n' has dtype F32 but BigInt64Array data/);
+    expect(() => encodeSafetensors(new Map([['n', { shape: [3], data: new BigInt64Array(2) }]]))).toThrow(/tensor 'n' has 2 values, its shape \[3\] needs 3/);
+  });
+});
 
 describe('Swin Transformer: the architecture and "the last N"', () => {
   beforeAll(async () => {

@@ -3,6 +3,7 @@ import { writeFileAtomic } from '@odl/backend/node';
 import type { WeightParameterization } from '@odl/core';
 import type { ZooModel } from '../zoo/model';
 import { layerParamName } from '../zoo/names';
+import { relativePositionIndex } from '../zoo/swin-windows';
 import type { SafetensorsTensor } from './safetensors';
 import { defaultNaming, torchNameMap, type TorchNaming } from './torch-names';
 import { invertPermutation, torchPermutation } from './torchvision';
@@ -65,24 +66,90 @@ export function exportTorchWeights(model: ZooModel, options: ExportTorchOptions 
 }
 
 /**
- * Encodes float32 tensors as a safetensors file (8-byte little-endian header length, JSON
- * header padded with spaces to a multiple of 8, then the data in the given order).
+ * One tensor of a PyTorch state dict as odl writes it: float32 values (a weight), or int64 values
+ * (a buffer PyTorch registers beside the weights, such as a Swin Transformer's
+ * `relative_position_index`).
+ */
+export type TorchStateTensor = TorchFloatTensor | TorchInt64Tensor;
+
+/** A float32 tensor of a {@link TorchStateTensor | state dict}: a weight, in PyTorch's layout. */
+export interface TorchFloatTensor {
+  /** Always `'F32'`. */
+  dtype: 'F32';
+  /** Shape in PyTorch's layout (conv OIHW, linear (out, in)). */
+  shape: number[];
+  /** Values, row-major. */
+  data: Float32Array;
+}
+
+/** An int64 tensor of a {@link TorchStateTensor | state dict}: a buffer such as Swin's `relative_position_index`. */
+export interface TorchInt64Tensor {
+  /** Always `'I64'`. */
+  dtype: 'I64';
+  /** Shape as PyTorch registers the buffer. */
+  shape: number[];
+  /** Values, row-major. */
+  data: BigInt64Array;
+}
+
+const BIAS_TABLE = 'relative_position_bias_table';
+
+/**
+ * A zoo model's whole PyTorch state dict: the weights of {@link exportTorchWeights} (in model
+ * order), plus the int64 buffers PyTorch's module registers and `load_state_dict(…, strict=True)`
+ * requires (a Swin Transformer's `relative_position_index`, torchvision's `[N²]` index for the
+ * configured window, after each attention's bias table; docs: packages/models/README.md). BatchNorm's `num_batches_tracked` is left out: PyTorch fills
+ * it in. This is what {@link saveTorchWeights} writes.
  *
  * @example
  * ```ts
- * const bytes = encodeSafetensors(exportTorchWeights(model), { format: 'pt' });
- * parseSafetensors(bytes).tensors; // the same tensors
+ * const state = torchStateDict(createModel('swin-t', { numClasses: 1000 }));
+ * state.get('features.1.0.attn.relative_position_index'); // { dtype: 'I64', shape: [2401], data: BigInt64Array }
  * ```
  */
-export function encodeSafetensors(tensors: Map<string, Pick<SafetensorsTensor, 'shape' | 'data'>>, metadata: Record<string, string> = {}): Uint8Array {
+export function torchStateDict(model: ZooModel, options: ExportTorchOptions = {}): Map<string, TorchStateTensor> {
+  const window = model.config.swin?.windowSize;
+  const index = window === undefined ? undefined : relativePositionIndex([window, window]);
+  const out = new Map<string, TorchStateTensor>();
+  for (const [name, t] of exportTorchWeights(model, options)) {
+    out.set(name, { dtype: 'F32', shape: t.shape, data: t.data });
+    if (index !== undefined && name.endsWith(`.attn.${BIAS_TABLE}`)) {
+      out.set(`${name.slice(0, -BIAS_TABLE.length)}relative_position_index`, { dtype: 'I64', shape: [index.length], data: BigInt64Array.from(index, (v) => BigInt(v)) });
+    }
+  }
+  return out;
+}
+
+/**
+ * Encodes tensors as a safetensors file (8-byte little-endian header length, JSON header padded
+ * with spaces to a multiple of 8, then the data in the given order). A `Float32Array` is written
+ * as F32, a `BigInt64Array` as I64; a tensor whose `dtype` says otherwise is an
+ * `ArgumentError`.
+ *
+ * @example
+ * ```ts
+ * const bytes = encodeSafetensors(torchStateDict(model), { format: 'pt' });
+ * parseSafetensors(bytes).tensors; // the float tensors (the int64 buffers are skipped on reading)
+ * ```
+ */
+export function encodeSafetensors(
+  tensors: Map<string, { dtype?: string; shape: number[]; data: Float32Array | BigInt64Array }>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
   const header: Record<string, unknown> = Object.keys(metadata).length ? { __metadata__: metadata } : {};
   let offset = 0;
   for (const [name, t] of tensors) {
     if (name === '__metadata__') throw new ArgumentError("encodeSafetensors: a tensor cannot be named '__metadata__'");
+    const dtype = t.data instanceof BigInt64Array ? 'I64' : 'F32';
+    // a SafetensorsTensor read from a file keeps its source dtype (F16, …) but holds float32 values
+    if (t.dtype !== undefined && (t.dtype === 'I64') !== (dtype === 'I64')) {
+      throw new ArgumentError(`encodeSafetensors: tensor '${name}' has dtype ${t.dtype} but ${dtype === 'I64' ? 'BigInt64Array' : 'Float32Array'} data; int64 values need a BigInt64Array, float values a Float32Array`);
+    }
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (count !== t.data.length) throw new ArgumentError(`encodeSafetensors: tensor '${name}' has ${t.data.length} values, its shape [${t.shape.join(', ')}] needs ${count}`);
-    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + 4 * count] };
-    offset += 4 * count;
+    const bytes = dtype === 'I64' ? 8 : 4;
+    header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + bytes * count] };
+    offset += bytes * count;
   }
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - (new TextEncoder().encode(json).length % 8)) % 8);
@@ -93,15 +160,16 @@ export function encodeSafetensors(tensors: Map<string, Pick<SafetensorsTensor, '
   out.set(text, 8);
   let p = 8 + text.length;
   for (const t of tensors.values()) {
-    for (let i = 0; i < t.data.length; i++, p += 4) dv.setFloat32(p, t.data[i]!, true);
+    if (t.data instanceof BigInt64Array) for (let i = 0; i < t.data.length; i++, p += 8) dv.setBigInt64(p, t.data[i]!, true);
+    else for (let i = 0; i < t.data.length; i++, p += 4) dv.setFloat32(p, t.data[i]!, true);
   }
   return out;
 }
 
 /**
- * Writes a zoo model's weights to a `.safetensors` file with PyTorch names and layouts
- * ({@link exportTorchWeights}), atomically (Node only), so that PyTorch loads them with
- * `model.load_state_dict(safetensors.torch.load_file(path))`.
+ * Writes a zoo model's PyTorch state dict ({@link torchStateDict}: PyTorch names and layouts, and
+ * the int64 buffers PyTorch's module needs) to a `.safetensors` file, atomically (Node only), so
+ * that PyTorch loads it with `model.load_state_dict(safetensors.torch.load_file(path))`, strictly.
  *
  * @example
  * ```ts
@@ -111,6 +179,6 @@ export function encodeSafetensors(tensors: Map<string, Pick<SafetensorsTensor, '
 export async function saveTorchWeights(model: ZooModel, path: string, options: ExportTorchOptions = {}): Promise<void> {
   if (typeof path !== 'string' || path.length === 0) throw new ArgumentError(`saveTorchWeights: path must be a non-empty string, got ${JSON.stringify(path)}`);
   const naming = options.naming ?? defaultNaming(model);
-  const bytes = encodeSafetensors(exportTorchWeights(model, { naming }), { format: 'pt', architecture: model.config.architecture, naming });
+  const bytes = encodeSafetensors(torchStateDict(model, { naming }), { format: 'pt', architecture: model.config.architecture, naming });
   await writeFileAtomic(path, bytes);
 }
