@@ -98,8 +98,9 @@ const BIAS_TABLE = 'relative_position_bias_table';
  * A zoo model's whole PyTorch state dict: the weights of {@link exportTorchWeights} (in model
  * order), plus the int64 buffers PyTorch's module registers and `load_state_dict(…, strict=True)`
  * requires (a Swin Transformer's `relative_position_index`, torchvision's `[N²]` index for the
- * configured window, after each attention's bias table; docs: packages/models/README.md). BatchNorm's `num_batches_tracked` is left out: PyTorch fills
- * it in. This is what {@link saveTorchWeights} writes.
+ * configured window, after each attention's bias table; docs: packages/models/README.md).
+ * BatchNorm's `num_batches_tracked` is left out: PyTorch fills it in. This is what
+ * {@link saveTorchWeights} writes.
  *
  * @example
  * ```ts
