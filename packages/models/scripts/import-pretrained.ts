@@ -2,15 +2,15 @@
 // checkpoint, through odl's own weights loader, after checking odl's logits against PyTorch's on two
 // test images and the test top-1 with odl's input pipeline. The ViT is the one that ships with
 // @odl/models (packages/models/pretrained/vit-fmnist04/, the default --out); an MCUNet-in1 needs
-// --out (the shipped one, 64×64, was trained with odl's own trainer: pretrain-mcunet.ts; the
-// PyTorch ones are docs/reproduction.md's 96×96 study).
+// --out: packages/models/pretrained/mcunet-in1-fmnist04 for the shipped default (its README has the
+// commands), any other folder for a study (docs/reproduction.md §3).
 // Run: node packages/models/scripts/run-ts.mjs packages/models/scripts/import-pretrained.ts --from /tmp/vit-fmnist04
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setupBackend, tf } from '@odl/backend';
 import { writeFileAtomic } from '@odl/backend/node';
 import { parseIdx } from '@odl/datasets';
-import { createModelFromTorch, evaluate, PRETRAINED_VIT_NAME, saveCheckpoint, type InputSpec, type LabeledImages, type VitConfig, type ZooModel } from '@odl/models';
+import { createModelFromTorch, evaluate, PRETRAINED_MCUNET_NAME, PRETRAINED_VIT_NAME, saveCheckpoint, type InputSpec, type LabeledImages, type VitConfig, type ZooModel } from '@odl/models';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i++) if (process.argv[i]!.startsWith('--')) args.set(process.argv[i]!.slice(2), process.argv[++i]!);
@@ -45,7 +45,7 @@ const meta = JSON.parse(readFileSync(join(from, 'meta.json'), 'utf8')) as Meta;
 const architecture = meta.architecture ?? 'vit';
 // run from the repository root (the bundle runs from node_modules/.cache, so no path relative to this file)
 const outArg = args.get('out');
-if (architecture !== 'vit' && outArg == null) throw new Error(`${from}: an ${architecture} import needs --out <folder> (the shipped checkpoint is not made by this script)`);
+if (architecture !== 'vit' && outArg == null) throw new Error(`${from}: an ${architecture} import needs --out <folder> (packages/models/pretrained/${PRETRAINED_MCUNET_NAME} for the shipped default)`);
 const out = resolve(outArg ?? join('packages', 'models', 'pretrained', PRETRAINED_VIT_NAME));
 
 /** The elements and dimensions of a gzipped unsigned-byte IDX file. */
@@ -160,8 +160,13 @@ async function saveVit(model: ZooModel, maxRel: number, result: { top1: number; 
 async function saveMcunet(model: ZooModel, maxRel: number, result: { top1: number; loss: number }): Promise<void> {
   const cfg = meta.config as McunetConfig;
   const t = meta.training;
-  const pretrainCommand = `/usr/bin/python3 packages/models/scripts/pretrain-mcunet.py --out /tmp/mcunet-fmnist04 --image-size ${cfg.resolution} --epochs ${String(t.epochs)} --threads ${String(t.threads)}`;
-  const command = `node packages/models/scripts/run-ts.mjs packages/models/scripts/import-pretrained.ts --from /tmp/mcunet-fmnist04 --out /tmp/mcunet-in1-fmnist04-${cfg.resolution}`;
+  // every setting the script records, so the command remakes these weights (pretrain-mcunet.py's defaults differ)
+  const contrastive = typeof t.contrastive === 'number' && t.contrastive > 0 ? ` --contrastive ${String(t.contrastive)} --temperature ${String(t.temperature)}` : '';
+  const pretrainCommand = `/usr/bin/python3 packages/models/scripts/pretrain-mcunet.py --out /tmp/mcunet-fmnist04 --image-size ${cfg.resolution} --epochs ${String(t.epochs)} --batch ${String(t.batchSize)} --lr ${String(t.lr)} --weight-decay ${String(t.weightDecay)} --seed ${String(t.seed)} --threads ${String(t.threads)}${contrastive}`;
+  const shippedDir = resolve(join('packages', 'models', 'pretrained', PRETRAINED_MCUNET_NAME));
+  const shipped = out === shippedDir;
+  const outForCommand = shipped ? `packages/models/pretrained/${PRETRAINED_MCUNET_NAME}` : `/tmp/mcunet-in1-fmnist04-${cfg.resolution}`;
+  const command = `node packages/models/scripts/run-ts.mjs packages/models/scripts/import-pretrained.ts --from /tmp/mcunet-fmnist04 --out ${outForCommand}`;
   const description = 'MCUNet-in1 pretrained on Fashion-MNIST classes 0-4 (T-shirt/top, Trouser, Pullover, Dress, Coat)';
   await saveCheckpoint(model, out, { metadata: importMetadata(description, maxRel, result, `${pretrainCommand} && ${command}`) });
   const size = cfg.resolution;
@@ -170,9 +175,15 @@ async function saveMcunet(model: ZooModel, maxRel: number, result: { top1: numbe
     join(out, 'README.md'),
     `# MCUNet-in1, Fashion-MNIST classes 0–4, ${size}×${size}
 
-MCUNet-in1 pretrained with PyTorch and imported through odl's loader: a checkpoint folder for
+${
+      shipped
+        ? `The default pretrained model of \`@odl/models\` (\`loadPretrainedMcunet()\`), the starting point of
+the README's main job and of the fine-tuning demo (classes 5–9 with a fresh head). Pretrained with
+PyTorch at development time and imported through odl's own loader.`
+        : `MCUNet-in1 pretrained with PyTorch and imported through odl's loader: a checkpoint folder for
 \`odl finetune --model <this folder>\` and \`loadPretrainedMcunet(<this folder>)\` (fine-tuned on
-classes 5–9 with a fresh head). docs/reproduction.md §3 says what fine-tuning it gave.
+classes 5–9 with a fresh head). docs/reproduction.md §3 says what fine-tuning it gave.`
+    }
 
 | | |
 |---|---|
@@ -189,7 +200,17 @@ the last stage's maps are ${maps}×${maps} and the fine-tuned layers' inputs kee
 in the paper (7×7 at 224×224). At 32×32 they are 1×1 and ASI has nothing to compress there but the
 batch and channels; at 64×64 (the shipped checkpoint) they are 2×2; 96×96 is MCUNet-in1's native
 resolution. One channel because the data is grayscale.
-
+${
+  contrastive === ''
+    ? ''
+    : `
+Why two views and a SimCLR term: pretrained on the cross-entropy alone, the features collapse onto
+classes 0–4, and the new classes' directions carry little of the activations' energy, which is what
+ASI's ranks keep. The contrastive term keeps the features more general: fine-tuned on classes 5–9
+with the paper's protocol, every method reaches more and the paper's ASI lands closer to vanilla
+(docs/reproduction.md §3, "A more general backbone from the same five classes").
+`
+}
 Reproduce:
 
 \`\`\`sh

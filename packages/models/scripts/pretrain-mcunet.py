@@ -3,15 +3,16 @@
 Dev-time script (PyTorch from Debian's python3-torch, never a runtime or test dependency of odl).
 It writes a PyTorch state_dict that odl imports through its own weights loader
 (packages/models/scripts/import-pretrained.ts turns it into an odl checkpoint folder). PyTorch
-trains this network about 6x faster than odl's wasm trainer on a 2-core machine; the shipped 64x64
-checkpoint was trained with odl's own Trainer (pretrain-mcunet.ts, 61 minutes). This script made
-the 96x96 checkpoints of docs/reproduction.md section 3.
+trains this network about 6x faster than odl's wasm trainer on a 2-core machine. This script made
+the shipped 64x64 checkpoint (with --contrastive 1; its README has the exact command) and the
+checkpoints of docs/reproduction.md section 3; the earlier shipped one was trained with odl's own
+Trainer (pretrain-mcunet.ts).
 
 Input preparation is odl's `InputSpec` for the model (fmnist_torch.py): the 28x28 image resized
 bilinearly with half-pixel centres to --image-size, scaled to [0, 1], normalised with mean 0.286
 and std 0.353; one channel.
 
-Recipe (that of the shipped checkpoint, trained with odl's Trainer): SGD with Nesterov momentum 0.9, lr 0.1, weight
+Recipe by default (that of odl's Trainer in pretrain-mcunet.ts): SGD with Nesterov momentum 0.9, lr 0.1, weight
 decay 5e-4, 100 linear warm-up steps then cosine per step to 0, batch 64, random shifts of about 2
 source pixels and horizontal flips, BatchNorm with batch statistics.
 
@@ -89,7 +90,8 @@ def save(folder, history, seconds):
                      'augment': (f'two views: random resized crops (area 0.3-1), flips, brightness/contrast; SimCLR term weight '
                                  f'{a.contrastive}, temperature {a.temperature}' if a.contrastive > 0
                                  else f'random shifts <= {max_shift} px, horizontal flips'), 'batchNorm': 'batch statistics',
-                     'seed': a.seed, 'torch': torch.__version__, 'threads': a.threads},
+                     'seed': a.seed, 'torch': torch.__version__, 'threads': a.threads,
+                     'contrastive': a.contrastive, 'temperature': a.temperature},
         'trainImages': len(train_y), 'testImages': len(test_y),
         'testTop1': history[-1]['testTop1'], 'testLoss': history[-1]['testLoss'],
         'trainSeconds': round(seconds), 'history': history,

@@ -1,5 +1,7 @@
-// Pretrains MCUNet-in1 on Fashion-MNIST classes 0-4 and writes the default checkpoint
-// (packages/models/pretrained/mcunet-in1-fmnist04/). Run: node packages/models/scripts/pretrain-mcunet.mjs
+// Pretrains MCUNet-in1 on Fashion-MNIST classes 0-4 with odl's own Trainer (wasm) and writes a
+// checkpoint folder (default /tmp/mcunet-in1-fmnist04-odl). It made the shipped checkpoint until
+// 2026-12-03; the shipped one now comes from pretrain-mcunet.py (docs/reproduction.md §3 compares
+// the two). Run: node packages/models/scripts/pretrain-mcunet.mjs
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -10,8 +12,7 @@ import { mcunetIn1, saveCheckpoint, Trainer, type InputSpec, type LabeledImages 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
 const dataDir = args.get('data') ?? '/usr/share/datasets/fashion-mnist';
-// The launcher (pretrain-mcunet.mjs) passes the package's pretrained folder: this file runs bundled elsewhere.
-const out = resolve(args.get('out') ?? process.env.ODL_PRETRAIN_DEFAULT_OUT ?? 'mcunet-in1-fmnist04');
+const out = resolve(args.get('out') ?? '/tmp/mcunet-in1-fmnist04-odl');
 const epochs = Number(args.get('epochs') ?? 5);
 const seed = Number(args.get('seed') ?? 0);
 const batchSize = Number(args.get('batch') ?? 64);
@@ -100,8 +101,9 @@ await writeFileAtomic(
   join(out, 'README.md'),
   `# MCUNet-in1, Fashion-MNIST classes 0–4
 
-The default pretrained model of \`@odl/models\` (\`loadPretrainedMcunet()\`), the starting point of
-the fine-tuning demo (classes 5–9 with a fresh head).
+MCUNet-in1 pretrained with odl's own Trainer: a checkpoint folder for \`odl finetune --model <this
+folder>\` and \`loadPretrainedMcunet(<this folder>)\`. It was the shipped default until 2026-12-03
+(docs/reproduction.md §3 compares it with the one that ships now).
 
 | | |
 |---|---|

@@ -62,13 +62,14 @@ describe('BatchNorm ε in checkpoints', () => {
     for (const m of [plain, back, mcunet, loaded]) m.dispose();
   });
 
-  it('the shipped checkpoint (written without the field) loads with 1e-5 and would be saved with the same config', async () => {
+  it("the shipped checkpoint (pretrained with PyTorch's MCUNet) loads with its ε 1e-3 and would be saved with the same config", async () => {
     const raw = JSON.parse(readFileSync(join(await resolvePretrainedDir(), 'model.json'), 'utf8')) as { modelTopology: { config: unknown } };
-    expect(raw.modelTopology.config).not.toHaveProperty('batchNormEpsilon');
+    expect(raw.modelTopology.config).toHaveProperty('batchNormEpsilon', MCUNET_BATCH_NORM_EPSILON);
     const { model, trainerState } = await loadPretrainedMcunet();
     expect(trainerState).toBeUndefined();
-    expect(model.config.batchNormEpsilon).toBe(DEFAULT_BATCH_NORM_EPSILON);
-    expect(new Set(epsilons(model))).toEqual(new Set([1e-5]));
+    expect(model.config.batchNormEpsilon).toBe(MCUNET_BATCH_NORM_EPSILON);
+    expect(MCUNET_BATCH_NORM_EPSILON).not.toBe(DEFAULT_BATCH_NORM_EPSILON);
+    expect(new Set(epsilons(model))).toEqual(new Set([MCUNET_BATCH_NORM_EPSILON]));
     const resaved = (await encodeCheckpoint(model)).modelTopology as { config: unknown };
     expect(JSON.stringify(resaved.config)).toBe(JSON.stringify(raw.modelTopology.config));
     model.dispose();
