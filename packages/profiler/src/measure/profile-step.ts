@@ -1,4 +1,4 @@
-import { ArgumentError, savedOnActiveTape, tf, type SavedOnTape } from '@odl/backend';
+import { ArgumentError, measurePeakBytes, savedOnActiveTape, tf, type SavedOnTape } from '@odl/backend';
 import type { LayerCompressor } from '@odl/core';
 
 /** Summary statistics of a list of samples (milliseconds). */
@@ -39,7 +39,7 @@ export interface TrainingStepOptions {
    * tape nodes that produced them are counted); called at the end of each forward pass.
    */
   layerOutputs?: () => tf.Tensor[];
-  /** Also run one extra step under `tf.profile` to read the peak bytes; default true. */
+  /** Also run one extra step under `measurePeakBytes` (@odl/backend) to read the peak bytes; default true. */
   measurePeak?: boolean;
 }
 
@@ -57,9 +57,14 @@ export interface TrainingStepProfile {
   layerRetainedBytes: number | null;
   /** Largest retained bytes over the measured steps. */
   maxRetainedBytes: number;
-  /** Peak bytes allocated by tfjs during one profiled step (absolute); null when not measured. */
+  /**
+   * Largest live bytes during one more step, `measurePeakBytes` (@odl/backend): the trained
+   * variables plus every buffer the step allocated and had not yet released, each buffer once (a
+   * reshape shares its source's buffer); buffers alive before the step that are not the variables
+   * (a dataset, the batch) are outside it. Null when not measured.
+   */
   peakBytes: number | null;
-  /** Peak minus the bytes allocated before that step; null when not measured. */
+  /** `peakBytes` minus the variables' bytes: what the step itself needed at its peak; null when not measured. */
   peakAboveStartBytes: number | null;
   /** Forward time without compression. */
   forward: TimingStats;
@@ -144,7 +149,9 @@ export async function profileTrainingStep(o: TrainingStepOptions): Promise<Train
     });
   }
 
-  const runStep = async (): Promise<StepSample> => {
+  // One step, synchronous (cpu and wasm run every kernel synchronously; dataSync waits for the
+  // loss elsewhere), so that measurePeakBytes can watch it.
+  const runStep = (): StepSample => {
     compressionMs = 0;
     let saved: SavedOnTape = { bytes: 0, buffers: 0, byKernel: {} };
     let layerSaved: SavedOnTape | null = null;
@@ -159,7 +166,7 @@ export async function profileTrainingStep(o: TrainingStepOptions): Promise<Train
     }, o.variables);
     const tBackwardEnd = performance.now();
     if (o.optimizer) o.optimizer.applyGradients(grads);
-    await value.data();
+    value.dataSync();
     const tEnd = performance.now();
     value.dispose();
     tf.dispose(Object.values(grads));
@@ -176,21 +183,18 @@ export async function profileTrainingStep(o: TrainingStepOptions): Promise<Train
   };
 
   try {
-    for (let i = 0; i < warmup; i++) await runStep();
+    for (let i = 0; i < warmup; i++) runStep();
     // counted after warm-up: optimizers create their state variables on their first step
     if (warmup > 0) before = tf.memory().numTensors;
     const samples: StepSample[] = [];
-    for (let i = 0; i < steps; i++) samples.push(await runStep());
+    for (let i = 0; i < steps; i++) samples.push(runStep());
     let peakBytes: number | null = null;
     let peakAboveStartBytes: number | null = null;
     if (o.measurePeak ?? true) {
-      const start = tf.memory().numBytes;
-      const info = await tf.profile(async () => {
-        await runStep();
-        return [];
-      });
-      peakBytes = info.peakBytes;
-      peakAboveStartBytes = Math.max(0, info.peakBytes - start);
+      // not tf.profile's peakBytes: it counts a buffer once per tensor that views it (docs/traps.md)
+      const metered = measurePeakBytes(() => runStep(), { resident: o.variables });
+      peakBytes = metered.peakBytes;
+      peakAboveStartBytes = metered.peakAboveStartBytes;
     }
     const last = samples[samples.length - 1];
     return {
