@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupBackend, tf } from '@odl/backend';
 import { mcunetIn1, parsePth, parseSafetensors, saveTorchWeights, type ZooModel } from '@odl/models';
-import { mixedSizeFolderPath } from '@odl/test-utils';
+import { maxRelError, mixedSizeFolderPath } from '@odl/test-utils';
 import { loadZooWeights } from '../src/model-arg';
 import { runOdlInProcess as odl } from './cli-helpers';
 import { writeClassFolders } from './image-folder';
@@ -33,20 +33,13 @@ const noStack = (stderr: string) => expect(stderr).not.toMatch(/\n\s+at /);
 
 /**
  * max |odl − torch| / max |torch| of a model's logits on a fixture input (NCHW in the file) against
- * PyTorch's (the same measure as @odl/models' weights tests, whose helper a test of another
- * package cannot import).
+ * PyTorch's (`maxRelError` of @odl/test-utils, the measure of @odl/models' weights tests).
  */
 function logitsRelativeError(model: ZooModel, inputFile: string, logitsFile: string): number {
   const raw = parseSafetensors(readFileSync(join(FIXTURES, inputFile))).tensors.get('input')!;
   const reference = JSON.parse(readFileSync(join(FIXTURES, logitsFile), 'utf8')) as { logits: number[] };
   const got = tf.tidy(() => model.forward(tf.transpose(tf.tensor4d(raw.data, raw.shape as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D).dataSync());
-  let diff = 0;
-  let scale = 0;
-  reference.logits.forEach((v, i) => {
-    diff = Math.max(diff, Math.abs(got[i]! - v));
-    scale = Math.max(scale, Math.abs(v));
-  });
-  return diff / scale;
+  return maxRelError(got, reference.logits);
 }
 
 describe('--weights and --export: bad arguments are usage errors (exit 2) before any work', () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { tf } from '@odl/backend';
 import { parseSafetensors, type ZooModel } from '@odl/models';
+import { maxRelError } from '@odl/test-utils';
 
 /** Path of a file in the fixture folder. */
 export const fixture = (name: string): string => join(__dirname, 'fixtures', 'torch', name);
@@ -34,11 +35,5 @@ export function logitsRelativeError(model: ZooModel, ref: TorchReference): numbe
   expect(y.shape).toEqual(ref.shape);
   const got = y.dataSync();
   y.dispose();
-  let diff = 0;
-  let scale = 0;
-  ref.logits.forEach((v, i) => {
-    diff = Math.max(diff, Math.abs(got[i]! - v));
-    scale = Math.max(scale, Math.abs(v));
-  });
-  return diff / scale;
+  return maxRelError(got, ref.logits);
 }
