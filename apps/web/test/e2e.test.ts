@@ -172,9 +172,11 @@ describe('web demo in Chromium', () => {
     await page.fill('#option-ranks', '');
     // A training field: out of range, then empty, then not a number ("1e" is what a number input
     // lets through), each highlighted with its own message.
+    // Start may still be disabled by the fields just cleared, so wait for this field's own state.
     await page.fill('#steps', '0');
-    await expect.poll(() => page.isDisabled('#start')).toBe(true);
-    expect(await fieldState(page, 'steps')).toMatchObject({ ariaInvalid: 'true', border: DANGER, message: 'training steps must be ≥ 1 and ≤ 5000, got 0' });
+    await expect.poll(async () => (await fieldState(page, 'steps')).message).toBe('training steps must be ≥ 1 and ≤ 5000, got 0');
+    expect(await fieldState(page, 'steps')).toMatchObject({ ariaInvalid: 'true', border: DANGER });
+    expect(await page.isDisabled('#start')).toBe(true);
     await page.fill('#steps', '');
     await expect.poll(async () => (await fieldState(page, 'steps')).message).toBe('training steps is required');
     await page.fill('#steps', '60');
