@@ -167,7 +167,9 @@ describe('web demo in Chromium', () => {
     expect(await page.textContent('#form-problems')).toMatch(/power steps must be ≥ 1( and ≤ \d+)?, got 0/);
     await page.fill('#option-ranks', '4,x');
     expect(await page.$eval('#option-ranks', (e) => e.matches(':invalid'))).toBe(true);
-    expect(await fieldState(page, 'option-ranks')).toMatchObject({ ariaInvalid: 'true', message: "ranks[1] must be a whole number, got 'x'" });
+    // Start is already disabled (power steps), so wait for this field's own state to render.
+    await expect.poll(async () => (await fieldState(page, 'option-ranks')).message).toBe("ranks[1] must be a whole number, got 'x'");
+    expect(await fieldState(page, 'option-ranks')).toMatchObject({ ariaInvalid: 'true' });
     await page.fill('#option-powerSteps', '');
     await page.fill('#option-ranks', '');
     // A training field: out of range, then empty, then not a number ("1e" is what a number input
