@@ -40,7 +40,7 @@ export { tuckerDenseWeightGradient } from './tucker/dense';
 export { exactTuckerConvBackward, paperTuckerConvBackward } from './tucker/conv-cost';
 export { exactTuckerDenseBackward, paperTuckerDenseBackward } from './tucker/dense-cost';
 export { exactTuckerBackward, paperTuckerBackward } from './tucker/cost';
-export { explainedVarianceRank, explainedSubspace, hosvdFactors, hosvdRanks } from './tucker/hosvd';
+export { explainedVarianceRank, explainedSubspace, hosvdFactors, hosvdFactorsForEpsilons, hosvdRanks } from './tucker/hosvd';
 export type { SpectrumPath, ExplainedSubspace, HosvdFactors } from './tucker/hosvd';
 export { tuckerCompressedActivation, unpackTucker, tensorBytes, tuckerStorageCount } from './tucker/activation';
 export type { TuckerMeta, UnpackedTucker, TuckerStorage, TuckerStorageCount } from './tucker/activation';

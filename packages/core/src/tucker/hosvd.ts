@@ -111,24 +111,81 @@ export interface HosvdFactors {
 export function hosvdFactors(input: tf.Tensor, epsilon: number, path: SpectrumPath = 'gram'): HosvdFactors {
   checkEpsilon('hosvdFactors', epsilon);
   checkPath('hosvdFactors', path);
-  const factors: tf.Tensor2D[] = [];
-  const ranks: number[] = [];
+  return hosvdFactorsAt(input, [epsilon], path)[0]!;
+}
+
+/**
+ * {@link hosvdFactors} at several ε at once, as ASI's rank selection measures them (docs/method.md
+ * §5): each mode's spectrum and leading singular vectors are computed once, at the largest ε, and
+ * every ε keeps the leading columns its explained-variance rule asks for (the rule is monotone in
+ * ε and the vectors come ordered by σ). The ranks are those of one {@link hosvdFactors} call per
+ * ε; the vectors agree with them to Float64 round-off (the host eigensolver may take another
+ * route for another count). One eigen-decomposition per mode instead of one per mode and ε.
+ *
+ * @param input - the activation (any rank ≥ 1, float32; not disposed)
+ * @param epsilons - explained-variance fractions, each in (0, 1], any order
+ * @param path - `'gram'` (default) or `'svd'`
+ * @returns one {@link HosvdFactors} per ε, in the order given; every factor a new tensor owned by the caller
+ * @example
+ * ```ts
+ * const [at08, at09] = hosvdFactorsForEpsilons(activation, [0.8, 0.9]);
+ * at08.ranks; // e.g. [4, 2, 2, 9]
+ * [...at08.factors, ...at09.factors].forEach((u) => u.dispose());
+ * ```
+ */
+export function hosvdFactorsForEpsilons(input: tf.Tensor, epsilons: readonly number[], path: SpectrumPath = 'gram'): HosvdFactors[] {
+  if (epsilons.length === 0) throw new ArgumentError('hosvdFactorsForEpsilons: no ε given; pass at least one value in (0, 1]');
+  for (const e of epsilons) checkEpsilon('hosvdFactorsForEpsilons', e);
+  checkPath('hosvdFactorsForEpsilons', path);
+  return hosvdFactorsAt(input, epsilons, path);
+}
+
+function hosvdFactorsAt(input: tf.Tensor, epsilons: readonly number[], path: SpectrumPath): HosvdFactors[] {
+  const out: HosvdFactors[] = epsilons.map(() => ({ factors: [], ranks: [] }));
   try {
     for (let mode = 0; mode < input.rank; mode++) {
       const unfolding = unfold(input, mode);
       try {
-        const subspace = explainedSubspace(unfolding, epsilon, path);
-        factors.push(subspace.u);
-        ranks.push(subspace.rank);
+        modeFactorsAt(unfolding, epsilons, path).forEach(({ u, rank }, i) => {
+          out[i]!.factors.push(u);
+          out[i]!.ranks.push(rank);
+        });
       } finally {
         unfolding.dispose();
       }
     }
   } catch (e) {
-    tf.dispose(factors);
+    tf.dispose(out.flatMap((o) => o.factors));
     throw e;
   }
-  return { factors, ranks };
+  return out;
+}
+
+/**
+ * One mode's {@link explainedSubspace} at every ε: ε = 1 on the Gram path keeps all d vectors
+ * (its own solve); the others are leading columns of one solve at the largest of them.
+ */
+function modeFactorsAt(unfolding: tf.Tensor2D, epsilons: readonly number[], path: SpectrumPath): ExplainedSubspace[] {
+  const whole = path === 'gram' && epsilons.includes(1) ? explainedSubspace(unfolding, 1, path) : null;
+  const below = epsilons.filter((e) => whole == null || e < 1);
+  const largest = Math.max(...below);
+  const top = below.length > 0 ? leadingSingularVectors(unfolding, { explainedVariance: largest, method: path }) : null;
+  const sigmaSq = top == null ? null : Float64Array.from(top.singularValues, (v) => v * v);
+  const given = new Set<tf.Tensor>(); // a solve's own tensor goes out once; later uses get copies
+  const take = (u: tf.Tensor2D, columns: number, rank: number): tf.Tensor2D => {
+    if (rank < columns) return tf.slice(u, [0, 0], [-1, rank]) as tf.Tensor2D;
+    if (given.has(u)) return tf.clone(u) as tf.Tensor2D;
+    given.add(u);
+    return u;
+  };
+  const result = epsilons.map((e): ExplainedSubspace => {
+    if (whole != null && e === 1) return { u: take(whole.u, whole.rank, whole.rank), rank: whole.rank };
+    // The rank rule on the same spectrum; the largest ε keeps exactly what its solve chose.
+    const rank = e === largest ? top!.rank : Math.min(explainedRank(sigmaSq!, e), top!.rank);
+    return { u: take(top!.u, top!.rank, rank), rank };
+  });
+  for (const u of [whole?.u, top?.u]) if (u != null && !given.has(u)) u.dispose();
+  return result;
 }
 
 /**

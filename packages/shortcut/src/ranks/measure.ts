@@ -1,7 +1,7 @@
 import { tf, ArgumentError, ShapeError, tuckerCore } from '@odl/backend';
 import {
   exactWeightGradient,
-  hosvdFactors,
+  hosvdFactorsForEpsilons,
   tuckerConv2dWeightGradient,
   tuckerDenseWeightGradient,
   tuckerStorageCount,
@@ -38,7 +38,7 @@ export interface MeasurePerplexityOptions {
 
 /**
  * Measures, for each layer and each ε, the HOSVD_ε ranks of the layer input (one per mode,
- * `hosvdFactors` of `@odl/core`, the same HOSVD_ε as `@odl/lowrank`'s compressor; a rank is
+ * `hosvdFactorsForEpsilons` of `@odl/core`, the same HOSVD_ε as `@odl/lowrank`'s compressor; a rank is
  * capped at ASI's effective rank min(k, d, numel/d)), the memory they need (Π k + Σ d·k
  * elements, 4 bytes each in float32 storage) and the perplexity ‖ΔΘ_exact − ΔΘ_lowrank‖_F of the
  * weight gradient computed from the Tucker form (docs/method.md §5).
@@ -68,27 +68,34 @@ export function measurePerplexity(layers: readonly CalibrationLayer[], options: 
       return typeof given === 'function' ? given() : tf.clone(given);
     });
     const exactNorm = tf.tidy(() => tf.norm(exact).dataSync()[0]);
-    const candidates: PerplexityCandidate[] = epsilons.map((epsilon) =>
-      tf.tidy(() => {
-        const numel = layer.input.size;
-        // ASI's effective rank is min(k, d, numel/d): at ε = 1 the Gram path keeps all d_n
-        // directions, the ones beyond numel/d_n have no energy and ASI would not store them.
-        const factors = hosvdFactors(layer.input, epsilon, options.method ?? 'gram').factors.map((u) => {
-          const k = Math.min(u.shape[1], numel / u.shape[0]);
-          return k < u.shape[1] ? (tf.slice(u, [0, 0], [-1, k]) as tf.Tensor2D) : u;
-        });
-        const core = tuckerCore(layer.input, factors);
-        const approx =
-          geometry.kind === 'dense'
-            ? tuckerDenseWeightGradient(core, factors, layer.dy)
-            : tuckerConv2dWeightGradient(core, factors, layer.dy, geometry);
-        const perplexity = tf.norm(tf.sub(exact, approx)).dataSync()[0];
-        const ranks = factors.map((u) => u.shape[1]);
-        const { elements, bytes } = tuckerStorageCount(layer.input.shape, ranks, storage);
-        return { epsilon, ranks, elements, bytes, perplexity };
-      }),
-    );
-    exact.dispose();
+    // Every mode's spectrum once for all ε (not once per ε): the factors of each ε, owned here.
+    const perEpsilon = hosvdFactorsForEpsilons(layer.input, epsilons, options.method ?? 'gram');
+    let candidates: PerplexityCandidate[];
+    try {
+      candidates = epsilons.map((epsilon, i) =>
+        tf.tidy(() => {
+          const numel = layer.input.size;
+          // ASI's effective rank is min(k, d, numel/d): at ε = 1 the Gram path keeps all d_n
+          // directions, the ones beyond numel/d_n have no energy and ASI would not store them.
+          const factors = perEpsilon[i]!.factors.map((u) => {
+            const k = Math.min(u.shape[1], numel / u.shape[0]);
+            return k < u.shape[1] ? (tf.slice(u, [0, 0], [-1, k]) as tf.Tensor2D) : u;
+          });
+          const core = tuckerCore(layer.input, factors);
+          const approx =
+            geometry.kind === 'dense'
+              ? tuckerDenseWeightGradient(core, factors, layer.dy)
+              : tuckerConv2dWeightGradient(core, factors, layer.dy, geometry);
+          const perplexity = tf.norm(tf.sub(exact, approx)).dataSync()[0];
+          const ranks = factors.map((u) => u.shape[1]);
+          const { elements, bytes } = tuckerStorageCount(layer.input.shape, ranks, storage);
+          return { epsilon, ranks, elements, bytes, perplexity };
+        }),
+      );
+    } finally {
+      exact.dispose();
+      tf.dispose(perEpsilon.flatMap((f) => f.factors));
+    }
     out.layers.push({ name: layer.name, geometry, exactGradientNorm: exactNorm, candidates });
   }
   return out;
