@@ -22,7 +22,7 @@ function pretrainingImages(n: number): LabeledImages {
   for (let i = 0; i < labels.data.length && picked.length < n; i++) if ((labels.data[i] as number) < 5) picked.push(i);
   const out = new Uint8Array(n * 784);
   picked.forEach((src, j) => out.set((images.data as Uint8Array).subarray(src * 784, (src + 1) * 784), j * 784));
-  return { images: out, shape: [n, 28, 28, 1], labels: picked.map((i) => labels.data[i] as number) };
+  return { images: out, shape: [n, 28, 28, 1], labels: picked.map((i) => labels.data[i] as number), numClasses: 5 };
 }
 
 const lastN = Number(process.env.N ?? 2);
