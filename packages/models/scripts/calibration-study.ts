@@ -5,24 +5,17 @@
 // paper measures its tables on ImageNet). Needs Debian's dataset-fashion-mnist. Run (about 2–3
 // minutes on 2 cores):
 //   N=2 SEED=0 node packages/models/scripts/run-ts.mjs packages/models/scripts/calibration-study.ts
-import { readFileSync } from 'node:fs';
 import { setupBackend } from '@odl/backend';
-import { parseIdx } from '@odl/datasets';
+import { loadFashionMnistFromDebian, selectClasses, selectIndices } from '@odl/datasets';
 import { finetune, registerBuiltinMethods, type FinetuneConfig, type LabeledImages } from '@odl/models';
 
 await setupBackend({ prefer: ['wasm'] });
 registerBuiltinMethods();
 
 /** The first `n` training images of classes 0–4 (28×28 grey; the session resizes them as it does the training images). */
-function pretrainingImages(n: number): LabeledImages {
-  const dir = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
-  const images = parseIdx(readFileSync(`${dir}/train-images-idx3-ubyte.gz`), 'train-images-idx3-ubyte.gz');
-  const labels = parseIdx(readFileSync(`${dir}/train-labels-idx1-ubyte.gz`), 'train-labels-idx1-ubyte.gz');
-  const picked: number[] = [];
-  for (let i = 0; i < labels.data.length && picked.length < n; i++) if ((labels.data[i] as number) < 5) picked.push(i);
-  const out = new Uint8Array(n * 784);
-  picked.forEach((src, j) => out.set((images.data as Uint8Array).subarray(src * 784, (src + 1) * 784), j * 784));
-  return { images: out, shape: [n, 28, 28, 1], labels: picked.map((i) => labels.data[i] as number), numClasses: 5 };
+async function pretrainingImages(n: number): Promise<LabeledImages> {
+  const classes04 = selectClasses(await loadFashionMnistFromDebian('train', process.env.FASHION_MNIST_DIR), [0, 1, 2, 3, 4]);
+  return selectIndices(classes04, Array.from({ length: n }, (_, i) => i));
 }
 
 const lastN = Number(process.env.N ?? 2);
@@ -31,7 +24,7 @@ const common: FinetuneConfig = { protocol: 'paper', lastN, epochs: 15, seed };
 const vanilla = await finetune({ ...common, method: 'vanilla' });
 const budgetBytes = Math.floor(vanilla.activationBytes.analytic / 10);
 console.log(`N = ${lastN}, seed ${seed}: vanilla ${(100 * vanilla.top1).toFixed(2)}%`);
-for (const [label, calibration] of [['the fine-tuning images', undefined], ['pretraining images (classes 0–4)', pretrainingImages(512)]] as const) {
+for (const [label, calibration] of [['the fine-tuning images', undefined], ['pretraining images (classes 0–4)', await pretrainingImages(512)]] as const) {
   const r = await finetune({ ...common, method: 'asi', budgetBytes, calibration });
   const ranks = r.layers.filter((l) => l.role === 'compressed').map((l) => `[${(l.options.ranks as number[]).join(', ')}]`);
   const ratio = vanilla.activationBytes.analytic / r.activationBytes.analytic;
